@@ -1,0 +1,6 @@
+"""Dual-stream multimodal deep learning (DSRSD-Net, CorrKD) as scikit-learn estimators."""
+
+from ._modality_dict import ModalityDict
+
+__all__ = ["ModalityDict"]
+__version__ = "0.1.0"

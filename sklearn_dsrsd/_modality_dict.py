@@ -1,0 +1,152 @@
+"""``ModalityDict``: a mapping of modality blocks that scikit-learn can index by rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+
+__all__ = ["ModalityDict"]
+
+
+def _n_rows(value: Any) -> int:
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return int(shape[0])
+    return len(value)
+
+
+def _take_rows(value: Any, rows: Any) -> Any:
+    if value is None:
+        return None
+    if hasattr(value, "iloc"):
+        # pandas: select rows by position, never columns by label.
+        return value.iloc[rows]
+    if hasattr(value, "shape"):
+        return value[rows]
+    if isinstance(rows, slice):
+        return value[rows]
+    # Plain sequences (lists of rows): gather through numpy so that index arrays and
+    # boolean masks behave as they do for arrays.
+    return np.asarray(value)[rows]
+
+
+class ModalityDict(dict):
+    """A ``dict`` of modality blocks that scikit-learn can index by rows.
+
+    Keys are modality names (``str``); values are array-likes of shape
+    ``(n_samples, ...)`` -- NumPy arrays, pandas objects, torch tensors or nested
+    lists -- or ``None`` for a modality that is missing for every sample. Every
+    non-``None`` value must have the same number of rows.
+
+    Indexing with a string returns that modality's block. Indexing with anything
+    else selects *rows* of every block and returns a new ``ModalityDict``: an
+    integer (kept as a one-row block), a slice, a boolean mask or an array of
+    indices. pandas values are selected with ``.iloc``. ``len()`` and ``shape``
+    report the number of samples, which is what lets ``train_test_split``,
+    ``cross_val_score`` and ``GridSearchCV`` split it like an array; iterating
+    still yields modality names.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Anything ``dict`` accepts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dsrsd import ModalityDict
+    >>> X = ModalityDict(a=np.zeros((4, 2)), b=np.ones((4, 3)))
+    >>> len(X), X.shape
+    (4, (4,))
+    >>> X[[0, 2]]["b"].shape
+    (2, 3)
+    >>> sorted(X)
+    ['a', 'b']
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key in dict.keys(self):
+            if not isinstance(key, str):
+                raise TypeError(
+                    f"ModalityDict keys must be modality names of type str; got key {key!r} "
+                    f"of type {type(key).__name__}."
+                )
+        self._check_lengths()
+
+    def _check_lengths(self) -> None:
+        lengths = {
+            name: _n_rows(value) for name, value in dict.items(self) if value is not None
+        }
+        if len(set(lengths.values())) > 1:
+            detail = ", ".join(f"{name!r}: {n}" for name, n in lengths.items())
+            raise ValueError(
+                f"All modalities must have the same number of samples; got {detail}."
+            )
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples (rows) shared by every block; 0 when no block is set."""
+        for value in dict.values(self):
+            if value is not None:
+                return _n_rows(value)
+        return 0
+
+    @property
+    def shape(self) -> tuple[int]:
+        """``(n_samples,)``, so that scikit-learn counts samples, not modalities."""
+        return (self.n_samples,)
+
+    def __len__(self) -> int:
+        return self.n_samples
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return super().__getitem__(key)
+        if isinstance(key, tuple) and len(key) == 2 and key[1] is Ellipsis:
+            # scikit-learn's _safe_indexing asks for ``X[rows, ...]``.
+            key = key[0]
+        if isinstance(key, Integral) and not isinstance(key, bool):
+            n = self.n_samples
+            if not -n <= key < n:
+                raise IndexError(f"Row {key} is out of range for {n} samples.")
+            key = slice(key % n, key % n + 1)
+        elif isinstance(key, list):
+            key = np.asarray(key)
+        return type(self)({name: _take_rows(value, key) for name, value in dict.items(self)})
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if not isinstance(key, str):
+            raise TypeError(
+                f"ModalityDict keys must be modality names of type str; got {type(key).__name__}."
+            )
+        if value is not None:
+            others = [_n_rows(v) for k, v in dict.items(self) if k != key and v is not None]
+            if others and _n_rows(value) != others[0]:
+                raise ValueError(
+                    f"Modality {key!r} has {_n_rows(value)} samples; the other modalities "
+                    f"have {others[0]}."
+                )
+        super().__setitem__(key, value)
+
+    def copy(self) -> ModalityDict:
+        return type(self)(dict.items(self))
+
+    def __repr__(self) -> str:
+        blocks = ", ".join(
+            f"{name!r}: {'None' if value is None else type(value).__name__}"
+            f"{'' if value is None else tuple(getattr(value, 'shape', (_n_rows(value),)))}"
+            for name, value in dict.items(self)
+        )
+        return f"ModalityDict({{{blocks}}})"
+
+    def __reduce__(self):
+        return (type(self), (dict(dict.items(self)),))
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any]) -> ModalityDict:
+        """Wrap any mapping of modality blocks (``dict``, skorch ``SliceDict``)."""
+        return cls(dict(mapping.items()))

@@ -1,0 +1,3 @@
+"""Synthetic generators, real-data loaders and task builders."""
+
+__all__: list[str] = []
