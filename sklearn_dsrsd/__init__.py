@@ -1,6 +1,7 @@
 """Dual-stream multimodal deep learning (DSRSD-Net, CorrKD) as scikit-learn estimators."""
 
+from ._dsrsd import DSRSDClassifier, DSRSDRegressor
 from ._modality_dict import ModalityDict
 
-__all__ = ["ModalityDict"]
+__all__ = ["DSRSDClassifier", "DSRSDRegressor", "ModalityDict"]
 __version__ = "0.1.0"

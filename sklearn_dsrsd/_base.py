@@ -1,0 +1,372 @@
+"""The estimator base shared by DSRSD and the baselines, and the two task mixins.
+
+``MultimodalNetEstimator`` owns input handling (through :mod:`._inputs`), seeding,
+building and training the skorch net, and float64 inference. A concrete model
+supplies its torch module through :meth:`MultimodalNetEstimator._module_spec`
+and, optionally, auxiliary loss weights through
+:meth:`MultimodalNetEstimator._loss_weights`. ``ClassifierTask`` and
+``RegressorTask`` supply target encoding, the criterion and ``predict``.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import abstractmethod
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import ValidSplit
+
+from ._modules import block_key
+from ._inputs import ModalityBatch, check_some_modality_present, fit_schema
+from ._training import ModalityDataset, MultimodalNet, collate_batch
+
+__all__ = ["ClassifierTask", "MultimodalNetEstimator", "RegressorTask"]
+
+# Large enough to amortise Python overhead, small enough to bound memory at predict.
+_PREDICT_BATCH_SIZE = 4096
+
+
+class MultimodalNetEstimator(BaseEstimator):
+    """Base of every estimator in the package; not for direct use.
+
+    Subclasses declare their own ``__init__`` (scikit-learn reads parameters
+    from its signature) and must keep the training parameters of
+    ``_parameter_constraints`` below.
+    """
+
+    _parameter_constraints: dict = {
+        "modalities": [dict, None],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # -- hooks for concrete models ------------------------------------------------------
+    @abstractmethod
+    def _module_spec(self, modality_shapes: list[tuple[int, ...]],
+                     n_outputs: int) -> tuple[type, dict[str, Any]]:
+        """The torch module class and its keyword arguments."""
+
+    def _loss_weights(self) -> dict[str, float]:
+        """Keyword arguments of :class:`MultimodalNet` for auxiliary terms."""
+        return {}
+
+    # -- task hooks (ClassifierTask / RegressorTask) -------------------------------------
+    @abstractmethod
+    def _encode_targets(self, y: Any) -> np.ndarray: ...
+
+    @abstractmethod
+    def _criterion(self) -> type: ...
+
+    @abstractmethod
+    def _n_outputs(self) -> int: ...
+
+    _stratify = False
+
+    # -- fitting ------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any) -> MultimodalNetEstimator:
+        """Fit the model to modality blocks ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like of shape \
+                (n_samples, n_features)
+            Modality blocks of shape ``(n_samples, n_features)`` or
+            ``(n_samples, n_steps, n_features)``, or a 2-D array / DataFrame split
+            into modalities by the ``modalities`` parameter.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        warm = self.warm_start and hasattr(self, "net_")
+        if warm:
+            batch = self._schema.batch(X, self)
+        else:
+            schema, blocks = fit_schema(X, self.modalities, self)
+            n_samples = next(iter(blocks.values())).shape[0]
+            batch = schema.transform(blocks, n_samples)
+            check_some_modality_present(batch)
+        y_encoded = self._encode_targets_checked(y, batch.n_samples, warm)
+        if not warm:
+            self._schema = schema
+            self.modalities_ = {
+                name: shape[0] if len(shape) == 1 else shape
+                for name, shape in schema.shapes.items()
+            }
+        dataset = ModalityDataset(batch.blocks, batch.modality_mask, y_encoded)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        with self._seeded(seed):
+            if not warm:
+                self.net_ = self._build_net(seed)
+                self.net_.initialize()
+            self.net_.partial_fit(dataset, y_encoded)
+        history = self.net_.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = [float(loss) for loss in history[:, "train_loss"]]
+        if self.early_stopping:
+            self.validation_scores_ = [float(loss) for loss in history[:, "valid_loss"]]
+        return self
+
+    def _encode_targets_checked(self, y: Any, n_samples: int, warm: bool) -> np.ndarray:
+        n_targets = np.shape(y)[0] if hasattr(y, "__len__") else None
+        if n_targets != n_samples:
+            raise ValueError(
+                f"y has {n_targets} samples, but X has {n_samples}; they must match."
+            )
+        if warm:
+            return self._encode_targets_again(y)
+        return self._encode_targets(y)
+
+    def _seeded(self, seed: int):
+        devices = []
+        if str(self.device).startswith("cuda") and torch.cuda.is_available():
+            devices = [torch.device(self.device).index or 0]
+        return _SeededContext(torch.random.fork_rng(devices=devices), seed)
+
+    def _build_net(self, seed: int) -> MultimodalNet:
+        shapes = [tuple(shape) for shape in self._schema.shapes.values()]
+        module, module_kwargs = self._module_spec(shapes, self._n_outputs())
+        monitor = "valid_loss" if self.early_stopping else "train_loss"
+        stopper = EarlyStopping(
+            monitor=monitor,
+            patience=self.n_iter_no_change,
+            threshold=self.tol,
+            threshold_mode="abs",
+            load_best=self.early_stopping,
+        )
+        train_split = (
+            ValidSplit(self.validation_fraction, stratified=self._stratify, random_state=seed)
+            if self.early_stopping
+            else None
+        )
+        return MultimodalNet(
+            module,
+            criterion=self._criterion(),
+            optimizer=torch.optim.AdamW,
+            lr=self.learning_rate_init,
+            optimizer__weight_decay=self.alpha,
+            max_epochs=self.max_iter,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            iterator_train__collate_fn=collate_batch,
+            iterator_valid__collate_fn=collate_batch,
+            train_split=train_split,
+            callbacks=[("early_stopping", stopper)],
+            device=self.device,
+            verbose=self.verbose,
+            **{f"module__{key}": value for key, value in module_kwargs.items()},
+            **self._loss_weights(),
+        )
+
+    # -- inference ----------------------------------------------------------------------
+    def _forward(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Task outputs and modality weights, computed in float64.
+
+        A float64 copy of the module makes each row's output independent of the
+        batch it is computed in (float32 matrix products round differently for
+        different batch sizes), so predictions are invariant to subsets and order.
+        """
+        check_is_fitted(self)
+        batch: ModalityBatch = self._schema.batch(X, self)
+        module = copy.deepcopy(self.net_.module_).double().eval()
+        device = self.net_.device
+        outputs, weights = [], []
+        with torch.no_grad():
+            for start in range(0, batch.n_samples, _PREDICT_BATCH_SIZE):
+                rows = slice(start, start + _PREDICT_BATCH_SIZE)
+                inputs = {
+                    block_key(i): torch.from_numpy(block[rows]).to(device, torch.float64)
+                    for i, block in enumerate(batch.blocks)
+                }
+                mask = torch.from_numpy(batch.modality_mask[rows]).to(device)
+                output, codes = module(modality_mask=mask, **inputs)
+                outputs.append(output.cpu().numpy())
+                weights.append(codes["modality_weights"].cpu().numpy())
+        return np.concatenate(outputs), np.concatenate(weights)
+
+    def modality_weights(self, X: Any) -> np.ndarray:
+        """Per-sample weight of each modality in the fused representation.
+
+        The weights come from the fusion gates, are 0 for absent modalities and
+        sum to 1 over the present ones. Columns follow ``modalities_``.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples, n_modalities)
+        """
+        return self._forward(X)[1]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class _SeededContext:
+    """``torch.random.fork_rng`` that seeds the forked state on entry."""
+
+    def __init__(self, fork, seed: int):
+        self.fork = fork
+        self.seed = seed
+
+    def __enter__(self):
+        self.fork.__enter__()
+        torch.manual_seed(self.seed)
+        return self
+
+    def __exit__(self, *exc):
+        return self.fork.__exit__(*exc)
+
+
+class ClassifierTask:
+    """Target handling, criterion and prediction for classifiers."""
+
+    _stratify = True
+
+    def _encode_targets(self, y: Any) -> np.ndarray:
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        self._label_encoder = LabelEncoder().fit(y)
+        self.classes_ = self._label_encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in y; got 1 "
+                f"class: {self.classes_.tolist()}."
+            )
+        return self._label_encoder.transform(y).astype(np.int64)
+
+    def _encode_targets_again(self, y: Any) -> np.ndarray:
+        y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y holds classes {unseen.tolist()} not seen in the first fit "
+                f"(classes_ = {self.classes_.tolist()}); warm_start cannot add classes."
+            )
+        return self._label_encoder.transform(y).astype(np.int64)
+
+    def _criterion(self) -> type:
+        return torch.nn.CrossEntropyLoss
+
+    def _n_outputs(self) -> int:
+        return len(self.classes_)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``; rows sum to 1.
+        """
+        logits = self._forward(X)[0]
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Most probable class for each sample.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self._forward(X)[0], axis=1)]
+
+
+class RegressorTask:
+    """Target handling (standardised internally), criterion and prediction for regressors."""
+
+    def _encode_targets(self, y: Any) -> np.ndarray:
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim > 2:
+            raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
+        self._y_shape = y.shape[1:]
+        y2d = y.reshape(len(y), -1)
+        self._y_mean = y2d.mean(axis=0)
+        scale = y2d.std(axis=0)
+        self._y_scale = np.where(scale > 1e-12, scale, 1.0)
+        return self._scale_targets(y2d)
+
+    def _encode_targets_again(self, y: Any) -> np.ndarray:
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.shape[1:] != self._y_shape:
+            raise ValueError(
+                f"y has shape {y.shape[1:]} per sample; the first fit had {self._y_shape}."
+            )
+        return self._scale_targets(y.reshape(len(y), -1))
+
+    def _scale_targets(self, y2d: np.ndarray) -> np.ndarray:
+        return ((y2d - self._y_mean) / self._y_scale).astype(np.float32)
+
+    def _criterion(self) -> type:
+        return torch.nn.MSELoss
+
+    def _n_outputs(self) -> int:
+        return int(np.prod(self._y_shape)) if self._y_shape else 1
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted targets.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        output = self._forward(X)[0] * self._y_scale + self._y_mean
+        return output.reshape(-1, *self._y_shape)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

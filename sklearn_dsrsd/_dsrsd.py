@@ -1,0 +1,234 @@
+"""``DSRSDClassifier`` and ``DSRSDRegressor``: thin task-specific faces of one base."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import ClassifierTask, MultimodalNetEstimator, RegressorTask
+from ._modules import DSRSDModule
+
+__all__ = ["DSRSDClassifier", "DSRSDRegressor"]
+
+
+class _DSRSDBase(MultimodalNetEstimator):
+    _parameter_constraints: dict = {
+        **MultimodalNetEstimator._parameter_constraints,
+        "code_size": [Interval(Integral, 1, None, closed="left")],
+        "dual_stream": ["boolean"],
+        "fusion": [StrOptions({"gated", "concat"})],
+        "alignment_weight": [Interval(Real, 0, None, closed="left")],
+        "decorrelation_weight": [Interval(Real, 0, None, closed="left")],
+        "orthogonality_weight": [Interval(Real, 0, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "modality_dropout": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        modalities: dict | None = None,
+        hidden_size: int = 64,
+        code_size: int = 32,
+        dropout: float = 0.1,
+        dual_stream: bool = True,
+        fusion: str = "gated",
+        alignment_weight: float = 0.1,
+        decorrelation_weight: float = 0.01,
+        orthogonality_weight: float = 0.1,
+        temperature: float = 0.1,
+        modality_dropout: float = 0.0,
+        max_iter: int = 100,
+        batch_size: int = 64,
+        learning_rate_init: float = 1e-3,
+        alpha: float = 1e-4,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str = "cpu",
+        random_state: Any = None,
+        verbose: int = 0,
+    ):
+        self.modalities = modalities
+        self.hidden_size = hidden_size
+        self.code_size = code_size
+        self.dropout = dropout
+        self.dual_stream = dual_stream
+        self.fusion = fusion
+        self.alignment_weight = alignment_weight
+        self.decorrelation_weight = decorrelation_weight
+        self.orthogonality_weight = orthogonality_weight
+        self.temperature = temperature
+        self.modality_dropout = modality_dropout
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _module_spec(self, modality_shapes, n_outputs):
+        return DSRSDModule, {
+            "modality_shapes": modality_shapes,
+            "n_outputs": n_outputs,
+            "hidden_size": self.hidden_size,
+            "code_size": self.code_size,
+            "dropout": self.dropout,
+            "dual_stream": self.dual_stream,
+            "fusion": self.fusion,
+            "modality_dropout": self.modality_dropout,
+        }
+
+    def _loss_weights(self) -> dict[str, float]:
+        return {
+            "alignment_weight": self.alignment_weight,
+            "decorrelation_weight": self.decorrelation_weight,
+            "orthogonality_weight": self.orthogonality_weight,
+            "temperature": self.temperature,
+        }
+
+
+_PARAMETERS = """
+    Parameters
+    ----------
+    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+    hidden_size : int, default=64
+        Width of the per-modality encoders, the alignment head and the task head.
+    code_size : int, default=32
+        Size of each modality's shared code and private code.
+    dropout : float, default=0.1
+        Dropout probability inside the encoders and the task head.
+    dual_stream : bool, default=True
+        Learn a private stream beside the shared one. False keeps the shared
+        stream only (ablation).
+    fusion : {"gated", "concat"}, default="gated"
+        ``"gated"``: per-sample modality weights from each modality's codes,
+        renormalised over the modalities present. ``"concat"``: concatenate the
+        codes, absent modalities zeroed (ablation).
+    alignment_weight : float, default=0.1
+        Weight of the cross-modal alignment term (symmetric InfoNCE plus squared
+        distance between aligned codes of the same sample). 0 switches it off.
+    decorrelation_weight : float, default=0.01
+        Weight of the decorrelation term on the shared codes (squared
+        off-diagonal correlations plus a variance floor). 0 switches it off.
+    orthogonality_weight : float, default=0.1
+        Weight of the shared/private orthogonality term. 0 switches it off.
+    temperature : float, default=0.1
+        Temperature of the InfoNCE alignment term.
+    modality_dropout : float, default=0.0
+        During training, probability of hiding each present modality of a
+        sample (never all of them), so the model learns to predict from subsets.
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Learning rate of the AdamW optimiser.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on, e.g. ``"cuda"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
+
+    Attributes
+    ----------
+    modalities_ : dict of str to int or tuple
+        Modality name -> number of features, or ``(n_steps, n_features)`` for a
+        sequence modality, in the order the network uses.
+    n_features_in_ : int
+        Number of features seen during fit, summed over modalities.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the per-epoch history, including the auxiliary terms.
+    n_iter_ : int
+        Number of epochs run (accumulated over warm starts).
+    loss_curve_ : list of float
+        Training loss (task plus weighted auxiliary terms) after each epoch.
+    validation_scores_ : list of float
+        Validation loss after each epoch; only with ``early_stopping=True``.
+"""
+
+
+class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
+    __doc__ = f"""Dual-stream residual semantic decorrelation network for classification.
+
+    Each modality is encoded, split into a shared and a private code by
+    residual projection, aligned across modalities, and fused with per-sample
+    gates over the modalities present; a head predicts the class. See the user
+    guide for what comes from the DSRSD-Net paper and what is this package's
+    choice.
+{_PARAMETERS}    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    See Also
+    --------
+    DSRSDRegressor : The same network for regression.
+
+    Examples
+    --------
+    >>> from sklearn_dsrsd import DSRSDClassifier
+    >>> from sklearn_dsrsd.datasets import make_multimodal_classification
+    >>> X, y = make_multimodal_classification(n_samples=200, random_state=0)
+    >>> clf = DSRSDClassifier(max_iter=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (200, 2)
+    >>> clf.modality_weights(X).shape
+    (200, 3)
+    """
+
+
+class DSRSDRegressor(RegressorMixin, RegressorTask, _DSRSDBase):
+    __doc__ = f"""Dual-stream residual semantic decorrelation network for regression.
+
+    The network of :class:`DSRSDClassifier` with a regression head trained on
+    standardised targets (mean squared error); ``y`` may be 1-D or 2-D.
+{_PARAMETERS}
+    See Also
+    --------
+    DSRSDClassifier : The same network for classification.
+
+    Examples
+    --------
+    >>> from sklearn_dsrsd import DSRSDRegressor
+    >>> from sklearn_dsrsd.datasets import make_multimodal_regression
+    >>> X, y = make_multimodal_regression(n_samples=200, random_state=0)
+    >>> reg = DSRSDRegressor(max_iter=20, random_state=0).fit(X, y)
+    >>> reg.predict(X).shape
+    (200,)
+    """

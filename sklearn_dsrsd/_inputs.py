@@ -1,0 +1,347 @@
+"""Every accepted input form, turned into one internal representation.
+
+The estimators accept (DESIGN.md, "Inputs")
+
+1. a mapping ``{modality_name: array-like (n_samples, ...)}`` -- ``dict``,
+   :class:`~sklearn_dsrsd.ModalityDict` or skorch's ``SliceDict``;
+2. a 2-D array or DataFrame plus the ``modalities`` hyperparameter, a mapping
+   from modality name to a column selector;
+3. with ``modalities=None``, a DataFrame whose columns all look like
+   ``name__feature`` (what ``ColumnTransformer`` emits) is split by prefix; any
+   other 2-D input is one modality called ``"X"``.
+
+All of them end up as :class:`ModalityBatch`: one float32 block per modality,
+standardised with statistics fitted on the training data, isolated NaNs imputed
+with the training mean (0 after standardisation), and a boolean
+``modality_mask`` of shape ``(n_samples, n_modalities)`` that is False where a
+sample lacks a modality (every value NaN, key absent or value ``None``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
+
+__all__ = ["ModalityBatch", "ModalitySchema", "fit_schema"]
+
+SINGLE_MODALITY_NAME = "X"
+
+
+@dataclass
+class ModalityBatch:
+    """Standardised float32 blocks in schema order plus the presence mask."""
+
+    blocks: list[np.ndarray]
+    modality_mask: np.ndarray
+
+    @property
+    def n_samples(self) -> int:
+        return self.modality_mask.shape[0]
+
+
+def _validate_block(name: str, value: Any) -> np.ndarray:
+    """One modality's block as float64 ndarray of ndim 2 or 3; errors name the modality."""
+    if hasattr(value, "detach"):  # torch tensor
+        value = value.detach().cpu().numpy()
+    try:
+        block = check_array(
+            value,
+            dtype=np.float64,
+            ensure_all_finite="allow-nan",
+            ensure_2d=False,
+            allow_nd=True,
+            ensure_min_samples=1,
+            ensure_min_features=0,
+            input_name=f"modality {name!r}",
+        )
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"Modality {name!r}: {exc}") from exc
+    if block.ndim == 1:
+        block = block.reshape(-1, 1)
+    if block.ndim not in (2, 3):
+        raise ValueError(
+            f"Modality {name!r}: expected a 2-D block (n_samples, n_features) or a 3-D "
+            f"sequence block (n_samples, n_steps, n_features); got shape {block.shape}."
+        )
+    if block.shape[-1] == 0 or (block.ndim == 3 and block.shape[1] == 0):
+        raise ValueError(
+            f"Modality {name!r}: found a block with shape {block.shape}; at least one "
+            "feature (and one step for a sequence block) is required."
+        )
+    return block
+
+
+def _rows_present(block: np.ndarray) -> np.ndarray:
+    """A sample is present in a modality unless every one of its values is NaN."""
+    return ~np.isnan(block.reshape(block.shape[0], -1)).all(axis=1)
+
+
+def _estimator_name(estimator: Any) -> str:
+    return type(estimator).__name__
+
+
+def _resolve_selector(name: str, selector: Any, feature_names: np.ndarray | None, n_columns: int):
+    """Column selector of one modality -> integer column indices."""
+    if isinstance(selector, slice):
+        return np.arange(n_columns)[selector]
+    if isinstance(selector, (str, Integral)):
+        selector = [selector]
+    selector = np.asarray(selector)
+    if selector.ndim != 1 or selector.size == 0:
+        raise ValueError(
+            f"modalities[{name!r}] must select at least one column with a non-empty list of "
+            f"names or indices, a boolean mask or a slice; got {selector!r}."
+        )
+    if selector.dtype == bool:
+        if selector.shape[0] != n_columns:
+            raise ValueError(
+                f"modalities[{name!r}] is a boolean mask of length {selector.shape[0]}, but X "
+                f"has {n_columns} columns."
+            )
+        return np.flatnonzero(selector)
+    if selector.dtype.kind in "iu":
+        bad = selector[(selector < -n_columns) | (selector >= n_columns)]
+        if bad.size:
+            raise ValueError(
+                f"modalities[{name!r}] selects column indices {bad.tolist()}, but X has "
+                f"{n_columns} columns."
+            )
+        return selector % n_columns
+    if selector.dtype.kind in "USO":
+        if feature_names is None:
+            raise ValueError(
+                f"modalities[{name!r}] selects columns by name ({selector.tolist()[:5]}), "
+                "but X has no column names; pass a DataFrame or select by index."
+            )
+        position = {column: i for i, column in enumerate(feature_names)}
+        unknown = [column for column in selector if column not in position]
+        if unknown:
+            raise ValueError(
+                f"modalities[{name!r}] names columns {unknown} that are not in X; X has "
+                f"columns {list(feature_names)[:20]}."
+            )
+        return np.array([position[column] for column in selector])
+    raise TypeError(
+        f"modalities[{name!r}] must be a list of column names or indices, a boolean mask or "
+        f"a slice; got {type(selector).__name__}."
+    )
+
+
+def _split_by_prefix(feature_names: np.ndarray | None, n_columns: int) -> dict[str, np.ndarray]:
+    """The ``name__feature`` rule for ``ColumnTransformer`` output; else one modality."""
+    if feature_names is not None and all("__" in str(c) for c in feature_names):
+        groups: dict[str, list[int]] = {}
+        for i, column in enumerate(feature_names):
+            groups.setdefault(str(column).split("__", 1)[0], []).append(i)
+        return {name: np.array(index) for name, index in groups.items()}
+    return {SINGLE_MODALITY_NAME: np.arange(n_columns)}
+
+
+class ModalitySchema:
+    """What ``fit`` learned about the input: its form, modalities and scaling.
+
+    Built by :func:`fit_schema`; :meth:`transform` maps any later input of the
+    same form to a :class:`ModalityBatch`.
+    """
+
+    def __init__(self, form: str, names: list[str], shapes: dict[str, tuple[int, ...]],
+                 columns: dict[str, np.ndarray] | None):
+        self.form = form
+        self.names = names
+        self.shapes = shapes
+        self.columns = columns
+        self.means: dict[str, np.ndarray] = {}
+        self.scales: dict[str, np.ndarray] = {}
+
+    @property
+    def n_features(self) -> int:
+        return int(sum(np.prod(shape) for shape in self.shapes.values()))
+
+    def raw_blocks(self, X: Any, estimator: Any, *, reset: bool = False) -> dict[str, Any]:
+        """Validated float64 blocks by modality name (``None`` for an absent modality)."""
+        if isinstance(X, Mapping):
+            if self.form != "mapping":
+                raise TypeError(
+                    f"{_estimator_name(estimator)} was fitted on a 2-D array or DataFrame; got "
+                    f"a mapping of modalities ({list(X)}). Pass the same form as in fit."
+                )
+            blocks = _mapping_blocks(X)
+            unknown = [name for name in blocks if name not in self.shapes]
+            if unknown:
+                raise ValueError(
+                    f"Unknown modalities {unknown}: {_estimator_name(estimator)} was fitted "
+                    f"with modalities {self.names}."
+                )
+            n_samples = _common_length(blocks)
+            out = {}
+            for name in self.names:
+                block = blocks.get(name)
+                if block is not None and block.shape[1:] != self.shapes[name]:
+                    expected = _describe_shape(self.shapes[name])
+                    raise ValueError(
+                        f"Modality {name!r} has {_describe_shape(block.shape[1:])}, but "
+                        f"{_estimator_name(estimator)} was fitted with {expected} for it."
+                    )
+                out[name] = block
+            if n_samples is None:
+                raise ValueError(
+                    "Every modality is None; at least one modality must hold data."
+                )
+            return out
+        if self.form != "array":
+            raise TypeError(
+                f"{_estimator_name(estimator)} was fitted on a mapping of modalities "
+                f"{self.names}; got {type(X).__name__}. Pass a dict or ModalityDict."
+            )
+        array = validate_data(
+            estimator, X, reset=reset, ensure_all_finite="allow-nan", dtype=np.float64
+        )
+        return {name: array[:, self.columns[name]] for name in self.names}
+
+    def fit_scaling(self, blocks: dict[str, np.ndarray]) -> None:
+        """Per-feature mean and scale over the samples where each modality is present."""
+        for name in self.names:
+            block = blocks[name]
+            present = block[_rows_present(block)]
+            axes = tuple(range(present.ndim - 1))
+            with warnings.catch_warnings():
+                # All-NaN columns are legal; they get mean 0 and scale 1 below.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean = np.nanmean(present, axis=axes)
+                scale = np.nanstd(present, axis=axes)
+            mean = np.where(np.isfinite(mean), mean, 0.0)
+            scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
+            self.means[name] = mean
+            self.scales[name] = scale
+
+    def transform(self, blocks: dict[str, Any], n_samples: int) -> ModalityBatch:
+        standardised, presence = [], []
+        for name in self.names:
+            block = blocks.get(name)
+            if block is None:
+                standardised.append(np.zeros((n_samples, *self.shapes[name]), np.float32))
+                presence.append(np.zeros(n_samples, dtype=bool))
+                continue
+            present = _rows_present(block)
+            block = (block - self.means[name]) / self.scales[name]
+            block = np.nan_to_num(block, nan=0.0).astype(np.float32)
+            standardised.append(block)
+            presence.append(present)
+        return ModalityBatch(standardised, np.stack(presence, axis=1))
+
+    def batch(self, X: Any, estimator: Any) -> ModalityBatch:
+        """Validate a later input against the schema and standardise it."""
+        blocks = self.raw_blocks(X, estimator)
+        batch = self.transform(blocks, _common_length(blocks))
+        check_some_modality_present(batch)
+        return batch
+
+
+def _describe_shape(shape: tuple[int, ...]) -> str:
+    if len(shape) == 1:
+        return f"{shape[0]} features"
+    return f"shape (n_steps, n_features) = {tuple(shape)}"
+
+
+def _mapping_blocks(X: Mapping) -> dict[str, np.ndarray | None]:
+    if len(dict(X.items())) == 0:
+        raise ValueError(
+            "X is an empty mapping; expected at least one modality name mapped to an "
+            "array-like of shape (n_samples, n_features)."
+        )
+    blocks = {}
+    for name, value in X.items():
+        if not isinstance(name, str):
+            raise TypeError(
+                f"Modality names must be str; got {name!r} of type {type(name).__name__}."
+            )
+        blocks[name] = None if value is None else _validate_block(name, value)
+    return blocks
+
+
+def _common_length(blocks: dict[str, np.ndarray | None]) -> int | None:
+    lengths = {name: block.shape[0] for name, block in blocks.items() if block is not None}
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{name!r} has {n}" for name, n in lengths.items())
+        raise ValueError(f"All modalities must have the same number of samples; {detail}.")
+    return next(iter(lengths.values()), None)
+
+
+def check_some_modality_present(batch: ModalityBatch) -> None:
+    empty = np.flatnonzero(~batch.modality_mask.any(axis=1))
+    if empty.size:
+        raise ValueError(
+            f"{empty.size} sample(s) have every modality missing (all values NaN or the "
+            f"modality absent), e.g. rows {empty[:10].tolist()}; each sample needs at least "
+            "one present modality."
+        )
+
+
+def fit_schema(X: Any, modalities: Mapping | None, estimator: Any) -> tuple[ModalitySchema,
+                                                                           dict[str, Any]]:
+    """Learn the input form and modalities from training data.
+
+    Returns the schema (with scaling fitted) and the validated raw blocks.
+    """
+    if isinstance(X, Mapping):
+        if modalities is not None:
+            raise ValueError(
+                "The modalities parameter selects columns of a 2-D array or DataFrame; X is "
+                f"already a mapping of modalities ({list(X)}). Set modalities=None."
+            )
+        blocks = _mapping_blocks(X)
+        for name, block in blocks.items():
+            if block is None:
+                raise ValueError(
+                    f"Modality {name!r} is None in the training data; a modality must be "
+                    "observed for some training samples to be learned."
+                )
+        _common_length(blocks)
+        schema = ModalitySchema(
+            "mapping", list(blocks), {n: b.shape[1:] for n, b in blocks.items()}, None
+        )
+        _set_n_features(estimator, schema)
+    else:
+        if modalities is not None and not isinstance(modalities, Mapping):
+            raise TypeError(
+                "modalities must be None or a mapping from modality name to a column "
+                f"selector; got {type(modalities).__name__}."
+            )
+        if modalities is not None and len(modalities) == 0:
+            raise ValueError("modalities is an empty mapping; name at least one modality.")
+        array = validate_data(estimator, X, reset=True, ensure_all_finite="allow-nan",
+                              dtype=np.float64)
+        feature_names = getattr(estimator, "feature_names_in_", None)
+        n_columns = array.shape[1]
+        if modalities is None:
+            columns = _split_by_prefix(feature_names, n_columns)
+        else:
+            columns = {
+                str(name): _resolve_selector(str(name), selector, feature_names, n_columns)
+                for name, selector in modalities.items()
+            }
+        schema = ModalitySchema(
+            "array", list(columns), {n: (len(c),) for n, c in columns.items()}, columns
+        )
+        blocks = {name: array[:, index] for name, index in columns.items()}
+    for name, block in blocks.items():
+        if not _rows_present(block).any():
+            raise ValueError(
+                f"Modality {name!r} is missing (all NaN) for every training sample; it "
+                "cannot be learned."
+            )
+    schema.fit_scaling(blocks)
+    return schema, blocks
+
+
+def _set_n_features(estimator: Any, schema: ModalitySchema) -> None:
+    estimator.n_features_in_ = schema.n_features
+    if hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_

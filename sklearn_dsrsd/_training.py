@@ -1,0 +1,107 @@
+"""Training glue: the tensor dataset that skorch batches, and the skorch net subclass.
+
+skorch is the training loop (epochs, shuffled batches, validation split,
+callbacks, device handling, history). The only method we override is
+:meth:`MultimodalNet.get_loss`, which adds the weighted auxiliary terms of
+DSRSD-Net to the task loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from torch.utils.data import Dataset
+
+from ._losses import alignment_loss, decorrelation_loss, orthogonality_loss
+from ._modules import block_key
+
+__all__ = ["ModalityDataset", "MultimodalNet", "collate_batch"]
+
+
+class ModalityDataset(Dataset):
+    """Modality blocks, presence mask and targets held as tensors.
+
+    ``__getitems__`` gathers a whole batch by tensor indexing (one call per batch,
+    not one per sample); :func:`collate_batch` then passes it through unchanged.
+    """
+
+    def __init__(self, blocks: Sequence[np.ndarray], modality_mask: np.ndarray,
+                 y: np.ndarray | None = None):
+        self.blocks = [torch.from_numpy(np.ascontiguousarray(block)) for block in blocks]
+        self.modality_mask = torch.from_numpy(np.ascontiguousarray(modality_mask))
+        self.y = None if y is None else torch.from_numpy(np.ascontiguousarray(y))
+
+    def __len__(self) -> int:
+        return self.modality_mask.shape[0]
+
+    def __getitems__(self, indices: Sequence[int]) -> tuple[dict[str, torch.Tensor], Any]:
+        rows = torch.as_tensor(indices, dtype=torch.long)
+        inputs = {block_key(i): block[rows] for i, block in enumerate(self.blocks)}
+        inputs["modality_mask"] = self.modality_mask[rows]
+        target = torch.zeros(len(rows)) if self.y is None else self.y[rows]
+        return inputs, target
+
+    def __getitem__(self, index: int) -> tuple[dict[str, torch.Tensor], Any]:
+        inputs, target = self.__getitems__([index])
+        return {key: value[0] for key, value in inputs.items()}, target[0]
+
+
+def collate_batch(batch: Any) -> Any:
+    """Identity collate: :meth:`ModalityDataset.__getitems__` already built the batch."""
+    return batch
+
+
+class MultimodalNet(NeuralNet):
+    """skorch ``NeuralNet`` whose loss adds DSRSD-Net's weighted auxiliary terms.
+
+    The module returns ``(task_output, codes)``; the criterion scores
+    ``task_output`` and each auxiliary term with a non-zero weight reads
+    ``codes``. Each term's batch value is recorded in the history under its
+    name (``"alignment"``, ...) so that it can be inspected after training.
+    """
+
+    def __init__(self, *args: Any, alignment_weight: float = 0.0,
+                 decorrelation_weight: float = 0.0, orthogonality_weight: float = 0.0,
+                 temperature: float = 0.1, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.alignment_weight = alignment_weight
+        self.decorrelation_weight = decorrelation_weight
+        self.orthogonality_weight = orthogonality_weight
+        self.temperature = temperature
+
+    def get_auxiliary_losses(self, codes: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Unweighted auxiliary terms whose weight is non-zero and whose codes exist."""
+        terms: dict[str, torch.Tensor] = {}
+        if "shared" not in codes:
+            return terms
+        mask = codes["modality_mask"]
+        shared, private = codes["shared"], codes["private"]
+        n_modalities = shared.shape[1]
+        if self.alignment_weight and n_modalities > 1:
+            terms["alignment"] = alignment_loss(codes["aligned"], mask, self.temperature)
+        if self.decorrelation_weight:
+            terms["decorrelation"] = torch.stack(
+                [decorrelation_loss(shared[:, m], mask[:, m]) for m in range(n_modalities)]
+            ).mean()
+        if self.orthogonality_weight and private is not None:
+            terms["orthogonality"] = torch.stack(
+                [
+                    orthogonality_loss(shared[:, m], private[:, m], mask[:, m])
+                    for m in range(n_modalities)
+                ]
+            ).mean()
+        return terms
+
+    def get_loss(self, y_pred: Any, y_true: torch.Tensor, X: Any = None,
+                 training: bool = False) -> torch.Tensor:
+        output, codes = y_pred
+        loss = super().get_loss(output, y_true, X=X, training=training)
+        for name, value in self.get_auxiliary_losses(codes).items():
+            loss = loss + getattr(self, f"{name}_weight") * value
+            if training:
+                self.history.record_batch(name, value.item())
+        return loss
