@@ -22,7 +22,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 
@@ -138,7 +138,7 @@ class MultimodalNetEstimator(BaseEstimator):
         return self
 
     def _encode_targets_checked(self, y: Any, n_samples: int, warm: bool) -> np.ndarray:
-        n_targets = np.shape(y)[0] if hasattr(y, "__len__") else None
+        n_targets = _num_samples(y)
         if n_targets != n_samples:
             raise ValueError(
                 f"y has {n_targets} samples, but X has {n_samples}; they must match."
@@ -317,7 +317,8 @@ class ClassifierTask:
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self._forward(X)[0], axis=1)]
+        logits = self._forward(X)[0]
+        return self.classes_[np.argmax(logits, axis=1)]
 
 
 class RegressorTask:

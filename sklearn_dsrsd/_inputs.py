@@ -26,6 +26,7 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
@@ -81,6 +82,16 @@ def _validate_block(name: str, value: Any) -> np.ndarray:
 def _rows_present(block: np.ndarray) -> np.ndarray:
     """A sample is present in a modality unless every one of its values is NaN."""
     return ~np.isnan(block.reshape(block.shape[0], -1)).all(axis=1)
+
+
+def _is_mapping(X: Any) -> bool:
+    """Whether ``X`` is the mapping form; sparse input is refused here, once for all forms."""
+    if issparse(X):
+        raise TypeError(
+            "Sparse data was passed for X, but dense data is required; sparse input is not "
+            "supported. Use X.toarray() to convert it to a dense array."
+        )
+    return isinstance(X, Mapping)
 
 
 def _estimator_name(estimator: Any) -> str:
@@ -166,7 +177,7 @@ class ModalitySchema:
 
     def raw_blocks(self, X: Any, estimator: Any, *, reset: bool = False) -> dict[str, Any]:
         """Validated float64 blocks by modality name (``None`` for an absent modality)."""
-        if isinstance(X, Mapping):
+        if _is_mapping(X):
             if self.form != "mapping":
                 raise TypeError(
                     f"{_estimator_name(estimator)} was fitted on a 2-D array or DataFrame; got "
@@ -290,7 +301,7 @@ def fit_schema(X: Any, modalities: Mapping | None, estimator: Any) -> tuple[Moda
 
     Returns the schema (with scaling fitted) and the validated raw blocks.
     """
-    if isinstance(X, Mapping):
+    if _is_mapping(X):
         if modalities is not None:
             raise ValueError(
                 "The modalities parameter selects columns of a 2-D array or DataFrame; X is "

@@ -1,0 +1,638 @@
+"""Loss functions for DSRSD-Net and CorrKD, as pure functions on torch tensors.
+
+What comes from the papers and what is ours
+-------------------------------------------
+DSRSD-Net ("Dual-Stream Cross-Modal Representation Learning via Residual Semantic
+Decorrelation", arXiv 2512.07568) names its training signals: a cross-modal *alignment* of the
+shared codes, a *decorrelation* of the shared features, and an *orthogonality* constraint between
+the shared and private streams. CorrKD ("Correlation-Decoupled Knowledge Distillation for
+Multimodal Sentiment Analysis with Incomplete Modalities", arXiv 2404.16456, CVPR 2024) names a
+*sample-level contrastive* distillation, a *category-guided prototype* distillation and a
+*response-disentangled consistency* distillation estimated with a Jensen-Shannon
+mutual-information bound. Neither paper publishes its equations (nor official code), so every
+exact formula in this module -- the normalisations, the averaging, the margin form, the
+variance floor, the critic of the mutual-information estimator, the treatment of masks and of
+degenerate batches -- is this project's engineering choice, made to be consistent with the
+papers' descriptions. Each docstring states the formula that is actually computed.
+
+Conventions
+-----------
+* Every function is pure: no state, no module, no globals; it only reads its arguments.
+* Every function is differentiable in its floating-point tensor arguments.
+* Masks are ``torch.bool`` tensors; ``True`` marks a valid row (a present modality).
+* When a batch has too few valid rows for a term to be defined (for example fewer than two rows
+  for a correlation), the function returns ``codes.sum() * 0.0``: a zero that is still attached
+  to the autograd graph, so ``loss.backward()`` works and gives zero (finite) gradients.
+* Norms and standard deviations carry an ``eps`` so that constant or zero inputs give finite
+  values and finite gradients.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+__all__ = [
+    "alignment_loss",
+    "alignment_regression",
+    "decorrelation_loss",
+    "dsrsd_auxiliary_losses",
+    "orthogonality_loss",
+    "prototype_distillation",
+    "response_consistency_distillation",
+    "sample_contrastive_distillation",
+    "symmetric_info_nce",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# private helpers
+# --------------------------------------------------------------------------------------------
+def _zero_like_graph(*tensors: Tensor) -> Tensor:
+    """Return a scalar zero attached to the autograd graph of ``tensors``.
+
+    Parameters
+    ----------
+    *tensors : Tensor
+        Tensors whose graph the zero should belong to.
+
+    Returns
+    -------
+    zero : Tensor
+        A 0-dim tensor equal to 0 whose gradient with respect to every input is 0.
+    """
+    zero = tensors[0].sum() * 0.0
+    for t in tensors[1:]:
+        zero = zero + t.sum() * 0.0
+    return zero
+
+
+def _check_2d(x: Tensor, name: str) -> None:
+    """Raise ``ValueError`` unless ``x`` is a 2-D tensor."""
+    if x.dim() != 2:
+        raise ValueError(f"{name} must be a 2-D tensor (n_samples, n_features); got shape "
+                         f"{tuple(x.shape)}.")
+
+
+def _check_same_shape(a: Tensor, b: Tensor, name_a: str, name_b: str) -> None:
+    """Raise ``ValueError`` unless ``a`` and ``b`` have the same shape."""
+    if a.shape != b.shape:
+        raise ValueError(f"{name_a} and {name_b} must have the same shape; got "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}.")
+
+
+def _check_positive(value: float, name: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is strictly positive."""
+    if not value > 0:
+        raise ValueError(f"{name} must be > 0; got {value!r}.")
+
+
+def _resolve_mask(mask: Tensor | None, n: int, name: str, device: torch.device) -> Tensor:
+    """Validate a row mask, or build an all-True one when ``mask`` is None.
+
+    Parameters
+    ----------
+    mask : Tensor of shape (n,) and dtype bool, or None
+        Row mask; ``None`` means every row is valid.
+    n : int
+        Expected number of rows.
+    name : str
+        Parameter name, used in error messages.
+    device : torch.device
+        Device of the all-True mask built when ``mask`` is None.
+
+    Returns
+    -------
+    mask : Tensor of shape (n,), dtype bool
+    """
+    if mask is None:
+        return torch.ones(n, dtype=torch.bool, device=device)
+    if mask.dtype != torch.bool:
+        raise TypeError(f"{name} must be a torch.bool tensor; got dtype {mask.dtype}.")
+    if mask.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},); got {tuple(mask.shape)}.")
+    return mask
+
+
+def _decoupled_log_responses(logits: Tensor, labels: Tensor,
+                             temperature: float) -> tuple[Tensor, Tensor]:
+    """Decoupled (target / non-target) log-responses, as in decoupled knowledge distillation.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n, C)
+        Class logits, ``C >= 2``.
+    labels : Tensor of shape (n,), int64
+        Target class of each sample.
+    temperature : float
+        Softening temperature; the logits are divided by it.
+
+    Returns
+    -------
+    log_binary : Tensor of shape (n, 2)
+        ``log(p_target), log(1 - p_target)`` of the softened softmax, computed in log space.
+    log_non_target : Tensor of shape (n, C - 1)
+        Log-softmax over the non-target classes only (the target class removed).
+    """
+    n, n_classes = logits.shape
+    scaled = logits / temperature
+    target_mask = F.one_hot(labels, num_classes=n_classes).to(torch.bool)
+    log_norm = torch.logsumexp(scaled, dim=1)
+    target_logit = scaled.gather(1, labels.unsqueeze(1)).squeeze(1)
+    non_target = scaled[~target_mask].reshape(n, n_classes - 1)
+    non_target_lse = torch.logsumexp(non_target, dim=1)
+    log_binary = torch.stack([target_logit - log_norm, non_target_lse - log_norm], dim=1)
+    log_non_target = non_target - non_target_lse.unsqueeze(1)
+    return log_binary, log_non_target
+
+
+# --------------------------------------------------------------------------------------------
+# DSRSD-Net: alignment, decorrelation, orthogonality
+# --------------------------------------------------------------------------------------------
+def symmetric_info_nce(z_a: Tensor, z_b: Tensor, temperature: float = 0.1,
+                       pair_mask: Tensor | None = None) -> Tensor:
+    """Symmetric InfoNCE between two views of the same samples.
+
+    Over the rows ``i`` with ``pair_mask[i]`` True, the logits are
+    ``L = z_a @ z_b.T / temperature``; row ``i`` of ``z_a`` must pick row ``i`` of ``z_b``
+    among all valid rows (direction a -> b, cross-entropy over the rows of ``L``) and vice
+    versa (direction b -> a, cross-entropy over the columns of ``L``). The loss is the mean of
+    the two directions' mean cross-entropies, ``(CE_ab + CE_ba) / 2``.
+
+    Parameters
+    ----------
+    z_a, z_b : Tensor of shape (n, k)
+        Codes of the two views; rows are expected to be L2-normalised already (the function
+        does not normalise them, so that the caller decides where normalisation happens).
+    temperature : float, default=0.1
+        Softmax temperature, > 0.
+    pair_mask : Tensor of shape (n,), dtype bool, default=None
+        Rows where both views are present. ``None`` means all rows.
+
+    Returns
+    -------
+    loss : Tensor
+        Scalar. With fewer than two valid rows there are no negatives and the loss is a
+        graph-attached zero.
+
+    Notes
+    -----
+    The loss is symmetric: swapping ``z_a`` and ``z_b`` leaves it unchanged. Its minimum
+    approaches 0 and a chance-level value is ``log(n_valid)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> z = torch.eye(2)
+    >>> round(float(symmetric_info_nce(z, z, temperature=1.0)), 4)  # log(1 + e**-1)
+    0.3133
+    """
+    _check_2d(z_a, "z_a")
+    _check_same_shape(z_a, z_b, "z_a", "z_b")
+    _check_positive(temperature, "temperature")
+    mask = _resolve_mask(pair_mask, z_a.shape[0], "pair_mask", z_a.device)
+    a, b = z_a[mask], z_b[mask]
+    n_valid = a.shape[0]
+    if n_valid < 2:
+        return _zero_like_graph(z_a, z_b)
+    logits = a @ b.T / temperature
+    targets = torch.arange(n_valid, device=logits.device)
+    return 0.5 * (F.cross_entropy(logits, targets) + F.cross_entropy(logits.T, targets))
+
+
+def alignment_regression(z_a: Tensor, z_b: Tensor, pair_mask: Tensor | None = None) -> Tensor:
+    """Mean squared Euclidean distance between paired codes.
+
+    Computes ``mean_i ||z_a[i] - z_b[i]||^2`` over the rows ``i`` with ``pair_mask[i]`` True
+    (squared distances are summed over features, averaged over rows). For L2-normalised rows
+    this equals ``2 * (1 - cos)``.
+
+    Parameters
+    ----------
+    z_a, z_b : Tensor of shape (n, k)
+        Paired codes.
+    pair_mask : Tensor of shape (n,), dtype bool, default=None
+        Rows where both codes are present. ``None`` means all rows.
+
+    Returns
+    -------
+    loss : Tensor
+        Scalar; a graph-attached zero when no row is valid.
+    """
+    _check_2d(z_a, "z_a")
+    _check_same_shape(z_a, z_b, "z_a", "z_b")
+    mask = _resolve_mask(pair_mask, z_a.shape[0], "pair_mask", z_a.device)
+    a, b = z_a[mask], z_b[mask]
+    if a.shape[0] == 0:
+        return _zero_like_graph(z_a, z_b)
+    return (a - b).pow(2).sum(dim=1).mean()
+
+
+def alignment_loss(aligned_codes: Tensor, modality_mask: Tensor,
+                   temperature: float = 0.1) -> Tensor:
+    """Cross-modal alignment loss over all modality pairs.
+
+    For every pair of modalities ``a < b`` the samples where both are present contribute
+    ``symmetric_info_nce(z_a, z_b) + alignment_regression(z_a, z_b)``; the loss is the mean of
+    this quantity over the pairs that have at least one such sample. Pairs that are never
+    present together are skipped (they neither count in the mean nor pull it towards 0).
+
+    Parameters
+    ----------
+    aligned_codes : Tensor of shape (n, M, k)
+        Outputs of the alignment head, rows L2-normalised, for each of the ``M`` modalities.
+    modality_mask : Tensor of shape (n, M), dtype bool
+        ``True`` where sample ``i`` has modality ``m``.
+    temperature : float, default=0.1
+        InfoNCE temperature, > 0.
+
+    Returns
+    -------
+    loss : Tensor
+        Scalar. A graph-attached zero when ``M == 1`` or when no pair is ever co-present.
+        A pair with a single co-present sample contributes only its regression term (InfoNCE
+        needs at least two samples).
+    """
+    if aligned_codes.dim() != 3:
+        raise ValueError("aligned_codes must be a 3-D tensor (n_samples, n_modalities, k); got "
+                         f"shape {tuple(aligned_codes.shape)}.")
+    n, n_modalities, _ = aligned_codes.shape
+    if modality_mask.dtype != torch.bool:
+        raise TypeError(f"modality_mask must be a torch.bool tensor; got dtype "
+                        f"{modality_mask.dtype}.")
+    if modality_mask.shape != (n, n_modalities):
+        raise ValueError(f"modality_mask must have shape ({n}, {n_modalities}); got "
+                         f"{tuple(modality_mask.shape)}.")
+    _check_positive(temperature, "temperature")
+    total = _zero_like_graph(aligned_codes)
+    n_pairs = 0
+    for a in range(n_modalities):
+        for b in range(a + 1, n_modalities):
+            pair_mask = modality_mask[:, a] & modality_mask[:, b]
+            if not bool(pair_mask.any()):
+                continue
+            z_a, z_b = aligned_codes[:, a], aligned_codes[:, b]
+            total = total + symmetric_info_nce(z_a, z_b, temperature, pair_mask)
+            total = total + alignment_regression(z_a, z_b, pair_mask)
+            n_pairs += 1
+    if n_pairs == 0:
+        return total
+    return total / n_pairs
+
+
+def decorrelation_loss(shared_codes: Tensor, sample_mask: Tensor | None = None,
+                       variance_floor: float = 1.0, eps: float = 1e-4) -> Tensor:
+    """Feature decorrelation of the shared codes, with a variance floor against collapse.
+
+    Over the valid rows (``n_valid`` of them), with ``var_j`` the unbiased batch variance of
+    column ``j`` and ``std_j = sqrt(var_j + eps)``::
+
+        C_jl  = cov(x_j, x_l) / (std_j * std_l)          (batch correlation matrix)
+        loss  = mean_{j != l} C_jl ** 2  +  mean_j relu(variance_floor - std_j)
+
+    The second term is a VICReg-style hinge: without it the first term could be minimised by
+    shrinking every feature towards a constant.
+
+    Parameters
+    ----------
+    shared_codes : Tensor of shape (n, d)
+        Shared codes of one modality.
+    sample_mask : Tensor of shape (n,), dtype bool, default=None
+        Rows to use (samples where the modality is present). ``None`` means all rows.
+    variance_floor : float, default=1.0
+        Target minimum standard deviation of every feature. 0 switches the floor off.
+    eps : float, default=1e-4
+        Added to the variance before the square root; keeps constant features finite (their
+        correlations are then 0) and makes ``|C_jl|`` slightly below 1 even for perfectly
+        correlated features.
+
+    Returns
+    -------
+    loss : Tensor
+        Scalar. With ``d == 1`` only the floor term remains; with fewer than two valid rows a
+        graph-attached zero is returned.
+    """
+    _check_2d(shared_codes, "shared_codes")
+    mask = _resolve_mask(sample_mask, shared_codes.shape[0], "sample_mask", shared_codes.device)
+    x = shared_codes[mask]
+    n_valid, d = x.shape
+    if n_valid < 2 or d == 0:
+        return _zero_like_graph(shared_codes)
+    centred = x - x.mean(dim=0, keepdim=True)
+    cov = centred.T @ centred / (n_valid - 1)
+    std = torch.sqrt(torch.diagonal(cov) + eps)
+    floor = F.relu(variance_floor - std).mean()
+    if d == 1:
+        return floor
+    corr = cov / (std.unsqueeze(1) * std.unsqueeze(0))
+    off_diagonal = ~torch.eye(d, dtype=torch.bool, device=corr.device)
+    return corr[off_diagonal].pow(2).mean() + floor
+
+
+def orthogonality_loss(shared_codes: Tensor, private_codes: Tensor,
+                       sample_mask: Tensor | None = None, eps: float = 1e-8) -> Tensor:
+    """Orthogonality between the shared and the private subspace of one modality.
+
+    Over the valid rows, each column of ``S`` (shared) and ``P`` (private) is centred over the
+    batch and then L2-normalised over the batch (column-wise), and::
+
+        loss = ||S^T P||_F^2 / (d_s * d_p)
+
+    Entry ``(j, l)`` of ``S^T P`` is then the Pearson correlation between shared feature ``j``
+    and private feature ``l``, so the loss is the mean squared cross-correlation between the two
+    streams: it lies in ``[0, 1]``, is 0 exactly when the centred subspaces are orthogonal, and
+    does not depend on the scale of either code nor on the batch size.
+
+    Parameters
+    ----------
+    shared_codes : Tensor of shape (n, d_s)
+        Shared codes of one modality.
+    private_codes : Tensor of shape (n, d_p)
+        Private codes of the same modality.
+    sample_mask : Tensor of shape (n,), dtype bool, default=None
+        Rows to use. ``None`` means all rows.
+    eps : float, default=1e-8
+        Lower bound of the column norms; a constant column becomes a zero column and
+        contributes 0.
+
+    Returns
+    -------
+    loss : Tensor
+        Scalar; a graph-attached zero with fewer than two valid rows.
+
+    Notes
+    -----
+    DESIGN.md describes the codes as "row-normalised". We normalise *columns* instead. After
+    batch centring, row normalisation makes ``||S^T P||_F^2`` a sum over samples: it grows with
+    the batch size, has no fixed upper bound, and is not zero for orthogonal feature subspaces
+    unless every sample's rows happen to be orthogonal. Column normalisation makes the value a
+    mean squared correlation, scale-free and batch-size-free, which is what "the shared and the
+    private stream carry unrelated information" means, and keeps the loss weight comparable
+    across batch sizes and code widths.
+    """
+    _check_2d(shared_codes, "shared_codes")
+    _check_2d(private_codes, "private_codes")
+    if shared_codes.shape[0] != private_codes.shape[0]:
+        raise ValueError("shared_codes and private_codes must have the same number of rows; "
+                         f"got {shared_codes.shape[0]} and {private_codes.shape[0]}.")
+    mask = _resolve_mask(sample_mask, shared_codes.shape[0], "sample_mask", shared_codes.device)
+    s, p = shared_codes[mask], private_codes[mask]
+    n_valid, d_s = s.shape
+    d_p = p.shape[1]
+    if n_valid < 2 or d_s == 0 or d_p == 0:
+        return _zero_like_graph(shared_codes, private_codes)
+    s = F.normalize(s - s.mean(dim=0, keepdim=True), p=2.0, dim=0, eps=eps)
+    p = F.normalize(p - p.mean(dim=0, keepdim=True), p=2.0, dim=0, eps=eps)
+    return (s.T @ p).pow(2).sum() / (d_s * d_p)
+
+
+def dsrsd_auxiliary_losses(shared_codes: Tensor, private_codes: Tensor | None,
+                           aligned_codes: Tensor, modality_mask: Tensor,
+                           temperature: float = 0.1) -> dict[str, Tensor]:
+    """All DSRSD-Net auxiliary losses for one batch.
+
+    Parameters
+    ----------
+    shared_codes : Tensor of shape (n, M, d_s)
+        Shared codes per modality.
+    private_codes : Tensor of shape (n, M, d_p) or None
+        Private codes per modality; ``None`` for the single-stream ablation.
+    aligned_codes : Tensor of shape (n, M, k)
+        L2-normalised outputs of the alignment head per modality.
+    modality_mask : Tensor of shape (n, M), dtype bool
+        ``True`` where sample ``i`` has modality ``m``.
+    temperature : float, default=0.1
+        InfoNCE temperature of the alignment term.
+
+    Returns
+    -------
+    losses : dict of str to Tensor
+        ``"alignment"``: :func:`alignment_loss`;
+        ``"decorrelation"``: mean over modalities of
+        ``decorrelation_loss(shared_codes[:, m], modality_mask[:, m])``;
+        ``"orthogonality"``: mean over modalities of
+        ``orthogonality_loss(shared_codes[:, m], private_codes[:, m], modality_mask[:, m])``,
+        a graph-attached zero when ``private_codes`` is None.
+        Each value is a scalar tensor; the caller weights and sums them.
+    """
+    if shared_codes.dim() != 3:
+        raise ValueError("shared_codes must be a 3-D tensor (n_samples, n_modalities, d_s); got "
+                         f"shape {tuple(shared_codes.shape)}.")
+    n, n_modalities, _ = shared_codes.shape
+    if aligned_codes.shape[:2] != (n, n_modalities):
+        raise ValueError(f"aligned_codes must have shape ({n}, {n_modalities}, k); got "
+                         f"{tuple(aligned_codes.shape)}.")
+    if private_codes is not None and (private_codes.dim() != 3
+                                      or private_codes.shape[:2] != (n, n_modalities)):
+        raise ValueError(f"private_codes must have shape ({n}, {n_modalities}, d_p) or be None; "
+                         f"got {tuple(private_codes.shape)}.")
+    alignment = alignment_loss(aligned_codes, modality_mask, temperature)
+    decorrelation = torch.stack([
+        decorrelation_loss(shared_codes[:, m], modality_mask[:, m])
+        for m in range(n_modalities)
+    ]).mean()
+    if private_codes is None:
+        orthogonality = _zero_like_graph(shared_codes)
+    else:
+        orthogonality = torch.stack([
+            orthogonality_loss(shared_codes[:, m], private_codes[:, m], modality_mask[:, m])
+            for m in range(n_modalities)
+        ]).mean()
+    return {
+        "alignment": alignment,
+        "decorrelation": decorrelation,
+        "orthogonality": orthogonality,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# CorrKD: distillation from a complete-modality teacher to an incomplete-modality student
+# --------------------------------------------------------------------------------------------
+def sample_contrastive_distillation(student_codes: Tensor, teacher_codes: Tensor,
+                                    margin: float = 0.5) -> tuple[Tensor, Tensor]:
+    """Sample-level contrastive distillation (positive pull, margin-based negative push).
+
+    Rows are L2-normalised first (``s_i``, ``t_i``). Then::
+
+        positive = mean_i ||s_i - t_i||^2
+        negative = mean_{i != j} relu(margin - ||s_i - t_j||)^2
+
+    The student code of sample ``i`` is pulled to the teacher code of the same sample and pushed
+    at least ``margin`` away from the teacher codes of the other samples.
+
+    Parameters
+    ----------
+    student_codes : Tensor of shape (n, k)
+        Codes of the student (incomplete-modality inputs).
+    teacher_codes : Tensor of shape (n, k)
+        Codes of the frozen teacher (complete inputs) for the same samples. The function does
+        not detach them; compute them under ``torch.no_grad()``.
+    margin : float, default=0.5
+        Minimum distance wanted between ``s_i`` and ``t_j`` for ``j != i``; on unit vectors
+        distances lie in ``[0, 2]``.
+
+    Returns
+    -------
+    positive : Tensor
+        Scalar; exactly 0 when the student and teacher codes are identical. A graph-attached
+        zero when ``n == 0``.
+    negative : Tensor
+        Scalar; a graph-attached zero when ``n < 2`` (no negative pairs).
+    """
+    _check_2d(student_codes, "student_codes")
+    _check_same_shape(student_codes, teacher_codes, "student_codes", "teacher_codes")
+    n = student_codes.shape[0]
+    if n == 0:
+        zero = _zero_like_graph(student_codes, teacher_codes)
+        return zero, zero
+    s = F.normalize(student_codes, p=2.0, dim=1, eps=1e-8)
+    t = F.normalize(teacher_codes, p=2.0, dim=1, eps=1e-8)
+    positive = (s - t).pow(2).sum(dim=1).mean()
+    if n < 2:
+        return positive, _zero_like_graph(student_codes, teacher_codes)
+    sq = (s.pow(2).sum(dim=1, keepdim=True) + t.pow(2).sum(dim=1).unsqueeze(0)
+          - 2.0 * s @ t.T)
+    # clamp before the square root: finite gradient even for coinciding codes
+    dist = torch.sqrt(sq.clamp_min(1e-12))
+    off_diagonal = ~torch.eye(n, dtype=torch.bool, device=dist.device)
+    negative = F.relu(margin - dist[off_diagonal]).pow(2).mean()
+    return positive, negative
+
+
+def prototype_distillation(student_codes: Tensor, teacher_codes: Tensor, labels: Tensor,
+                           n_classes: int) -> Tensor:
+    """Category-guided prototype distillation.
+
+    For each class ``c`` present in the batch, the teacher prototype is the mean teacher code of
+    the samples of class ``c`` and the student prototype the mean student code of the same
+    samples. With ``cos`` the cosine similarity,
+    ``A_s[i, c] = cos(student_i, student_proto_c)`` and
+    ``A_t[i, c] = cos(teacher_i, teacher_proto_c)`` over the present classes only, and::
+
+        loss = mean_{i, c} (A_s[i, c] - A_t[i, c])^2
+
+    so the student reproduces the teacher's sample-to-class geometry.
+
+    Parameters
+    ----------
+    student_codes, teacher_codes : Tensor of shape (n, k)
+        Student and (frozen) teacher codes of the same samples.
+    labels : Tensor of shape (n,), integer
+        Class ids in ``[0, n_classes)``; for regression tasks, bin ids.
+    n_classes : int
+        Number of classes (or bins). Classes absent from the batch are skipped.
+
+    Returns
+    -------
+    loss : Tensor
+        Scalar; exactly 0 for identical student and teacher codes, a graph-attached zero for an
+        empty batch.
+    """
+    _check_2d(student_codes, "student_codes")
+    _check_same_shape(student_codes, teacher_codes, "student_codes", "teacher_codes")
+    n = student_codes.shape[0]
+    if labels.shape != (n,):
+        raise ValueError(f"labels must have shape ({n},); got {tuple(labels.shape)}.")
+    if n == 0:
+        return _zero_like_graph(student_codes, teacher_codes)
+    labels = labels.long()
+    if bool((labels < 0).any()) or bool((labels >= n_classes).any()):
+        raise ValueError(f"labels must lie in [0, n_classes={n_classes}); got values in "
+                         f"[{int(labels.min())}, {int(labels.max())}].")
+    one_hot = F.one_hot(labels, num_classes=n_classes).to(student_codes.dtype)
+    counts = one_hot.sum(dim=0)
+    present = counts > 0
+    weights = (one_hot / counts.clamp_min(1.0))[:, present]  # (n, n_present), columns sum to 1
+    student_protos = weights.T @ student_codes
+    teacher_protos = weights.T @ teacher_codes
+    sim_s = (F.normalize(student_codes, dim=1, eps=1e-8)
+             @ F.normalize(student_protos, dim=1, eps=1e-8).T)
+    sim_t = (F.normalize(teacher_codes, dim=1, eps=1e-8)
+             @ F.normalize(teacher_protos, dim=1, eps=1e-8).T)
+    return (sim_s - sim_t).pow(2).mean()
+
+
+def response_consistency_distillation(student_logits: Tensor, teacher_logits: Tensor,
+                                      labels: Tensor, estimator: str = "js",
+                                      temperature: float = 1.0) -> Tensor:
+    """Response-disentangled consistency distillation (classification only).
+
+    The softened responses ``softmax(logits / temperature)`` are decoupled as in decoupled
+    knowledge distillation into a *target* part, the binary distribution
+    ``b = (p_target, 1 - p_target)``, and a *non-target* part ``q``, the softmax over the
+    non-target classes only. Both are computed in log space.
+
+    ``estimator="kl"``::
+
+        loss = temperature**2 * mean_i [ KL(b_t,i || b_s,i) + KL(q_t,i || q_s,i) ]
+
+    ``estimator="js"``: the response vector of a sample is ``r = concat(b, q)`` (length
+    ``C + 1``). With the parameter-free critic ``T(a, b) = <a, b> / temperature`` over all
+    student/teacher pairs of the batch, the Jensen-Shannon mutual-information estimate is::
+
+        MI_JS = mean_i [-softplus(-T(r_s,i, r_t,i))] - mean_{i != j} softplus(T(r_s,i, r_t,j))
+        loss  = -MI_JS
+
+    Maximising ``MI_JS`` makes each student response most similar to the teacher response of the
+    same sample relative to the other samples. The loss is a (negated) lower-bound estimate,
+    so it can be negative; only its gradient matters.
+
+    Parameters
+    ----------
+    student_logits, teacher_logits : Tensor of shape (n, C)
+        Class logits of the student and of the (frozen) teacher, ``C >= 2``.
+    labels : Tensor of shape (n,), integer
+        Target class of each sample, in ``[0, C)``.
+    estimator : {"js", "kl"}, default="js"
+        Consistency measure; ``"kl"`` is the simple fallback.
+    temperature : float, default=1.0
+        Softening temperature of the responses (> 0). For ``"js"`` it also divides the critic.
+
+    Returns
+    -------
+    loss : Tensor
+        Scalar. ``"kl"`` gives exactly 0 for identical logits and a graph-attached zero for an
+        empty batch; ``"js"`` gives a graph-attached zero when ``n < 2`` (no negative pairs).
+
+    Raises
+    ------
+    ValueError
+        If ``estimator`` is not ``"js"`` or ``"kl"``, if there are fewer than two classes, or if
+        the shapes do not match.
+
+    Notes
+    -----
+    This function is for classification. With two classes the non-target part has a single
+    class; its distribution is the constant 1 and its KL is 0, so only the target part acts.
+    Regressors do not call this function.
+    """
+    allowed = ("js", "kl")
+    if estimator not in allowed:
+        raise ValueError(f"The 'estimator' parameter of response_consistency_distillation must "
+                         f"be one of {list(allowed)}; got {estimator!r}.")
+    _check_2d(student_logits, "student_logits")
+    _check_same_shape(student_logits, teacher_logits, "student_logits", "teacher_logits")
+    _check_positive(temperature, "temperature")
+    n, n_classes = student_logits.shape
+    if n_classes < 2:
+        raise ValueError("response_consistency_distillation needs at least 2 classes; got "
+                         f"logits with {n_classes} column(s). It is for classification only.")
+    if labels.shape != (n,):
+        raise ValueError(f"labels must have shape ({n},); got {tuple(labels.shape)}.")
+    labels = labels.long()
+    if (estimator == "kl" and n == 0) or (estimator == "js" and n < 2):
+        return _zero_like_graph(student_logits, teacher_logits)
+    if bool((labels < 0).any()) or bool((labels >= n_classes).any()):
+        raise ValueError(f"labels must lie in [0, {n_classes}); got values in "
+                         f"[{int(labels.min())}, {int(labels.max())}].")
+    log_bin_s, log_nt_s = _decoupled_log_responses(student_logits, labels, temperature)
+    log_bin_t, log_nt_t = _decoupled_log_responses(teacher_logits, labels, temperature)
+    if estimator == "kl":
+        kl_bin = (log_bin_t.exp() * (log_bin_t - log_bin_s)).sum(dim=1)
+        kl_nt = (log_nt_t.exp() * (log_nt_t - log_nt_s)).sum(dim=1)
+        return (kl_bin + kl_nt).mean() * temperature**2
+    r_s = torch.cat([log_bin_s.exp(), log_nt_s.exp()], dim=1)
+    r_t = torch.cat([log_bin_t.exp(), log_nt_t.exp()], dim=1)
+    scores = r_s @ r_t.T / temperature
+    diagonal = torch.eye(n, dtype=torch.bool, device=scores.device)
+    mi_js = (-F.softplus(-scores[diagonal])).mean() - F.softplus(scores[~diagonal]).mean()
+    return -mi_js
