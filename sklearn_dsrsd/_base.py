@@ -20,14 +20,14 @@ import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 
-from ._modules import block_key
 from ._inputs import ModalityBatch, check_some_modality_present, fit_schema
+from ._modules import block_key
 from ._training import ModalityDataset, MultimodalNet, collate_batch
 
 __all__ = ["ClassifierTask", "MultimodalNetEstimator", "RegressorTask"]

@@ -204,7 +204,7 @@ class DSRSDModule(nn.Module):
             modality_mask = drop_modalities(modality_mask, self.modality_dropout)
         shared_codes, private_codes, aligned_codes = [], [], []
         for index, (encoder, stream, align) in enumerate(
-            zip(self.encoders, self.streams, self.alignment_heads)
+            zip(self.encoders, self.streams, self.alignment_heads, strict=True)
         ):
             shared_code, private_code = stream(encoder(blocks[block_key(index)]))
             shared_codes.append(shared_code)
