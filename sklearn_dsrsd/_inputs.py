@@ -132,7 +132,7 @@ def _resolve_selector(name: str, selector: Any, feature_names: np.ndarray | None
                 "but X has no column names; pass a DataFrame or select by index."
             )
         position = {column: i for i, column in enumerate(feature_names)}
-        unknown = [column for column in selector if column not in position]
+        unknown = [str(column) for column in selector if column not in position]
         if unknown:
             raise ValueError(
                 f"modalities[{name!r}] names columns {unknown} that are not in X; X has "

@@ -1,3 +1,20 @@
 """Synthetic generators, real-data loaders and task builders."""
 
-__all__: list[str] = []
+from ._knowledge_tracing import (
+    ContentTargetEncoder,
+    build_next_step_features,
+    collapse_multiskill_duplicates,
+    load_assistments2009,
+)
+from ._oulad import load_oulad
+from ._synthetic import make_multimodal_classification, make_multimodal_regression
+
+__all__ = [
+    "ContentTargetEncoder",
+    "build_next_step_features",
+    "collapse_multiskill_duplicates",
+    "load_assistments2009",
+    "load_oulad",
+    "make_multimodal_classification",
+    "make_multimodal_regression",
+]

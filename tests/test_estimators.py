@@ -1,0 +1,385 @@
+"""DSRSDClassifier / DSRSDRegressor: input forms, scikit-learn tooling, training, seeding."""
+
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import TINY, make_blocks
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from skorch.helper import SliceDict
+
+from sklearn_dsrsd import DSRSDClassifier, DSRSDRegressor, ModalityDict
+from sklearn_dsrsd._training import ModalityDataset
+
+
+def _as_frame(blocks):
+    return pd.DataFrame(
+        np.hstack(list(blocks.values())),
+        columns=[f"{name}_f{j}" for name, b in blocks.items() for j in range(b.shape[1])],
+    )
+
+
+def _column_transformer(blocks):
+    columns = {name: [f"{name}_f{j}" for j in range(b.shape[1])] for name, b in blocks.items()}
+    return ColumnTransformer(
+        [(name, StandardScaler(), cols) for name, cols in columns.items()]
+    ).set_output(transform="pandas")
+
+
+def _modality_spec(blocks):
+    spec, start = {}, 0
+    for name, block in blocks.items():
+        spec[name] = list(range(start, start + block.shape[1]))
+        start += block.shape[1]
+    return spec
+
+
+INPUT_FORMS = ["dict", "ModalityDict", "SliceDict", "array+modalities", "ColumnTransformer"]
+
+
+def _estimator_and_input(form, blocks):
+    """An estimator (possibly a Pipeline) and the matching input for each input form."""
+    if form == "dict":
+        return DSRSDClassifier(**TINY), dict(blocks)
+    if form == "ModalityDict":
+        return DSRSDClassifier(**TINY), ModalityDict(blocks)
+    if form == "SliceDict":
+        return DSRSDClassifier(**TINY), SliceDict(**blocks)
+    if form == "array+modalities":
+        spec = _modality_spec(blocks)
+        return DSRSDClassifier(modalities=spec, **TINY), np.hstack(list(blocks.values()))
+    pipe = Pipeline([("columns", _column_transformer(blocks)), ("dsrsd", DSRSDClassifier(**TINY))])
+    return pipe, _as_frame(blocks)
+
+
+@pytest.mark.parametrize("form", INPUT_FORMS)
+def test_input_forms_fit_predict_clone_pickle(form, blocks_and_y):
+    blocks, y = blocks_and_y
+    estimator, X = _estimator_and_input(form, blocks)
+    estimator.fit(X, y)
+    final = estimator[-1] if isinstance(estimator, Pipeline) else estimator
+    assert list(final.modalities_) == ["m0", "m1", "m2"]
+    assert final.modalities_ == {"m0": 4, "m1": 3, "m2": 5}
+    proba = estimator.predict_proba(X)
+    assert proba.shape == (120, 2)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    restored = pickle.loads(pickle.dumps(estimator))
+    assert_array_equal(restored.predict_proba(X), proba)
+    refit = clone(estimator).fit(X, y)
+    assert_allclose(refit.predict_proba(X), proba)
+
+
+@pytest.mark.parametrize("form", ["ModalityDict", "SliceDict", "array+modalities",
+                                  "ColumnTransformer"])
+def test_input_forms_in_cross_validation_and_grid_search(form, blocks_and_y):
+    blocks, y = blocks_and_y
+    estimator, X = _estimator_and_input(form, blocks)
+    scores = cross_val_score(estimator, X, y, cv=2)
+    assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
+    prefix = "dsrsd__" if isinstance(estimator, Pipeline) else ""
+    search = GridSearchCV(
+        estimator, {f"{prefix}alignment_weight": [0.0, 0.5]}, cv=2, error_score="raise"
+    ).fit(X, y)
+    assert search.best_params_[f"{prefix}alignment_weight"] in (0.0, 0.5)
+    assert search.predict(X).shape == (120,)
+
+
+def test_plain_dict_cannot_be_split_by_cross_validation_but_modality_dict_can(blocks_and_y):
+    # scikit-learn counts the keys of a plain dict as samples; ModalityDict fixes that.
+    blocks, y = blocks_and_y
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        cross_val_score(DSRSDClassifier(**TINY), dict(blocks), y, cv=2)
+    X_train, X_test, y_train, y_test = train_test_split(ModalityDict(blocks), y, random_state=0)
+    assert DSRSDClassifier(**TINY).fit(X_train, y_train).predict(X_test).shape == y_test.shape
+
+
+@pytest.mark.parametrize("n_modalities", range(1, 7))
+def test_one_to_six_modalities_and_gradients_reach_every_parameter(n_modalities):
+    blocks, y = make_blocks(n_features=tuple(range(2, 2 + n_modalities)))
+    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    assert clf.modality_weights(blocks).shape == (120, n_modalities)
+    assert_allclose(clf.modality_weights(blocks).sum(axis=1), 1.0)
+    module, net = clf.net_.module_, clf.net_
+    module.zero_grad()
+    batch = ModalityDataset(*_standardised(clf, blocks), y).__getitems__(list(range(64)))
+    net.get_loss(module(**batch[0]), batch[1], training=False).backward()
+    missing = [name for name, p in module.named_parameters() if p.grad is None]
+    # With one modality there is nothing to align across, so the alignment head is idle.
+    if n_modalities == 1:
+        missing = [name for name in missing if not name.startswith("alignment_heads")]
+    assert missing == []
+
+
+def _standardised(clf, blocks):
+    batch = clf._schema.batch(blocks, clf)
+    return batch.blocks, batch.modality_mask
+
+
+def test_sequence_modality(blocks_and_y):
+    blocks, y = blocks_and_y
+    rng = np.random.RandomState(1)
+    X = {"static": blocks["m0"], "weekly": rng.normal(size=(120, 6, 3))}
+    clf = DSRSDClassifier(**TINY).fit(X, y)
+    assert clf.modalities_ == {"static": 4, "weekly": (6, 3)}
+    assert clf.predict(X).shape == (120,)
+    with pytest.raises(ValueError, match=r"Modality 'weekly' has shape .*\(5, 3\).*\(6, 3\)"):
+        clf.predict({"static": blocks["m0"], "weekly": rng.normal(size=(120, 5, 3))})
+
+
+@pytest.mark.parametrize(
+    "labels", [np.array([3, 7]), np.array(["fail", "pass"]), np.array([False, True])]
+)
+def test_classifier_label_types(labels, blocks_and_y):
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY).fit(blocks, labels[y])
+    assert_array_equal(clf.classes_, np.sort(labels))
+    assert set(clf.predict(blocks)) <= set(labels)
+    assert clf.predict(blocks).dtype == labels.dtype
+
+
+def test_multiclass_probabilities():
+    blocks, y = make_blocks(n_classes=4)
+    clf = DSRSDClassifier(**{**TINY, "max_iter": 30}, learning_rate_init=0.01).fit(blocks, y)
+    proba = clf.predict_proba(blocks)
+    assert proba.shape == (120, 4)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert_array_equal(clf.predict(blocks), clf.classes_[proba.argmax(axis=1)])
+    assert clf.score(blocks, y) > 0.5  # chance is 0.25
+
+
+@pytest.mark.parametrize("target_shape", [(), (3,)])
+def test_regressor_targets(target_shape, blocks_and_y):
+    blocks, _ = blocks_and_y
+    rng = np.random.RandomState(0)
+    signal = blocks["m0"][:, :1] + blocks["m1"][:, :1]
+    y = (signal + 0.1 * rng.normal(size=(120, 3)))[:, 0] if not target_shape else (
+        signal * np.arange(1, 4) + 100.0
+    )
+    reg = DSRSDRegressor(**{**TINY, "max_iter": 40}, learning_rate_init=0.01).fit(blocks, y)
+    pred = reg.predict(blocks)
+    assert pred.shape == y.shape and pred.dtype == np.float64
+    assert reg.score(blocks, y) > 0.5  # targets are standardised internally
+
+
+def test_per_modality_standardisation_removes_scale(blocks_and_y):
+    blocks, y = blocks_and_y
+    loud = dict(blocks, m2=blocks["m2"] * 1e4 + 50.0)
+    reference = DSRSDClassifier(**TINY).fit(blocks, y).predict_proba(blocks)
+    scaled = DSRSDClassifier(**TINY).fit(loud, y).predict_proba(loud)
+    assert_allclose(scaled, reference, atol=1e-4)
+
+
+def test_seeding_same_process_and_global_rng_untouched(blocks_and_y):
+    blocks, y = blocks_and_y
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    first = DSRSDClassifier(**TINY).fit(blocks, y).predict_proba(blocks)
+    assert torch.equal(torch.get_rng_state(), state)
+    second = DSRSDClassifier(**TINY).fit(blocks, y).predict_proba(blocks)
+    assert_array_equal(first, second)
+    other = DSRSDClassifier(**{**TINY, "random_state": 1}).fit(blocks, y).predict_proba(blocks)
+    assert not np.allclose(first, other)
+
+
+def test_seeding_fresh_process(blocks_and_y):
+    blocks, y = blocks_and_y
+    here = DSRSDClassifier(**TINY).fit(blocks, y).predict_proba(blocks)
+    code = textwrap.dedent(
+        f"""
+        import sys, numpy as np
+        sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parent)!r})
+        from conftest import TINY, make_blocks
+        from sklearn_dsrsd import DSRSDClassifier
+        blocks, y = make_blocks()
+        np.save(sys.argv[1], DSRSDClassifier(**TINY).fit(blocks, y).predict_proba(blocks))
+        """
+    )
+    out = __import__("tempfile").mktemp(suffix=".npy")
+    subprocess.run([sys.executable, "-c", code, out], check=True)
+    assert_array_equal(np.load(out), here)
+
+
+def test_training_attributes_early_stopping_and_warm_start(blocks_and_y):
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**{**TINY, "max_iter": 200}, early_stopping=True,
+                          n_iter_no_change=3, learning_rate_init=0.05).fit(blocks, y)
+    assert 3 < clf.n_iter_ < 200  # stopped early
+    assert len(clf.loss_curve_) == len(clf.validation_scores_) == clf.n_iter_
+    # The auxiliary terms are recorded per batch in skorch's history.
+    assert {"alignment", "decorrelation", "orthogonality"} <= set(clf.net_.history[-1, "batches", 0])
+
+    warm = DSRSDClassifier(**TINY, warm_start=True).fit(blocks, y)
+    net = warm.net_
+    warm.fit(blocks, y)
+    assert warm.net_ is net and warm.n_iter_ == 2 * TINY["max_iter"]
+    cold = DSRSDClassifier(**TINY).fit(blocks, y)
+    cold.fit(blocks, y)
+    assert cold.n_iter_ == TINY["max_iter"]
+
+
+def test_training_loss_decreases(blocks_and_y):
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**{**TINY, "max_iter": 15}, learning_rate_init=0.01).fit(blocks, y)
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+
+
+def test_verbose_prints_per_epoch_log(blocks_and_y, capsys):
+    blocks, y = blocks_and_y
+    DSRSDClassifier(**TINY, verbose=1).fit(blocks, y)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and len([ln for ln in out.splitlines() if ln.strip()]) >= 4 + 2
+
+
+def test_batches_are_gathered_by_indexing(blocks_and_y, monkeypatch):
+    def one_at_a_time(self, index):
+        raise AssertionError("training fetched a single sample")
+
+    monkeypatch.setattr(ModalityDataset, "__getitem__", one_at_a_time)
+    blocks, y = blocks_and_y
+    DSRSDClassifier(**TINY, early_stopping=True).fit(blocks, y)
+
+
+@pytest.mark.parametrize("how", ["absent key", "None", "NaN rows", "mixed rows"])
+def test_predict_with_missing_modalities(how, blocks_and_y):
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    X = {name: block.copy() for name, block in blocks.items()}
+    if how == "absent key":
+        del X["m1"]
+    elif how == "None":
+        X["m1"] = None
+    elif how == "NaN rows":
+        X["m1"][:] = np.nan
+    else:
+        X["m0"][::3] = np.nan
+        X["m1"][1::3] = np.nan
+        X["m2"][2::3] = np.nan
+    proba = clf.predict_proba(X)
+    assert proba.shape == (120, 2) and np.isfinite(proba).all()
+    weights = clf.modality_weights(X)
+    if how != "mixed rows":
+        assert_array_equal(weights[:, 1], 0.0)
+    else:
+        assert_array_equal(weights[::3, 0], 0.0)
+    assert_allclose(weights.sum(axis=1), 1.0)
+
+
+def test_isolated_nans_are_imputed_and_training_with_missing_rows(blocks_and_y):
+    blocks, y = blocks_and_y
+    X = {name: block.copy() for name, block in blocks.items()}
+    X["m0"][0, 1] = np.nan  # isolated: m0 stays present for sample 0
+    X["m2"][5:20] = np.nan  # whole rows: m2 missing for those samples
+    clf = DSRSDClassifier(**TINY).fit(X, y)
+    weights = clf.modality_weights(X)
+    assert weights[0, 0] > 0 and np.all(weights[5:20, 2] == 0)
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+# -- bad input ----------------------------------------------------------------------------
+@pytest.fixture
+def fitted(blocks_and_y):
+    blocks, y = blocks_and_y
+    return DSRSDClassifier(**TINY).fit(blocks, y), blocks, y
+
+
+def test_error_unknown_modality_at_predict(fitted):
+    clf, blocks, _ = fitted
+    with pytest.raises(ValueError, match=r"Unknown modalities \['extra'\].*\['m0', 'm1', 'm2'\]"):
+        clf.predict(dict(blocks, extra=blocks["m0"]))
+
+
+def test_error_wrong_number_of_features(fitted):
+    clf, blocks, _ = fitted
+    with pytest.raises(ValueError, match="Modality 'm1' has 4 features, but .* with 3 features"):
+        clf.predict(dict(blocks, m1=np.ones((120, 4))))
+
+
+def test_error_modalities_of_different_lengths(blocks_and_y):
+    blocks, y = blocks_and_y
+    with pytest.raises(ValueError, match="'m0' has 120, 'm1' has 100"):
+        DSRSDClassifier(**TINY).fit(dict(blocks, m1=blocks["m1"][:100]), y)
+    with pytest.raises(ValueError, match="same number of samples"):
+        ModalityDict(a=np.ones((3, 1)), b=np.ones((4, 1)))
+
+
+def test_error_empty_mapping():
+    with pytest.raises(ValueError, match="empty mapping"):
+        DSRSDClassifier(**TINY).fit({}, [0, 1])
+
+
+def test_error_non_numeric_and_inf(blocks_and_y):
+    blocks, y = blocks_and_y
+    words = np.array([["a", "b"]] * 120, dtype=object)
+    with pytest.raises(ValueError, match="Modality 'm1'.*(string|numbers|convert)"):
+        DSRSDClassifier(**TINY).fit(dict(blocks, m1=words), y)
+    infinite = blocks["m2"].copy()
+    infinite[3, 0] = np.inf
+    with pytest.raises(ValueError, match="Modality 'm2'.*infinity"):
+        DSRSDClassifier(**TINY).fit(dict(blocks, m2=infinite), y)
+
+
+def test_error_y_wrong_length_and_single_class(blocks_and_y):
+    blocks, y = blocks_and_y
+    with pytest.raises(ValueError, match="y has 119 samples, but X has 120"):
+        DSRSDClassifier(**TINY).fit(blocks, y[:-1])
+    with pytest.raises(ValueError, match="at least 2 classes.*got 1 class"):
+        DSRSDClassifier(**TINY).fit(blocks, np.zeros(120))
+
+
+def test_error_sample_with_every_modality_missing(blocks_and_y):
+    blocks, y = blocks_and_y
+    X = {name: block.copy() for name, block in blocks.items()}
+    for block in X.values():
+        block[7] = np.nan
+    with pytest.raises(ValueError, match=r"every modality missing.*rows \[7\]"):
+        DSRSDClassifier(**TINY).fit(X, y)
+
+
+def test_error_modalities_parameter(blocks_and_y):
+    blocks, y = blocks_and_y
+    frame = _as_frame(blocks)
+    with pytest.raises(ValueError, match=r"modalities\['a'\] names columns \['nope'\]"):
+        DSRSDClassifier(modalities={"a": ["nope"]}, **TINY).fit(frame, y)
+    with pytest.raises(ValueError, match="Set modalities=None"):
+        DSRSDClassifier(modalities={"a": [0]}, **TINY).fit(blocks, y)
+    with pytest.raises(ValueError, match="alignment_weight"):
+        DSRSDClassifier(alignment_weight=-1.0).fit(blocks, y)
+
+
+def test_callers_data_is_never_modified(blocks_and_y):
+    blocks, y = blocks_and_y
+    X = {name: block.copy() for name, block in blocks.items()}
+    X["m0"][::4] = np.nan
+    X["m1"][0, 0] = np.nan
+    frame = pd.DataFrame(X["m2"])
+    before = {name: block.copy() for name, block in X.items()}, frame.copy(), y.copy()
+    X_mapping = dict(X, m2=frame)
+    clf = DSRSDClassifier(**TINY).fit(X_mapping, y)
+    clf.predict_proba(X_mapping)
+    clf.modality_weights(X_mapping)
+    for name in ("m0", "m1"):
+        assert_array_equal(X[name], before[0][name])
+    pd.testing.assert_frame_equal(frame, before[1])
+    assert_array_equal(y, before[2])
+
+
+def test_column_transformer_prefix_rule(blocks_and_y):
+    blocks, y = blocks_and_y
+    features = _column_transformer(blocks).fit_transform(_as_frame(blocks))
+    clf = DSRSDClassifier(**TINY).fit(features, y)
+    assert clf.modalities_ == {"m0": 4, "m1": 3, "m2": 5}
+    assert list(clf.feature_names_in_) == list(features.columns)
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(features.rename(columns={"m0__m0_f0": "other__x"}))
+    single = DSRSDClassifier(**TINY).fit(_as_frame(blocks), y)
+    assert single.modalities_ == {"X": 12}

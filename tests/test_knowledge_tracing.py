@@ -1,0 +1,503 @@
+"""Tests of the knowledge-tracing task builder (sklearn_dsrsd/datasets/_knowledge_tracing.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler, TargetEncoder
+
+from sklearn_dsrsd import ModalityDict
+from sklearn_dsrsd.datasets._knowledge_tracing import (
+    CONTENT_FEATURES,
+    HISTORY_FEATURES,
+    RECENT_FIELDS,
+    ContentTargetEncoder,
+    build_next_step_features,
+    collapse_multiskill_duplicates,
+    load_assistments2009,
+)
+
+COLS = dict(student="user", order="t", item="item", skill="skill", correct="correct")
+H = {name: j for j, name in enumerate(HISTORY_FEATURES)}
+
+
+def make_log(rows):
+    return pd.DataFrame(rows, columns=["user", "t", "item", "skill", "correct"])
+
+
+def hand_log():
+    """Two students; student 1 has a two-skill duplicate run (t=3, 4)."""
+    return make_log(
+        [
+            (1, 0, 100, 1, 1),  # r0
+            (1, 1, 101, 2, 0),  # r1
+            (1, 2, 102, 1, 1),  # r2
+            (1, 3, 103, 1, 0),  # r3 (skills 1 and 2) ...
+            (1, 4, 103, 2, 0),  # ... its duplicate row
+            (1, 5, 100, 1, 1),  # r4: same item as r0, not consecutive
+            (1, 6, 104, 3, 1),  # r5
+            (2, 0, 200, 5, 0),  # s0
+            (2, 1, 200, 5, 0),  # s1: same item, same skill again -> a new response
+            (2, 2, 201, 5, 1),  # s2
+        ]
+    )
+
+
+def history_frame(task):
+    return pd.DataFrame(task.data["history"], columns=task.feature_names["history"])
+
+
+# ------------------------------------------------------------------ hand-computed values
+
+
+def test_shapes_names_and_dtypes():
+    task = build_next_step_features(hand_log(), n_recent=4, **COLS)
+    assert len(task.data) == 9
+    assert task.data["history"].shape == (9, len(HISTORY_FEATURES)) == (9, 15)
+    assert task.data["recent"].shape == (9, 4 * len(RECENT_FIELDS)) == (9, 16)
+    assert task.data["content"].shape == (9, len(CONTENT_FEATURES)) == (9, 3)
+    assert task.data["history"].dtype == np.float32
+    assert task.data["recent"].dtype == np.float32
+    assert task.data["content"].dtype == np.int64
+    assert task.feature_names["recent"][:5] == [
+        "correct_lag1",
+        "padding_lag1",
+        "shares_skill_lag1",
+        "same_item_lag1",
+        "correct_lag2",
+    ]
+    assert {k: len(v) for k, v in task.feature_names.items()} == {
+        "history": 15,
+        "recent": 16,
+        "content": 3,
+    }
+    assert_array_equal(task.target, [1, 0, 1, 0, 1, 1, 0, 0, 1])
+    assert task.target.dtype == np.int64
+    assert_array_equal(task.groups, [1] * 6 + [2] * 3)
+    assert_array_equal(task.responses["n_skills"], [1, 1, 1, 2, 1, 1, 1, 1, 1])
+    assert_array_equal(task.responses["log_row"], [0, 1, 2, 3, 5, 6, 7, 8, 9])
+    X, y, groups = build_next_step_features(hand_log(), return_X_y=True, **COLS)
+    assert isinstance(X, ModalityDict)
+    assert_array_equal(y, task.target)
+    assert_array_equal(groups, task.groups)
+
+
+def test_hand_computed_history():
+    h = history_frame(build_next_step_features(hand_log(), n_recent=4, **COLS))
+    expected = {
+        # r0 .. r5 of student 1, then s0 .. s2 of student 2
+        "attempts": [0, 1, 2, 3, 4, 5, 0, 1, 2],
+        "successes": [0, 1, 1, 2, 2, 3, 0, 0, 0],
+        "success_rate": [1 / 2, 2 / 3, 2 / 4, 3 / 5, 3 / 6, 4 / 7, 1 / 2, 1 / 3, 1 / 4],
+        "correct_streak": [0, 1, 0, 1, 0, 1, 0, 0, 0],
+        "incorrect_streak": [0, 0, 1, 0, 1, 0, 0, 1, 2],
+        # r3 has skills {1, 2}: skill 1 seen twice (2 correct), skill 2 once (0 correct)
+        "skill_attempts_mean": [0, 0, 1, 1.5, 3, 0, 0, 1, 2],
+        "skill_attempts_min": [0, 0, 1, 1, 3, 0, 0, 1, 2],
+        "skill_successes_mean": [0, 0, 1, 1, 2, 0, 0, 0, 0],
+        "skill_successes_min": [0, 0, 1, 0, 2, 0, 0, 0, 0],
+        "skill_rate_mean": [1 / 2, 1 / 2, 2 / 3, (3 / 4 + 1 / 3) / 2, 3 / 5, 1 / 2, 1 / 2,
+                            1 / 3, 1 / 4],
+        "skill_rate_min": [1 / 2, 1 / 2, 2 / 3, 1 / 3, 3 / 5, 1 / 2, 1 / 2, 1 / 3, 1 / 4],
+        # responses since a skill of this one was last practised; attempts + 1 if never
+        "skill_gap_min": [1, 2, 2, 1, 1, 6, 1, 1, 1],
+        "skill_new_frac": [1, 1, 0, 0, 0, 1, 1, 0, 0],
+        "item_attempts": [0, 0, 0, 0, 1, 0, 0, 1, 0],
+        "item_successes": [0, 0, 0, 0, 1, 0, 0, 0, 0],
+    }
+    for name, values in expected.items():
+        assert_allclose(h[name], values, rtol=1e-6, err_msg=name)
+
+
+def test_hand_computed_recent_window():
+    task = build_next_step_features(hand_log(), n_recent=4, **COLS)
+    recent = task.data["recent"].reshape(9, 4, 4)  # (sample, lag, field)
+    pad = [0.5, 1, 0, 0]
+    assert_array_equal(recent[0], [pad] * 4)
+    assert_array_equal(recent[1], [[1, 0, 0, 0], pad, pad, pad])
+    # r3 (skills 1, 2): r2 (skill 1), r1 (skill 2), r0 (skill 1) all share a skill
+    assert_array_equal(recent[3], [[1, 0, 1, 0], [0, 0, 1, 0], [1, 0, 1, 0], pad])
+    # r4 (item 100, skill 1): r3 shares skill 1, r1 does not, r0 is the same item
+    assert_array_equal(recent[4], [[0, 0, 1, 0], [1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 1, 1]])
+    # r5 (skill 3) shares nothing with its past
+    assert_array_equal(recent[5, :, 2], [0, 0, 0, 0])
+    # student 2 never sees student 1's responses
+    assert_array_equal(recent[6], [pad] * 4)
+    assert_array_equal(recent[7], [[0, 0, 1, 1], pad, pad, pad])  # s0: same item 200
+    assert_array_equal(recent[8], [[0, 0, 1, 0], [0, 0, 1, 0], pad, pad])
+    # the flat block follows feature_names
+    names = task.feature_names["recent"]
+    assert task.data["recent"][4, names.index("same_item_lag4")] == 1
+
+
+def test_content_block_holds_identities():
+    task = build_next_step_features(hand_log(), **COLS)
+    content = task.data["content"]
+    assert_array_equal(content[:, 0], [100, 101, 102, 103, 100, 104, 200, 200, 201])
+    assert_array_equal(content[:, 1], [1, 2, 1, 1, 1, 3, 5, 5, 5])
+    single = np.delete(np.arange(9), 3)
+    assert_array_equal(content[single, 2], content[single, 1])
+    assert content[3, 2] < 0  # a skill combination gets its own (negative) code
+
+    # the combination code depends on the set of skills only
+    log = make_log(
+        [(1, 0, 7, 2, 1), (1, 1, 7, 1, 1), (2, 0, 8, 1, 0), (2, 1, 8, 2, 0),
+         (3, 0, 9, 1, 1), (3, 1, 9, 3, 1)]
+    )
+    codes = build_next_step_features(log, **COLS).data["content"][:, 2]
+    assert codes[0] == codes[1] != codes[2]
+    assert (codes < 0).all()
+
+
+# ------------------------------------------------------------------ reference implementation
+
+
+def reference_features(responses, n_recent):
+    """Slow, obvious per-response computation of history and recent features.
+
+    ``responses``: list of (student, item, skills: tuple, correct) in (student, order)
+    order.
+    """
+    hist, recent = [], []
+    past = {}
+    for student, item, skills, correct in responses:
+        prev = past.setdefault(student, [])
+        att = len(prev)
+        succ = sum(p[2] for p in prev)
+        cs = ics = 0
+        for p in reversed(prev):
+            if p[2] != prev[-1][2]:
+                break
+            cs, ics = (cs + 1, 0) if p[2] else (0, ics + 1)
+        s_att, s_succ, s_gap = [], [], []
+        for s in skills:
+            hits = [i for i, p in enumerate(prev) if s in p[1]]
+            s_att.append(len(hits))
+            s_succ.append(sum(prev[i][2] for i in hits))
+            s_gap.append(att - hits[-1] if hits else att + 1)
+        s_rate = [(b + 1) / (a + 2) for a, b in zip(s_att, s_succ, strict=True)]
+        same_item = [p for p in prev if p[0] == item]
+        hist.append(
+            [att, succ, (succ + 1) / (att + 2), cs, ics, np.mean(s_att), min(s_att),
+             np.mean(s_succ), min(s_succ), np.mean(s_rate), min(s_rate), min(s_gap),
+             np.mean([a == 0 for a in s_att]), len(same_item), sum(p[2] for p in same_item)]
+        )
+        row = []
+        for k in range(1, n_recent + 1):
+            if k <= att:
+                p = prev[-k]
+                row += [p[2], 0, bool(set(p[1]) & set(skills)), p[0] == item]
+            else:
+                row += [0.5, 1, 0, 0]
+        recent.append(row)
+        prev.append((item, skills, correct))
+    return np.array(hist, dtype=float), np.array(recent, dtype=float)
+
+
+def random_long_log(seed, n_students=6, n_responses=60, n_items=12, n_skills=5):
+    """A long-format log with multi-skill duplicates, and its responses."""
+    rng = np.random.default_rng(seed)
+    item_skills = {
+        i: tuple(rng.choice(n_skills, size=rng.integers(1, 4), replace=False).tolist())
+        for i in range(n_items)
+    }
+    rows, responses = [], []
+    for student in range(n_students):
+        step = int(rng.integers(0, 1000))
+        for _ in range(rng.integers(1, n_responses)):
+            item = int(rng.integers(n_items))
+            correct = int(rng.random() < 0.6)
+            responses.append((student, item, tuple(sorted(item_skills[item])), correct))
+            for skill in item_skills[item]:
+                rows.append((student, step, item, skill, correct))
+                step += int(rng.integers(1, 5))
+    return make_log(rows), responses
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("n_recent", [1, 5])
+def test_matches_reference_implementation(seed, n_recent):
+    log, responses = random_long_log(seed)
+    task = build_next_step_features(log, n_recent=n_recent, **COLS)
+    hist, recent = reference_features(responses, n_recent)
+    assert len(task.target) == len(responses)
+    assert_array_equal(task.target, [r[3] for r in responses])
+    assert_allclose(task.data["history"], hist, rtol=1e-6)
+    assert_array_equal(task.data["recent"], recent)
+    assert_array_equal(task.data["content"][:, 0], [r[1] for r in responses])
+    assert_array_equal(task.data["content"][:, 1], [min(r[2]) for r in responses])
+
+
+# ------------------------------------------------------------------ no leakage
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_future_responses_do_not_change_past_features(seed):
+    log, _ = random_long_log(seed, n_students=5)
+    task = build_next_step_features(log, n_recent=4, **COLS)
+    resp = task.responses.reset_index(drop=True)
+    rng = np.random.default_rng(100 + seed)
+
+    # per student, cut after a random response r and rewrite every later response:
+    # correctness, items (new ones, so nothing merges with r) and skills
+    keep = np.zeros(len(resp), dtype=bool)
+    later = np.zeros(len(log), dtype=bool)
+    for student, idx in resp.groupby("student").groups.items():
+        idx = np.asarray(idx)
+        cut = int(rng.integers(len(idx)))
+        keep[idx[: cut + 1]] = True
+        if cut + 1 < len(idx):
+            first_later = resp.loc[idx[cut + 1], "order"]
+            later |= ((log["user"] == student) & (log["t"] >= first_later)).to_numpy()
+    n_later = int(later.sum())
+    assert 0 < n_later < len(log)
+    altered = log.copy()
+    altered.loc[later, "correct"] = rng.integers(0, 2, n_later)
+    altered.loc[later, "item"] = rng.integers(5000, 5003, n_later)
+    altered.loc[later, "skill"] = rng.integers(0, 8, n_later)
+    altered = altered.sample(frac=1.0, random_state=seed)  # and shuffle the rows
+
+    new = build_next_step_features(altered, n_recent=4, **COLS)
+    key = ["student", "order"]
+    pos = (
+        new.responses.reset_index(drop=True)
+        .reset_index()
+        .merge(resp.loc[keep, key], on=key, how="right")["index"]
+        .to_numpy()
+    )
+    assert len(pos) == keep.sum()
+    for name in ("history", "recent", "content"):
+        assert_array_equal(new.data[name][pos], task.data[name][keep], name)
+    assert_array_equal(new.target[pos], task.target[keep])
+
+    # dropping every later response does not change them either
+    short = build_next_step_features(log[~later], n_recent=4, **COLS)
+    for name in ("history", "recent", "content"):
+        assert_array_equal(short.data[name], task.data[name][keep], name)
+
+
+def test_shuffled_rows_give_the_same_features():
+    log, _ = random_long_log(7)
+    task = build_next_step_features(log, **COLS)
+    shuffled = log.sample(frac=1.0, random_state=0)
+    # the duplicate rows of one response must stay in their relative order, which a
+    # strict order column guarantees whatever the row order of the input
+    other = build_next_step_features(shuffled, **COLS)
+    for name in task.data:
+        assert_array_equal(other.data[name], task.data[name], name)
+    assert_array_equal(other.target, task.target)
+    assert_array_equal(other.groups, task.groups)
+    assert_array_equal(other.responses.index, task.responses.index)
+
+
+def test_string_ids_and_timestamps():
+    log = hand_log()
+    base = build_next_step_features(log, n_recent=3, **COLS)
+    log = log.assign(
+        user=log["user"].map({1: "ann", 2: "bob"}),
+        t=pd.Timestamp("2009-09-01") + pd.to_timedelta(log["t"] * 7, unit="min"),
+        item="p" + log["item"].astype(str),
+        skill="k" + log["skill"].astype(str),
+    )
+    task = build_next_step_features(log.iloc[::-1], n_recent=3, **COLS)
+    assert_array_equal(task.data["history"], base.data["history"])
+    assert_array_equal(task.data["recent"], base.data["recent"])
+    assert_array_equal(task.groups, ["ann"] * 6 + ["bob"] * 3)
+    # non-integer ids are replaced by their rank among the sorted distinct values
+    assert_array_equal(task.data["content"][:, 0], [0, 1, 2, 3, 0, 4, 5, 5, 6])
+
+
+# ------------------------------------------------------------------ duplicates
+
+
+def test_collapse_multiskill_duplicates():
+    out = collapse_multiskill_duplicates(hand_log(), **COLS)
+    assert len(out) == 9
+    assert out["skill"].tolist() == [(1,), (2,), (1,), (1, 2), (1,), (3,), (5,), (5,), (5,)]
+    assert out["t"].tolist() == [0, 1, 2, 3, 5, 6, 0, 1, 2]
+    assert out["item"].tolist() == [100, 101, 102, 103, 100, 104, 200, 200, 201]
+    assert out.index.tolist() == [0, 1, 2, 3, 5, 6, 7, 8, 9]
+
+
+def test_collapse_splits_on_repeated_skill_and_on_answer_change():
+    # the two ASSISTments patterns: a 3-skill problem answered twice in a row, and the
+    # same single-skill problem answered twice with different answers
+    log = make_log(
+        [(1, s, 216, k, c) for s, (k, c) in enumerate(
+            [(31, 1), (2, 1), (48, 1), (48, 0), (2, 0), (31, 0)])]
+        + [(2, 0, 5, 7, 1), (2, 1, 5, 7, 0), (2, 2, 5, 8, 0)]
+        + [(3, 0, 9, 1, 1), (3, 1, 9, 2, 1), (3, 2, 9, 2, 1), (3, 3, 9, 1, 1)]
+    )
+    out = collapse_multiskill_duplicates(log, **COLS)
+    assert out["skill"].tolist() == [(31, 2, 48), (48, 2, 31), (7,), (7, 8), (1, 2), (2, 1)]
+    assert out["correct"].tolist() == [1, 0, 1, 0, 1, 1]
+    task = build_next_step_features(log, **COLS)
+    assert_array_equal(task.responses["n_skills"], [3, 3, 1, 2, 2, 2])
+
+
+def test_collapse_duplicates_false_keeps_every_row():
+    task = build_next_step_features(hand_log(), collapse_duplicates=False, **COLS)
+    assert len(task.target) == 10
+    h = history_frame(task)
+    # the duplicate row (t=4) is "predicted" from its own copy: the leak
+    assert h["correct_streak"][4] == 0 and h["incorrect_streak"][4] == 1
+
+
+def test_collapsed_log_as_input_gives_the_same_task():
+    log, _ = random_long_log(3)
+    task = build_next_step_features(log, **COLS)
+    collapsed = collapse_multiskill_duplicates(log, **COLS)
+    again = build_next_step_features(collapsed, **COLS)
+    for name in task.data:
+        assert_array_equal(again.data[name], task.data[name], name)
+    assert_array_equal(again.target, task.target)
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_missing_column_is_named():
+    log = hand_log().drop(columns="skill")
+    with pytest.raises(ValueError, match=r"'skill'.*available columns.*'user'"):
+        build_next_step_features(log, **COLS)
+    with pytest.raises(ValueError, match=r"'skill_idx'"):
+        collapse_multiskill_duplicates(hand_log())
+
+
+def test_bad_values_raise():
+    log = hand_log()
+    with pytest.raises(ValueError, match="0/1"):
+        build_next_step_features(log.assign(correct=log["correct"] * 2), **COLS)
+    with pytest.raises(ValueError, match="missing value"):
+        build_next_step_features(log.assign(item=log["item"].where(log.t != 2)), **COLS)
+    tied = log.copy()
+    tied.loc[2, "t"] = 1  # r1 and r2 of student 1 now share an order value
+    with pytest.raises(ValueError, match="share the value 1 of the order column 't'"):
+        build_next_step_features(tied, **COLS)
+    with pytest.raises(ValueError, match="n_recent"):
+        build_next_step_features(log, n_recent=0, **COLS)
+    with pytest.raises(ValueError, match="no rows"):
+        build_next_step_features(log.iloc[:0], **COLS)
+
+
+# ------------------------------------------------------------------ loader
+
+ASSIST_COLUMNS = [
+    "akt_fold", "seq_idx", "orig_user_id", "step", "problem_idx", "orig_problem_id",
+    "skill_idx", "skill_name", "correct",
+]
+
+
+def write_assist_file(path, drop=None):
+    log = hand_log()
+    df = pd.DataFrame(
+        {
+            "akt_fold": np.where(log["user"] == 1, 3, 0),
+            "seq_idx": log["user"] + 10,
+            "orig_user_id": log["user"] + 70000,
+            "step": log["t"],
+            "problem_idx": log["item"],
+            "orig_problem_id": log["item"] + 80000,
+            "skill_idx": log["skill"],
+            "skill_name": "skill " + log["skill"].astype(str),
+            "correct": log["correct"],
+        }
+    )[ASSIST_COLUMNS]
+    if drop:
+        df = df.drop(columns=drop)
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_load_assistments2009(tmp_path):
+    path = write_assist_file(tmp_path / "assist.csv.gz")
+    ds = load_assistments2009(path, n_recent=4)
+    base = build_next_step_features(hand_log(), n_recent=4, **COLS)
+    for name in base.data:
+        assert_array_equal(ds.data[name], base.data[name], name)
+    assert_array_equal(ds.target, base.target)
+    assert_array_equal(ds.groups, base.groups + 70000)
+    assert_array_equal(ds.folds, [3] * 6 + [0] * 3)
+    assert ds.n_log_rows == 10
+    assert ds.skill_names[2] == "skill 2"
+    assert ds.feature_names == base.feature_names
+    assert "Feng" in ds.DESCR and "Ghosh" in ds.DESCR and "KDD 2020" in ds.DESCR
+    X, y, groups = load_assistments2009(str(path), return_X_y=True)
+    assert len(y) == len(groups) == len(X) == 9
+    leaky = load_assistments2009(path, collapse_duplicates=False)
+    assert len(leaky.target) == 10
+
+
+def test_loader_missing_file_and_column(tmp_path):
+    missing = tmp_path / "nowhere" / "assist2009_pid_long.csv.gz"
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        load_assistments2009(missing)
+    path = write_assist_file(tmp_path / "assist.csv", drop=["skill_idx"])
+    with pytest.raises(ValueError, match=r"assist\.csv.*'skill_idx'.*available.*'skill_name'"):
+        load_assistments2009(path)
+
+
+# ------------------------------------------------------------------ content target encoding
+
+
+def small_task(seed=0):
+    log, _ = random_long_log(seed, n_students=12, n_responses=40)
+    return build_next_step_features(log, n_recent=3, **COLS)
+
+
+def test_content_target_encoder_fitted_on_train_only():
+    task = small_task()
+    X, y, groups = task.data, task.target, task.groups
+    train = np.isin(groups, np.unique(groups)[:8])
+    test = ~train
+    enc = ContentTargetEncoder(random_state=0).fit(X[train], y[train])
+    Xt = enc.transform(X[test])
+    # exactly the encoding a TargetEncoder fitted on the training rows gives
+    ref = TargetEncoder().fit(X["content"][train], y[train])
+    assert_allclose(Xt["content"], ref.transform(X["content"][test]))
+    # other blocks pass through untouched
+    X_test = X[test]
+    assert enc.transform(X_test)["history"] is X_test["history"]
+    # changing the test targets cannot change anything: refit on the same training rows
+    y_other = y.copy()
+    y_other[test] = 1 - y_other[test]
+    enc2 = ContentTargetEncoder(random_state=0).fit(X[train], y_other[train])
+    assert_array_equal(enc2.transform(X[test])["content"], Xt["content"])
+    # a category never seen in training gets the training target mean
+    Xu = X[test].copy()
+    Xu["content"] = np.full_like(Xu["content"], 10**9)
+    assert_allclose(enc.transform(Xu)["content"], y[train].mean())
+
+
+def test_content_target_encoder_cross_fits_training_rows_and_in_a_pipeline():
+    task = small_task(1)
+    X, y, groups = task.data, task.target, task.groups
+    out = ContentTargetEncoder(cv=3, random_state=0).fit_transform(X, y)
+    inner = StratifiedKFold(3, shuffle=True, random_state=0)
+    ref = TargetEncoder(cv=inner).fit_transform(X["content"], y)
+    assert_allclose(out["content"], ref)
+    assert isinstance(out, ModalityDict) and out["content"].shape == (len(y), 3)
+
+    def concat(Xd):
+        return np.hstack([np.asarray(Xd[k], dtype=float) for k in sorted(Xd)])
+
+    pipe = make_pipeline(
+        ContentTargetEncoder(random_state=0),
+        FunctionTransformer(concat),
+        StandardScaler(),
+        LogisticRegression(),
+    )
+    scores = cross_val_score(pipe, X, y, groups=groups, cv=GroupKFold(3), scoring="roc_auc")
+    assert scores.shape == (3,) and np.all(np.isfinite(scores))
+
+
+def test_content_target_encoder_errors():
+    with pytest.raises(TypeError, match="mapping"):
+        ContentTargetEncoder().fit(np.zeros((4, 2)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="'content' is not in X"):
+        ContentTargetEncoder().fit({"history": np.zeros((4, 2))}, [0, 1, 0, 1])
