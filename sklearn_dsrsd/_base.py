@@ -72,6 +72,12 @@ class MultimodalNetEstimator(BaseEstimator):
         """Keyword arguments of :class:`MultimodalNet` for auxiliary terms."""
         return {}
 
+    def _net_class(self) -> type[MultimodalNet]:
+        return MultimodalNet
+
+    def _prepare_training(self, dataset: ModalityDataset, y: np.ndarray, seed: int) -> None:
+        """Called once the net is initialised and before it trains (not on warm starts)."""
+
     # -- task hooks (ClassifierTask / RegressorTask) -------------------------------------
     @abstractmethod
     def _encode_targets(self, y: Any) -> np.ndarray: ...
@@ -129,6 +135,7 @@ class MultimodalNetEstimator(BaseEstimator):
             if not warm:
                 self.net_ = self._build_net(seed)
                 self.net_.initialize()
+                self._prepare_training(dataset, y_encoded, seed)
             self.net_.partial_fit(dataset, y_encoded)
         history = self.net_.history
         self.n_iter_ = len(history)
@@ -153,9 +160,12 @@ class MultimodalNetEstimator(BaseEstimator):
             devices = [torch.device(self.device).index or 0]
         return _SeededContext(torch.random.fork_rng(devices=devices), seed)
 
-    def _build_net(self, seed: int) -> MultimodalNet:
+    def _build_net(self, seed: int, *, net_class: type[MultimodalNet] | None = None,
+                   module_overrides: dict[str, Any] | None = None,
+                   loss_weights: dict[str, Any] | None = None) -> MultimodalNet:
         shapes = [tuple(shape) for shape in self._schema.shapes.values()]
         module, module_kwargs = self._module_spec(shapes, self._n_outputs())
+        module_kwargs = {**module_kwargs, **(module_overrides or {})}
         monitor = "valid_loss" if self.early_stopping else "train_loss"
         stopper = EarlyStopping(
             monitor=monitor,
@@ -169,7 +179,8 @@ class MultimodalNetEstimator(BaseEstimator):
             if self.early_stopping
             else None
         )
-        return MultimodalNet(
+        net_class = net_class or self._net_class()
+        return net_class(
             module,
             criterion=self._criterion(),
             optimizer=torch.optim.AdamW,
@@ -185,7 +196,7 @@ class MultimodalNetEstimator(BaseEstimator):
             device=self.device,
             verbose=self.verbose,
             **{f"module__{key}": value for key, value in module_kwargs.items()},
-            **self._loss_weights(),
+            **(self._loss_weights() if loss_weights is None else loss_weights),
         )
 
     # -- inference ----------------------------------------------------------------------

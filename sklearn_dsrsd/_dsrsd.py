@@ -5,13 +5,20 @@ from __future__ import annotations
 from numbers import Integral, Real
 from typing import Any
 
+import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ClassifierTask, MultimodalNetEstimator, RegressorTask
 from ._modules import DSRSDModule
+from ._training import DistillationNet, ModalityDataset, MultimodalNet
 
 __all__ = ["DSRSDClassifier", "DSRSDRegressor"]
+
+# Target-quantile bins that stand in for classes in the prototype term of regression.
+_N_TARGET_BINS = 5
+_DSRSD_LOSS_KEYS = ("alignment_weight", "decorrelation_weight", "orthogonality_weight",
+                    "temperature")
 
 
 class _DSRSDBase(MultimodalNetEstimator):
@@ -24,7 +31,12 @@ class _DSRSDBase(MultimodalNetEstimator):
         "decorrelation_weight": [Interval(Real, 0, None, closed="left")],
         "orthogonality_weight": [Interval(Real, 0, None, closed="left")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
-        "modality_dropout": [Interval(Real, 0, 1, closed="left")],
+        "missing_strategy": [StrOptions({"none", "dropout", "distill"})],
+        "missing_rate": [Interval(Real, 0, 1, closed="left")],
+        "contrastive_distillation_weight": [Interval(Real, 0, None, closed="left")],
+        "prototype_distillation_weight": [Interval(Real, 0, None, closed="left")],
+        "response_distillation_weight": [Interval(Real, 0, None, closed="left")],
+        "response_estimator": [StrOptions({"js", "kl"})],
     }
 
     def __init__(
@@ -40,7 +52,12 @@ class _DSRSDBase(MultimodalNetEstimator):
         decorrelation_weight: float = 0.01,
         orthogonality_weight: float = 0.1,
         temperature: float = 0.1,
-        modality_dropout: float = 0.0,
+        missing_strategy: str = "none",
+        missing_rate: float = 0.3,
+        contrastive_distillation_weight: float = 0.1,
+        prototype_distillation_weight: float = 0.1,
+        response_distillation_weight: float = 0.1,
+        response_estimator: str = "js",
         max_iter: int = 100,
         batch_size: int = 64,
         learning_rate_init: float = 1e-3,
@@ -64,7 +81,12 @@ class _DSRSDBase(MultimodalNetEstimator):
         self.decorrelation_weight = decorrelation_weight
         self.orthogonality_weight = orthogonality_weight
         self.temperature = temperature
-        self.modality_dropout = modality_dropout
+        self.missing_strategy = missing_strategy
+        self.missing_rate = missing_rate
+        self.contrastive_distillation_weight = contrastive_distillation_weight
+        self.prototype_distillation_weight = prototype_distillation_weight
+        self.response_distillation_weight = response_distillation_weight
+        self.response_estimator = response_estimator
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -87,16 +109,67 @@ class _DSRSDBase(MultimodalNetEstimator):
             "dropout": self.dropout,
             "dual_stream": self.dual_stream,
             "fusion": self.fusion,
-            "modality_dropout": self.modality_dropout,
+            "modality_dropout": 0.0 if self.missing_strategy == "none" else self.missing_rate,
         }
 
-    def _loss_weights(self) -> dict[str, float]:
-        return {
+    def _loss_weights(self) -> dict[str, Any]:
+        weights: dict[str, Any] = {
             "alignment_weight": self.alignment_weight,
             "decorrelation_weight": self.decorrelation_weight,
             "orthogonality_weight": self.orthogonality_weight,
             "temperature": self.temperature,
         }
+        if self.missing_strategy == "distill":
+            weights.update(
+                contrastive_distillation_weight=self.contrastive_distillation_weight,
+                prototype_distillation_weight=self.prototype_distillation_weight,
+                response_distillation_weight=self.response_distillation_weight,
+                response_estimator=self.response_estimator,
+                **self._prototype_spec(),
+            )
+        return weights
+
+    def _prototype_spec(self) -> dict[str, Any]:
+        """Categories of the prototype term: the classes, or target-quantile bins."""
+        if hasattr(self, "classes_"):
+            return {"n_prototypes": len(self.classes_)}
+        # Targets are standardised inside the net, so the bin edges are those of N(0, 1)
+        # quantiles only approximately; exact edges are set in _prepare_training.
+        return {"n_prototypes": _N_TARGET_BINS, "prototype_bin_edges": np.zeros(0)}
+
+    def _net_class(self) -> type[MultimodalNet]:
+        return DistillationNet if self.missing_strategy == "distill" else MultimodalNet
+
+    def _prepare_training(self, dataset: ModalityDataset, y: np.ndarray, seed: int) -> None:
+        """CorrKD: train a teacher on complete rows, freeze it, start the student from it."""
+        if self.missing_strategy != "distill":
+            return
+        if not hasattr(self, "classes_"):
+            quantiles = np.linspace(0, 1, _N_TARGET_BINS + 1)[1:-1]
+            self.net_.prototype_bin_edges = np.quantile(y[:, 0], quantiles).astype(np.float32)
+        complete = dataset.modality_mask.all(dim=1).numpy()
+        if complete.sum() < 2:
+            raise ValueError(
+                "missing_strategy='distill' trains its teacher on samples with every modality "
+                f"present; found {int(complete.sum())} such samples."
+            )
+        teacher = self._build_net(
+            seed,
+            net_class=MultimodalNet,
+            module_overrides={"modality_dropout": 0.0},
+            loss_weights={key: value for key, value in self._loss_weights().items()
+                          if key in _DSRSD_LOSS_KEYS},
+        )
+        teacher.initialize()
+        complete_rows = ModalityDataset(
+            [block[complete].numpy() for block in dataset.blocks],
+            dataset.modality_mask[complete].numpy(),
+            y[complete],
+        )
+        teacher.partial_fit(complete_rows, y[complete])
+        self.teacher_net_ = teacher
+        self.net_.module_.load_state_dict(teacher.module_.state_dict())
+        self.net_.set_teacher(teacher.module_)
 
 
 _PARAMETERS = """
@@ -131,9 +204,30 @@ _PARAMETERS = """
         Weight of the shared/private orthogonality term. 0 switches it off.
     temperature : float, default=0.1
         Temperature of the InfoNCE alignment term.
-    modality_dropout : float, default=0.0
-        During training, probability of hiding each present modality of a
-        sample (never all of them), so the model learns to predict from subsets.
+    missing_strategy : {"none", "dropout", "distill"}, default="none"
+        How training prepares the model for missing modalities. ``"dropout"``:
+        hide each present modality of a training sample with probability
+        ``missing_rate`` (never all of a sample's). ``"distill"`` (CorrKD): train
+        a teacher on the samples with every modality present, freeze it, then
+        train a student of the same architecture, initialised from the teacher,
+        on randomly incomplete inputs (rate ``missing_rate``) with the task loss
+        plus the three distillation terms below. Only the student predicts.
+    missing_rate : float, default=0.3
+        Per-sample probability of hiding each modality for ``"dropout"`` and
+        ``"distill"``; unused with ``"none"``.
+    contrastive_distillation_weight : float, default=0.1
+        Weight of sample-level contrastive distillation between student and
+        teacher fused codes (``"distill"`` only).
+    prototype_distillation_weight : float, default=0.1
+        Weight of category-guided prototype distillation; regression uses 5
+        target-quantile bins as categories (``"distill"`` only).
+    response_distillation_weight : float, default=0.1
+        Weight of response-disentangled consistency distillation of the logits
+        (classification); regression matches the teacher's predictions with a
+        squared error instead (``"distill"`` only).
+    response_estimator : {"js", "kl"}, default="js"
+        Jensen-Shannon mutual-information estimator or KL divergence for the
+        response term.
     max_iter : int, default=100
         Maximum number of epochs (passes over the training data).
     batch_size : int, default=64
@@ -182,6 +276,8 @@ _PARAMETERS = """
         Training loss (task plus weighted auxiliary terms) after each epoch.
     validation_scores_ : list of float
         Validation loss after each epoch; only with ``early_stopping=True``.
+    teacher_net_ : skorch.NeuralNet
+        The frozen teacher; only with ``missing_strategy="distill"``.
 """
 
 

@@ -8,6 +8,7 @@ auxiliary losses read (empty for modules without auxiliary terms).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -15,11 +16,17 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 __all__ = [
+    "CoAttentionModule",
     "DSRSDModule",
+    "EarlyFusionModule",
+    "LateFusionModule",
     "ModalityEncoder",
+    "ModalityTokenizer",
+    "SingleModalityModule",
     "block_key",
     "drop_modalities",
     "masked_softmax",
+    "uniform_weights",
 ]
 
 
@@ -225,9 +232,203 @@ class DSRSDModule(nn.Module):
             fused = (modality_weights.unsqueeze(2) * codes).sum(dim=1)
         output = self.head(fused)
         return output, {
+            "fused": fused,
             "shared": shared,
             "private": private,
             "aligned": torch.stack(aligned_codes, dim=1),
             "modality_mask": modality_mask,
             "modality_weights": modality_weights,
         }
+
+
+# -- baseline modules (sklearn_dsrsd.baselines) ----------------------------------------------
+# Each takes the same keyword inputs as DSRSDModule and returns ``(task_output, codes)`` with
+# codes ``{"modality_mask", "modality_weights"}`` only: no "shared" code, hence no auxiliary
+# loss terms in MultimodalNet.get_loss.
+
+
+def uniform_weights(modality_mask: Tensor, dtype: torch.dtype) -> Tensor:
+    """Equal weight for each modality present in a sample, 0 for absent ones."""
+    present = modality_mask.to(dtype)
+    return present / present.sum(dim=1, keepdim=True).clamp_min(1.0)
+
+
+class SingleModalityModule(nn.Module):
+    """Encoder of one modality (``ModalityEncoder``) and an MLP head; other inputs unused.
+
+    A sample that lacks the modality is predicted from its imputed block (the
+    training mean). ``modality_weights`` is 1 on the modality where it is
+    present and 0 elsewhere: the prediction uses no other modality.
+    """
+
+    def __init__(self, modality_shapes: Sequence[Sequence[int]], n_outputs: int,
+                 modality_index: int = 0, hidden_size: int = 64, dropout: float = 0.1):
+        super().__init__()
+        self.modality_index = modality_index
+        self.encoder = ModalityEncoder(modality_shapes[modality_index], hidden_size, dropout)
+        self.head = mlp(hidden_size, hidden_size, n_outputs, dropout)
+
+    def forward(self, modality_mask: Tensor, **blocks: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        modality_mask = modality_mask.bool()
+        block = blocks[block_key(self.modality_index)]
+        output = self.head(self.encoder(block))
+        weights = torch.zeros(modality_mask.shape, dtype=output.dtype, device=output.device)
+        weights[:, self.modality_index] = modality_mask[:, self.modality_index].to(output.dtype)
+        return output, {"modality_mask": modality_mask, "modality_weights": weights}
+
+
+class EarlyFusionModule(nn.Module):
+    """Concatenate every flattened block and the presence indicators, then an MLP.
+
+    A 3-D block ``(n, T, d)`` is flattened to ``T * d`` features (early fusion
+    means the raw inputs meet before any per-modality processing). Absent
+    modalities arrive imputed (0 = training mean after standardisation); the
+    appended ``modality_mask`` lets the network tell imputed from observed.
+    """
+
+    def __init__(self, modality_shapes: Sequence[Sequence[int]], n_outputs: int,
+                 hidden_size: int = 64, dropout: float = 0.1):
+        super().__init__()
+        n_modalities = len(modality_shapes)
+        width = sum(math.prod(shape) for shape in modality_shapes)
+        self.n_modalities = n_modalities
+        self.encoder = ModalityEncoder((width + n_modalities,), hidden_size, dropout)
+        self.head = mlp(hidden_size, hidden_size, n_outputs, dropout)
+
+    def forward(self, modality_mask: Tensor, **blocks: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        modality_mask = modality_mask.bool()
+        parts = [blocks[block_key(index)].flatten(1) for index in range(self.n_modalities)]
+        dtype = parts[0].dtype
+        features = torch.cat([*parts, modality_mask.to(dtype)], dim=1)
+        output = self.head(self.encoder(features))
+        return output, {
+            "modality_mask": modality_mask,
+            "modality_weights": uniform_weights(modality_mask, dtype),
+        }
+
+
+class LateFusionModule(nn.Module):
+    """One encoder and head per modality; predictions averaged over present modalities.
+
+    ``task="classification"``: the per-modality class probabilities are averaged
+    and the log of the average is returned as logits (so ``CrossEntropyLoss``
+    applies and softmax recovers the average). ``task="regression"``: the
+    outputs are averaged. All per-modality models are trained jointly on the
+    loss of the averaged prediction.
+    """
+
+    def __init__(self, modality_shapes: Sequence[Sequence[int]], n_outputs: int,
+                 task: str = "classification", hidden_size: int = 64, dropout: float = 0.1):
+        super().__init__()
+        if task not in ("classification", "regression"):
+            raise ValueError(f"task must be 'classification' or 'regression'; got {task!r}.")
+        self.task = task
+        self.models = nn.ModuleList(
+            nn.Sequential(
+                ModalityEncoder(shape, hidden_size, dropout),
+                mlp(hidden_size, hidden_size, n_outputs, dropout),
+            )
+            for shape in modality_shapes
+        )
+
+    def forward(self, modality_mask: Tensor, **blocks: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        modality_mask = modality_mask.bool()
+        outputs = torch.stack(
+            [model(blocks[block_key(index)]) for index, model in enumerate(self.models)], dim=1
+        )  # (n, M, n_outputs)
+        weights = uniform_weights(modality_mask, outputs.dtype)
+        if self.task == "classification":
+            # log(sum_m w_m softmax(l_m)) computed stably; absent modalities get log 0 = -inf.
+            log_proba = torch.log_softmax(outputs, dim=2) + torch.log(weights).unsqueeze(2)
+            output = torch.logsumexp(log_proba, dim=1)
+        else:
+            output = (weights.unsqueeze(2) * outputs).sum(dim=1)
+        return output, {"modality_mask": modality_mask, "modality_weights": weights}
+
+
+class ModalityTokenizer(nn.Module):
+    """A 2-D block to ``n_tokens`` tokens; a 3-D block to one token per step.
+
+    Tokens have width ``hidden_size`` and carry a learned modality embedding
+    (and, for a 3-D block, a learned embedding of the step).
+    """
+
+    def __init__(self, shape: Sequence[int], hidden_size: int, n_tokens: int):
+        super().__init__()
+        self.hidden_size = hidden_size
+        if len(shape) == 2:
+            self.n_tokens = int(shape[0])
+            self.projection = nn.Linear(shape[1], hidden_size)
+        else:
+            self.n_tokens = n_tokens
+            self.projection = nn.Linear(shape[0], n_tokens * hidden_size)
+        self.position = nn.Parameter(torch.zeros(self.n_tokens, hidden_size))
+        self.modality = nn.Parameter(torch.zeros(hidden_size))
+        nn.init.normal_(self.position, std=0.02)
+        nn.init.normal_(self.modality, std=0.02)
+
+    def forward(self, block: Tensor) -> Tensor:
+        tokens = self.projection(block).reshape(block.shape[0], self.n_tokens, self.hidden_size)
+        return tokens + self.position + self.modality
+
+
+class CoAttentionModule(nn.Module):
+    """Cross-modal multi-head attention over the tokens of all modalities.
+
+    Every modality is tokenised (:class:`ModalityTokenizer`); one transformer
+    block (``nn.MultiheadAttention`` with residual connections, layer norms and
+    a feed-forward layer) lets every token attend to the tokens of every
+    modality present in the sample -- absent modalities are excluded through
+    ``key_padding_mask``. The tokens of present modalities are mean-pooled and an
+    MLP head predicts. ``modality_weights`` is the attention mass each modality
+    receives, averaged over heads and over the query tokens of present
+    modalities; it is 0 for absent modalities and sums to 1.
+    """
+
+    def __init__(self, modality_shapes: Sequence[Sequence[int]], n_outputs: int,
+                 hidden_size: int = 64, n_tokens: int = 4, n_heads: int = 4,
+                 dropout: float = 0.1):
+        super().__init__()
+        if hidden_size % n_heads:
+            raise ValueError(
+                f"hidden_size ({hidden_size}) must be divisible by n_heads ({n_heads})."
+            )
+        self.tokenizers = nn.ModuleList(
+            ModalityTokenizer(shape, hidden_size, n_tokens) for shape in modality_shapes
+        )
+        # Modality of each token, in concatenation order.
+        owner = torch.cat(
+            [torch.full((t.n_tokens,), m, dtype=torch.long) for m, t in
+             enumerate(self.tokenizers)]
+        )
+        self.register_buffer("token_modality", owner, persistent=False)
+        self.attention = nn.MultiheadAttention(
+            hidden_size, n_heads, dropout=dropout, batch_first=True
+        )
+        self.norm1 = nn.LayerNorm(hidden_size)
+        self.norm2 = nn.LayerNorm(hidden_size)
+        self.feed_forward = mlp(hidden_size, 2 * hidden_size, hidden_size, dropout)
+        self.dropout = nn.Dropout(dropout)
+        self.head = mlp(hidden_size, hidden_size, n_outputs, dropout)
+
+    def forward(self, modality_mask: Tensor, **blocks: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        modality_mask = modality_mask.bool()
+        tokens = torch.cat(
+            [tok(blocks[block_key(m)]) for m, tok in enumerate(self.tokenizers)], dim=1
+        )  # (n, L, hidden)
+        token_present = modality_mask[:, self.token_modality]  # (n, L)
+        attended, attention = self.attention(
+            tokens, tokens, tokens, key_padding_mask=~token_present, need_weights=True,
+            average_attn_weights=True,
+        )  # attention: (n, L, L), rows sum to 1 over present keys
+        tokens = self.norm1(tokens + self.dropout(attended))
+        tokens = self.norm2(tokens + self.dropout(self.feed_forward(tokens)))
+        present = token_present.to(tokens.dtype)
+        count = present.sum(dim=1, keepdim=True).clamp_min(1.0)
+        pooled = (tokens * present.unsqueeze(2)).sum(dim=1) / count
+        output = self.head(pooled)
+        # Attention mass per key modality, averaged over present query tokens.
+        mass_per_key = (attention * present.unsqueeze(2)).sum(dim=1) / count  # (n, L)
+        one_hot = F.one_hot(self.token_modality, modality_mask.shape[1]).to(tokens.dtype)
+        weights = mass_per_key @ one_hot
+        return output, {"modality_mask": modality_mask, "modality_weights": weights}

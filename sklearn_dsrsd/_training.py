@@ -14,12 +14,20 @@ from typing import Any
 import numpy as np
 import torch
 from skorch import NeuralNet
+from skorch.utils import to_tensor
 from torch.utils.data import Dataset
 
-from ._losses import alignment_loss, decorrelation_loss, orthogonality_loss
+from ._losses import (
+    alignment_loss,
+    decorrelation_loss,
+    orthogonality_loss,
+    prototype_distillation,
+    response_consistency_distillation,
+    sample_contrastive_distillation,
+)
 from ._modules import block_key
 
-__all__ = ["ModalityDataset", "MultimodalNet", "collate_batch"]
+__all__ = ["DistillationNet", "ModalityDataset", "MultimodalNet", "collate_batch"]
 
 
 class ModalityDataset(Dataset):
@@ -104,4 +112,95 @@ class MultimodalNet(NeuralNet):
             loss = loss + getattr(self, f"{name}_weight") * value
             if training:
                 self.history.record_batch(name, value.item())
+        return loss
+
+
+class DistillationNet(MultimodalNet):
+    """Student net of CorrKD: task and DSRSD terms plus distillation from a frozen teacher.
+
+    The teacher (``teacher_module_``, set by the estimator after it trained the
+    teacher on complete rows) sees the batch with every modality the data has;
+    the student module hides modalities at random inside its own forward pass.
+    Distillation acts on the fused representation (``codes["fused"]``) and, for
+    classification, on the logits.
+
+    ``prototype_labels`` maps a batch's targets to the category ids of the
+    prototype term: the classes for classification, target-quantile bins for
+    regression.
+    """
+
+    def __init__(self, *args: Any, contrastive_distillation_weight: float = 0.0,
+                 prototype_distillation_weight: float = 0.0,
+                 response_distillation_weight: float = 0.0, response_estimator: str = "js",
+                 distillation_margin: float = 0.5, n_prototypes: int = 2,
+                 prototype_bin_edges: np.ndarray | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.contrastive_distillation_weight = contrastive_distillation_weight
+        self.prototype_distillation_weight = prototype_distillation_weight
+        self.response_distillation_weight = response_distillation_weight
+        self.response_estimator = response_estimator
+        self.distillation_margin = distillation_margin
+        self.n_prototypes = n_prototypes
+        self.prototype_bin_edges = prototype_bin_edges
+
+    def set_teacher(self, teacher: torch.nn.Module) -> None:
+        """Freeze ``teacher`` and distil from it."""
+        teacher.eval()
+        for parameter in teacher.parameters():
+            parameter.requires_grad_(False)
+            parameter.grad = None
+        # Registered like skorch's own modules, so that device moves and pickling cover it;
+        # the optimiser was built before, so it never holds the teacher's parameters.
+        with self._current_init_context("module"):
+            self.teacher_module_ = teacher
+
+    def _set_training(self, training: bool = True) -> None:
+        super()._set_training(training)
+        if hasattr(self, "teacher_module_"):
+            self.teacher_module_.eval()  # frozen: no dropout, whatever the student does
+
+    def prototype_labels(self, y_true: torch.Tensor) -> torch.Tensor:
+        if self.prototype_bin_edges is None:
+            return y_true.long()
+        edges = torch.as_tensor(self.prototype_bin_edges, dtype=y_true.dtype,
+                                device=y_true.device)
+        return torch.bucketize(y_true[:, 0].contiguous(), edges)
+
+    def get_distillation_losses(self, output: torch.Tensor, codes: dict[str, torch.Tensor],
+                                X: dict[str, torch.Tensor],
+                                y_true: torch.Tensor) -> dict[str, torch.Tensor]:
+        with torch.no_grad():
+            teacher_output, teacher_codes = self.teacher_module_(**to_tensor(X, self.device))
+        student, teacher = codes["fused"], teacher_codes["fused"]
+        terms = {}
+        if self.contrastive_distillation_weight:
+            positive, negative = sample_contrastive_distillation(
+                student, teacher, self.distillation_margin
+            )
+            terms["contrastive_distillation"] = positive + negative
+        if self.prototype_distillation_weight:
+            terms["prototype_distillation"] = prototype_distillation(
+                student, teacher, self.prototype_labels(y_true), self.n_prototypes
+            )
+        if self.response_distillation_weight:
+            if self.prototype_bin_edges is None:
+                terms["response_distillation"] = response_consistency_distillation(
+                    output, teacher_output, y_true.long(), self.response_estimator
+                )
+            else:
+                # Regression has no class distribution to decouple: match the predictions.
+                terms["response_distillation"] = torch.nn.functional.mse_loss(
+                    output, teacher_output
+                )
+        return terms
+
+    def get_loss(self, y_pred: Any, y_true: torch.Tensor, X: Any = None,
+                 training: bool = False) -> torch.Tensor:
+        loss = super().get_loss(y_pred, y_true, X=X, training=training)
+        if not training:
+            return loss
+        output, codes = y_pred
+        for name, value in self.get_distillation_losses(output, codes, X, y_true).items():
+            loss = loss + getattr(self, f"{name}_weight") * value
+            self.history.record_batch(name, value.item())
         return loss

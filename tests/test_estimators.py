@@ -216,7 +216,8 @@ def test_training_attributes_early_stopping_and_warm_start(blocks_and_y):
     assert 3 < clf.n_iter_ < 200  # stopped early
     assert len(clf.loss_curve_) == len(clf.validation_scores_) == clf.n_iter_
     # The auxiliary terms are recorded per batch in skorch's history.
-    assert {"alignment", "decorrelation", "orthogonality"} <= set(clf.net_.history[-1, "batches", 0])
+    batch_record = clf.net_.history[-1, "batches", 0]
+    assert {"alignment", "decorrelation", "orthogonality"} <= set(batch_record)
 
     warm = DSRSDClassifier(**TINY, warm_start=True).fit(blocks, y)
     net = warm.net_

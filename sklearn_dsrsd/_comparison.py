@@ -1,0 +1,370 @@
+"""The comparison harness behind ``python -m sklearn_dsrsd`` and ``benchmarks/compare.py``.
+
+It cross-validates DSRSD, every baseline and two non-neural references on the
+concatenated features under one protocol, reports mean +- std of each metric,
+fit time, and a corrected paired t-test of DSRSD against the best other model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import (
+    accuracy_score,
+    f1_score,
+    mean_absolute_error,
+    r2_score,
+    roc_auc_score,
+    root_mean_squared_error,
+)
+from sklearn.model_selection import (
+    RepeatedKFold,
+    RepeatedStratifiedKFold,
+    StratifiedGroupKFold,
+)
+from sklearn.pipeline import FunctionTransformer, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ._modality_dict import ModalityDict
+
+__all__ = ["ComparisonResult", "compare", "concatenate_modalities", "default_models", "main"]
+
+CLASSIFICATION_METRICS = ("accuracy", "macro_f1", "roc_auc")
+REGRESSION_METRICS = ("rmse", "mae", "r2")
+PRIMARY_METRIC = {"classification": "roc_auc", "regression": "r2"}
+HIGHER_IS_BETTER = {"accuracy": True, "macro_f1": True, "roc_auc": True, "rmse": False,
+                    "mae": False, "r2": True}
+
+
+def concatenate_modalities(X: Mapping[str, Any]) -> np.ndarray:
+    """Flatten every block and concatenate them column-wise (absent ones skipped)."""
+    blocks = [np.asarray(v, dtype=np.float64) for v in X.values() if v is not None]
+    return np.hstack([block.reshape(len(block), -1) for block in blocks])
+
+
+def _concatenated(estimator: Any) -> Any:
+    return make_pipeline(FunctionTransformer(concatenate_modalities), estimator)
+
+
+def default_models(task: str, *, random_state: int = 0,
+                   modality_names: Sequence[str] = ()) -> dict[str, Any]:
+    """DSRSD, every baseline and two references, with the same training budget.
+
+    Every neural model uses early stopping on a 10 % validation split with the
+    same epochs, batch size and learning rate.
+    """
+    from . import DSRSDClassifier, DSRSDRegressor, baselines
+
+    classification = task == "classification"
+    common = dict(early_stopping=True, max_iter=100, batch_size=128, n_iter_no_change=8,
+                  random_state=random_state)
+    suffix = "Classifier" if classification else "Regressor"
+    models: dict[str, Any] = {
+        "DSRSD": (DSRSDClassifier if classification else DSRSDRegressor)(**common)
+    }
+    for name in modality_names:
+        models[f"Single[{name}]"] = getattr(baselines, f"SingleModality{suffix}")(
+            modality=name, **common
+        )
+    for kind in ("EarlyFusion", "LateFusion", "CoAttention"):
+        models[kind] = getattr(baselines, f"{kind}{suffix}")(**common)
+    if classification:
+        models["HistGradientBoosting"] = _concatenated(
+            HistGradientBoostingClassifier(random_state=random_state)
+        )
+        models["LogisticRegression"] = _concatenated(
+            make_pipeline(SimpleImputer(), StandardScaler(), LogisticRegression(max_iter=2000))
+        )
+    else:
+        models["HistGradientBoosting"] = _concatenated(
+            HistGradientBoostingRegressor(random_state=random_state)
+        )
+        models["Ridge"] = _concatenated(make_pipeline(SimpleImputer(), StandardScaler(), Ridge()))
+    return models
+
+
+def _score(task: str, estimator: Any, X: Any, y: np.ndarray) -> dict[str, float]:
+    if task == "regression":
+        pred = estimator.predict(X)
+        return {"rmse": root_mean_squared_error(y, pred), "mae": mean_absolute_error(y, pred),
+                "r2": r2_score(y, pred)}
+    proba = estimator.predict_proba(X)
+    classes = estimator.classes_
+    pred = classes[proba.argmax(axis=1)]
+    if len(classes) == 2:
+        auc = roc_auc_score(y == classes[1], proba[:, 1])
+    else:
+        auc = roc_auc_score(y, proba, multi_class="ovr", labels=classes)
+    return {"accuracy": accuracy_score(y, pred), "macro_f1": f1_score(y, pred, average="macro"),
+            "roc_auc": auc}
+
+
+@dataclass
+class ComparisonResult:
+    """Per-model, per-metric fold scores of one comparison."""
+
+    task: str
+    dataset: str
+    scores: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    protocol: str = ""
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return CLASSIFICATION_METRICS if self.task == "classification" else REGRESSION_METRICS
+
+    @property
+    def primary(self) -> str:
+        return PRIMARY_METRIC[self.task]
+
+    def summary(self) -> dict[str, dict[str, tuple[float, float]]]:
+        return {
+            model: {m: (float(np.mean(v)), float(np.std(v))) for m, v in metrics.items()}
+            for model, metrics in self.scores.items()
+        }
+
+    def paired_test(self, reference: str = "DSRSD", *, test_fraction: float) -> dict[str, Any]:
+        """Nadeau-Bengio corrected resampled t-test on the primary metric.
+
+        Compares ``reference`` with the best other model. The correction accounts
+        for the overlap of training sets across CV folds, which makes the plain
+        paired t-test far too optimistic.
+        """
+        sign = 1.0 if HIGHER_IS_BETTER[self.primary] else -1.0
+        others = {m: np.mean(s[self.primary]) for m, s in self.scores.items() if m != reference}
+        if reference not in self.scores or not others:
+            return {}
+        best = max(others, key=lambda m: sign * others[m])
+        diff = np.asarray(self.scores[reference][self.primary]) - np.asarray(
+            self.scores[best][self.primary]
+        )
+        n = len(diff)
+        variance = np.var(diff, ddof=1) if n > 1 else 0.0
+        corrected = (1.0 / n + test_fraction / (1.0 - test_fraction)) * variance
+        if corrected <= 0:
+            t_stat, p_value = float("nan"), float("nan")
+        else:
+            t_stat = float(np.mean(diff) / np.sqrt(corrected))
+            p_value = float(2 * stats.t.sf(abs(t_stat), df=n - 1))
+        return {"reference": reference, "best_other": best, "metric": self.primary,
+                "mean_difference": float(np.mean(diff)), "t": t_stat, "p_value": p_value,
+                "n_folds": n}
+
+    def to_markdown(self, *, test_fraction: float) -> str:
+        summary = self.summary()
+        header = ["model", *self.metrics, "fit time (s)"]
+        order = sorted(
+            summary,
+            key=lambda m: -summary[m][self.primary][0] * (
+                1 if HIGHER_IS_BETTER[self.primary] else -1),
+        )
+        rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for model in order:
+            cells = [f"{summary[model][m][0]:.4f} ± {summary[model][m][1]:.4f}"
+                     for m in self.metrics]
+            fit = summary[model]["fit_time"]
+            rows.append(f"| {model} | " + " | ".join(cells) + f" | {fit[0]:.1f} |")
+        test = self.paired_test(test_fraction=test_fraction)
+        lines = [f"Dataset: {self.dataset} ({self.task}); protocol: {self.protocol}.", "",
+                 *rows, ""]
+        if test:
+            lines.append(
+                f"DSRSD vs best other model ({test['best_other']}) on {test['metric']}: "
+                f"mean difference {test['mean_difference']:+.4f}, corrected paired t = "
+                f"{test['t']:.2f}, p = {test['p_value']:.3g} over {test['n_folds']} folds."
+            )
+        return "\n".join(lines) + "\n"
+
+    def to_json(self, *, test_fraction: float) -> dict[str, Any]:
+        return {"dataset": self.dataset, "task": self.task, "protocol": self.protocol,
+                "scores": self.scores,
+                "summary": {m: {k: {"mean": v[0], "std": v[1]} for k, v in s.items()}
+                            for m, s in self.summary().items()},
+                "paired_test": self.paired_test(test_fraction=test_fraction)}
+
+    def plot(self, path: Path) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        summary = self.summary()
+        models = list(summary)
+        fig, axes = plt.subplots(1, len(self.metrics), figsize=(4.5 * len(self.metrics), 4))
+        for ax, metric in zip(axes, self.metrics, strict=True):
+            means = [summary[m][metric][0] for m in models]
+            errors = [summary[m][metric][1] for m in models]
+            colors = ["tab:red" if m == "DSRSD" else "tab:gray" for m in models]
+            ax.barh(models, means, xerr=errors, color=colors)
+            ax.set_title(metric)
+            low = min(means) - 2 * max(errors)
+            ax.set_xlim(left=max(0.0, low) if metric != "r2" else low)
+        fig.suptitle(f"{self.dataset}: {self.protocol}")
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+
+
+def compare(models: Mapping[str, Any], X: Any, y: np.ndarray, *, task: str,
+            splits: Sequence[tuple[np.ndarray, np.ndarray]], dataset: str = "data",
+            protocol: str = "", prepare: Callable[[Any], Any] | None = None,
+            log: Callable[[str], None] | None = None) -> ComparisonResult:
+    """Fit and score every model on every split; ``prepare`` wraps a model (e.g. encoders)."""
+    result = ComparisonResult(task=task, dataset=dataset, protocol=protocol)
+    X = ModalityDict(X) if isinstance(X, Mapping) else X
+    for name, model in models.items():
+        record: dict[str, list[float]] = {}
+        for fold, (train, test) in enumerate(splits):
+            estimator = clone(prepare(model) if prepare else model)
+            start = time.perf_counter()
+            estimator.fit(X[train], y[train])
+            record.setdefault("fit_time", []).append(time.perf_counter() - start)
+            for metric, value in _score(task, estimator, X[test], y[test]).items():
+                record.setdefault(metric, []).append(float(value))
+            if log:
+                log(f"{name} fold {fold + 1}/{len(splits)}: "
+                    + ", ".join(f"{k}={v[-1]:.4f}" for k, v in record.items()))
+        result.scores[name] = record
+    return result
+
+
+def make_splits(y: np.ndarray, *, task: str, n_splits: int, n_repeats: int,
+                groups: np.ndarray | None = None, random_state: int = 0) -> list:
+    """Repeated (stratified, grouped when ``groups`` is given) K-fold splits."""
+    index = np.zeros(len(y))
+    if groups is not None:
+        splits = []
+        for repeat in range(n_repeats):
+            splitter = StratifiedGroupKFold(n_splits, shuffle=True,
+                                            random_state=random_state + repeat)
+            stratify = y if task == "classification" else np.zeros(len(y))
+            splits += list(splitter.split(index, stratify, groups))
+        return splits
+    if task == "classification":
+        splitter = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats,
+                                           random_state=random_state)
+    else:
+        splitter = RepeatedKFold(n_splits=n_splits, n_repeats=n_repeats,
+                                 random_state=random_state)
+    return list(splitter.split(index, y))
+
+
+def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, str]:
+    """(X, y, task, groups, name) for the --dataset / --views / --log choices."""
+    from . import datasets
+
+    if args.views:
+        import pandas as pd
+
+        X = ModalityDict({Path(p).stem: pd.read_csv(p).to_numpy(dtype=float)
+                          for p in args.views})
+        target = pd.read_csv(args.target_file)
+        column = args.target_column or target.columns[0]
+        if column not in target.columns:
+            raise ValueError(f"{args.target_file} has no column {column!r}; it has "
+                             f"{list(target.columns)}.")
+        y = target[column].to_numpy()
+        task = args.task or ("classification" if y.dtype.kind in "OUSb" or len(np.unique(y))
+                             <= 20 else "regression")
+        return X, y, task, None, "views:" + "+".join(X)
+    name = args.dataset
+    if name.startswith("oulad"):
+        # oulad[-final_result][-dDAY]: the shipped extract unless --data-dir holds the files.
+        target = "final_result" if "final_result" in name else "pass"
+        cutoff = int(name.rsplit("-d", 1)[1]) if "-d" in name else 60
+        data_home = Path(args.data_dir) / "oulad" if args.data_dir else None
+        bunch = datasets.load_oulad(data_home, cutoff_day=cutoff, target=target,
+                                    presentations=args.presentations)
+        return bunch.data, np.asarray(bunch.target), "classification", bunch.groups, name
+    if name in ("synthetic-classification", "synthetic-regression"):
+        maker = (datasets.make_multimodal_classification if name.endswith("classification")
+                 else datasets.make_multimodal_regression)
+        X, y = maker(n_samples=1000, n_modalities=3, modality_scale=[1.0, 10.0, 100.0],
+                     missing_rate=0.1, random_state=0)
+        return X, y, name.split("-")[1], None, name
+    raise ValueError(f"Unknown dataset {name!r}; known: oulad, oulad-final_result, "
+                     "oulad-dDAY, synthetic-classification, synthetic-regression.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sklearn_dsrsd",
+        description="Cross-validated comparison of DSRSD with baselines on multimodal data. "
+        "Without arguments: OULAD early pass/fail prediction (day 60) on the extract shipped "
+        "with the package, 3-fold CV grouped by student.",
+    )
+    source = parser.add_argument_group("data")
+    source.add_argument("--dataset", default="oulad",
+                        help="oulad (pass/fail), oulad-final_result (4 classes), with an "
+                        "optional -dDAY cut-off suffix (e.g. oulad-d120), "
+                        "synthetic-classification, synthetic-regression (default: oulad)")
+    source.add_argument("--data-dir", help="folder holding oulad/ with the official OULAD "
+                        "CSV files; default: the extract shipped with the package")
+    source.add_argument("--presentations", nargs="+",
+                        help="OULAD presentations such as AAA_2013J (default: all)")
+    source.add_argument("--views", nargs="+", metavar="CSV",
+                        help="your own data: one CSV per modality, aligned by row, with a "
+                        "header; the modality is named after the file")
+    source.add_argument("--target-file", metavar="CSV",
+                        help="CSV holding the target (with --views)")
+    source.add_argument("--target-column", help="column of --target-file (default: the first)")
+    source.add_argument("--task", choices=["classification", "regression"],
+                        help="override the task inferred from the target (with --views)")
+    protocol = parser.add_argument_group("protocol")
+    protocol.add_argument("--cv", type=int, default=3, help="number of folds (default 3)")
+    protocol.add_argument("--repeats", type=int, default=1, help="CV repeats (default 1)")
+    protocol.add_argument("--models", nargs="+",
+                          help="subset of models to run (names as in the table)")
+    protocol.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    output = parser.add_argument_group("output")
+    output.add_argument("--json", action="store_true",
+                        help="print the results as one JSON object on stdout")
+    output.add_argument("--out-dir", help="write NAME.md and NAME.png there")
+    output.add_argument("--quiet", action="store_true", help="no per-fold progress on stderr")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.views and not args.target_file:
+        build_parser().error("--views needs --target-file")
+    X, y, task, groups, name = _load_dataset(args)
+    modality_names = list(X) if isinstance(X, Mapping) else []
+    models = default_models(task, random_state=args.seed, modality_names=modality_names)
+    if args.models:
+        unknown = sorted(set(args.models) - set(models))
+        if unknown:
+            build_parser().error(f"unknown models {unknown}; available: {list(models)}")
+        models = {k: v for k, v in models.items() if k in args.models}
+    splits = make_splits(y, task=task, n_splits=args.cv, n_repeats=args.repeats,
+                         groups=groups, random_state=args.seed)
+    grouped = " grouped by student" if groups is not None else ""
+    protocol = f"{args.repeats}x{args.cv}-fold CV{grouped}, {len(y)} samples"
+    log = None if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
+    result = compare(models, X, y, task=task, splits=splits, dataset=name, protocol=protocol,
+                     log=log)
+    test_fraction = 1.0 / args.cv
+    if args.out_dir:
+        out = Path(args.out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{name}.md").write_text(result.to_markdown(test_fraction=test_fraction))
+        (out / f"{name}.json").write_text(
+            json.dumps(result.to_json(test_fraction=test_fraction), indent=1))
+        result.plot(out / f"{name}.png")
+    if args.json:
+        print(json.dumps(result.to_json(test_fraction=test_fraction)))
+    else:
+        print(result.to_markdown(test_fraction=test_fraction))
+    return 0

@@ -1,0 +1,82 @@
+"""Missing modalities in training: modality dropout and CorrKD teacher-student distillation."""
+
+import numpy as np
+import pytest
+import torch
+from conftest import TINY, make_blocks
+from numpy.testing import assert_allclose
+
+from sklearn_dsrsd import DSRSDClassifier, DSRSDRegressor
+from sklearn_dsrsd._modules import drop_modalities
+
+
+def test_drop_modalities_never_hides_every_modality():
+    torch.manual_seed(0)
+    mask = torch.ones(2000, 3, dtype=torch.bool)
+    mask[::2, 0] = False
+    dropped = drop_modalities(mask, 0.7)
+    assert dropped.any(dim=1).all()
+    assert not (dropped & ~mask).any()  # only present modalities can be hidden
+    hidden = (mask & ~dropped).sum().item() / mask.sum().item()
+    assert 0.5 < hidden < 0.7  # about the rate, less the samples that kept one back
+    assert torch.equal(drop_modalities(mask, 0.0), mask)
+
+
+@pytest.mark.parametrize("strategy", ["dropout", "distill"])
+def test_strategies_fit_and_predict_any_subset(strategy):
+    blocks, y = make_blocks()
+    X = {name: block.copy() for name, block in blocks.items()}
+    X["m1"][:30] = np.nan  # some training rows lack a modality
+    clf = DSRSDClassifier(**TINY, missing_strategy=strategy, missing_rate=0.5).fit(X, y)
+    for kept in (["m0"], ["m1", "m2"], ["m0", "m1", "m2"]):
+        proba = clf.predict_proba({name: blocks[name] for name in kept})
+        assert proba.shape == (120, 2) and np.isfinite(proba).all()
+    batch_terms = set(clf.net_.history[-1, "batches", 0])
+    distill_terms = {"contrastive_distillation", "prototype_distillation",
+                     "response_distillation"}
+    if strategy == "distill":
+        assert distill_terms <= batch_terms
+    else:
+        assert not distill_terms & batch_terms
+
+
+def test_teacher_is_frozen_and_receives_no_gradient():
+    blocks, y = make_blocks()
+    clf = DSRSDClassifier(**TINY, missing_strategy="distill").fit(blocks, y)
+    teacher, student = clf.net_.teacher_module_, clf.net_.module_
+    assert teacher is clf.teacher_net_.module_ and not teacher.training
+    for parameter in teacher.parameters():
+        assert not parameter.requires_grad and parameter.grad is None
+    # The student started from the teacher and then moved away from it.
+    moved = [not torch.equal(s, t) for s, t in zip(student.parameters(), teacher.parameters(),
+                                                    strict=True)]
+    assert any(moved)
+
+
+def test_teacher_trains_on_complete_rows_only():
+    blocks, y = make_blocks()
+    X = {name: block.copy() for name, block in blocks.items()}
+    X["m2"][:100] = np.nan
+    clf = DSRSDClassifier(**TINY, missing_strategy="distill").fit(X, y)
+    assert clf.teacher_net_.history[-1, "batches", 0]["train_batch_size"] <= 20
+    X["m2"][:] = np.nan
+    X["m2"][0] = 1.0
+    with pytest.raises(ValueError, match="every modality present; found 1"):
+        DSRSDClassifier(**TINY, missing_strategy="distill").fit(X, y)
+
+
+def test_distilled_regressor_uses_target_bins():
+    blocks, _ = make_blocks()
+    y = blocks["m0"][:, 0] + blocks["m1"][:, 1]
+    reg = DSRSDRegressor(**TINY, missing_strategy="distill", response_estimator="kl")
+    reg.fit(blocks, y)
+    edges = reg.net_.prototype_bin_edges
+    assert edges.shape == (4,) and np.all(np.diff(edges) > 0)
+    assert np.isfinite(reg.predict({"m0": blocks["m0"]})).all()
+
+
+def test_strategy_none_ignores_missing_rate():
+    blocks, y = make_blocks()
+    first = DSRSDClassifier(**TINY, missing_rate=0.1).fit(blocks, y).predict_proba(blocks)
+    second = DSRSDClassifier(**TINY, missing_rate=0.9).fit(blocks, y).predict_proba(blocks)
+    assert_allclose(first, second)
