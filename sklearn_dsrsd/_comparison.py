@@ -59,8 +59,8 @@ def _concatenated(estimator: Any) -> Any:
     return make_pipeline(FunctionTransformer(concatenate_modalities), estimator)
 
 
-def default_models(task: str, *, random_state: int = 0,
-                   modality_names: Sequence[str] = ()) -> dict[str, Any]:
+def default_models(task: str, *, random_state: int = 0, modality_names: Sequence[str] = (),
+                   max_iter: int = 100, batch_size: int = 128) -> dict[str, Any]:
     """DSRSD, every baseline and two references, with the same training budget.
 
     Every neural model uses early stopping on a 10 % validation split with the
@@ -69,8 +69,8 @@ def default_models(task: str, *, random_state: int = 0,
     from . import DSRSDClassifier, DSRSDRegressor, baselines
 
     classification = task == "classification"
-    common = dict(early_stopping=True, max_iter=100, batch_size=128, n_iter_no_change=8,
-                  random_state=random_state)
+    common = dict(early_stopping=True, max_iter=max_iter, batch_size=batch_size,
+                  n_iter_no_change=8, random_state=random_state)
     suffix = "Classifier" if classification else "Regressor"
     models: dict[str, Any] = {
         "DSRSD": (DSRSDClassifier if classification else DSRSDRegressor)(**common)
@@ -261,8 +261,59 @@ def make_splits(y: np.ndarray, *, task: str, n_splits: int, n_repeats: int,
     return list(splitter.split(index, y))
 
 
+@dataclass
+class Task:
+    """What a comparison runs on: data, target, splits' raw material and model wrapping."""
+
+    X: Any
+    y: np.ndarray
+    kind: str
+    name: str
+    groups: np.ndarray | None = None
+    folds: np.ndarray | None = None  # given test-fold ids (0 = always training)
+    prepare: Callable[[Any], Any] | None = None
+
+
+def _next_step_task(bunch: Any, name: str, folds: np.ndarray | None) -> Task:
+    from .datasets import ContentTargetEncoder
+
+    # Item and skill identities are target-encoded inside each training fold only.
+    def prepare(model: Any) -> Any:
+        return make_pipeline(ContentTargetEncoder(random_state=0), model)
+
+    return Task(bunch.data, np.asarray(bunch.target), "classification", name,
+                groups=bunch.groups, folds=folds, prepare=prepare)
+
+
+def _load_task(args: argparse.Namespace) -> Task:
+    """The --dataset / --views / --log choice as a :class:`Task`."""
+    from . import datasets
+
+    if args.log:
+        import pandas as pd
+
+        log = pd.read_csv(args.log)
+        bunch = datasets.build_next_step_features(
+            log, student=args.student, order=args.order, item=args.item, skill=args.skill,
+            correct=args.correct,
+        )
+        folds = None
+        if args.fold:
+            if args.fold not in log.columns:
+                raise ValueError(f"{args.log} has no fold column {args.fold!r}; it has "
+                                 f"{list(log.columns)}.")
+            folds = log[args.fold].to_numpy()[bunch.responses["log_row"].to_numpy()]
+        return _next_step_task(bunch, "next-step:" + Path(args.log).name, folds)
+    if args.dataset == "assistments2009":
+        path = Path(args.data_dir or "../shared/data") / "knowledge_tracing"
+        bunch = datasets.load_assistments2009(path / "assist2009_pid_long.csv.gz")
+        return _next_step_task(bunch, "assistments2009", bunch.folds)
+    X, y, kind, groups, name = _load_dataset(args)
+    return Task(X, y, kind, name, groups=groups)
+
+
 def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, str]:
-    """(X, y, task, groups, name) for the --dataset / --views / --log choices."""
+    """(X, y, task, groups, name) for the --dataset / --views choices."""
     from . import datasets
 
     if args.views:
@@ -295,7 +346,8 @@ def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, 
                      missing_rate=0.1, random_state=0)
         return X, y, name.split("-")[1], None, name
     raise ValueError(f"Unknown dataset {name!r}; known: oulad, oulad-final_result, "
-                     "oulad-dDAY, synthetic-classification, synthetic-regression.")
+                     "oulad-dDAY, assistments2009, synthetic-classification, "
+                     "synthetic-regression.")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -309,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--dataset", default="oulad",
                         help="oulad (pass/fail), oulad-final_result (4 classes), with an "
                         "optional -dDAY cut-off suffix (e.g. oulad-d120), "
+                        "assistments2009 (next-step task, published folds; needs --data-dir), "
                         "synthetic-classification, synthetic-regression (default: oulad)")
     source.add_argument("--data-dir", help="folder holding oulad/ with the official OULAD "
                         "CSV files; default: the extract shipped with the package")
@@ -322,12 +375,27 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--target-column", help="column of --target-file (default: the first)")
     source.add_argument("--task", choices=["classification", "regression"],
                         help="override the task inferred from the target (with --views)")
+    log = parser.add_argument_group(
+        "next-step prediction on any long-format response log (one row per response)")
+    log.add_argument("--log", metavar="CSV", help="the response log")
+    log.add_argument("--student", default="orig_user_id", help="student column")
+    log.add_argument("--order", default="step", help="column ordering a student's responses")
+    log.add_argument("--item", default="problem_idx", help="item (problem) column")
+    log.add_argument("--skill", default="skill_idx", help="skill column")
+    log.add_argument("--correct", default="correct", help="0/1 correctness column")
+    log.add_argument("--fold", help="column of given test-fold ids (0 = training only); "
+                     "default: grouped K-fold by student")
     protocol = parser.add_argument_group("protocol")
     protocol.add_argument("--cv", type=int, default=3, help="number of folds (default 3)")
     protocol.add_argument("--repeats", type=int, default=1, help="CV repeats (default 1)")
     protocol.add_argument("--models", nargs="+",
                           help="subset of models to run (names as in the table)")
     protocol.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    protocol.add_argument("--max-iter", type=int, default=100,
+                          help="epoch budget of every neural model (default 100; early "
+                          "stopping on a 10%% validation split)")
+    protocol.add_argument("--batch-size", type=int, default=128,
+                          help="minibatch size of every neural model (default 128)")
     output = parser.add_argument_group("output")
     output.add_argument("--json", action="store_true",
                         help="print the results as one JSON object on stdout")
@@ -340,22 +408,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.views and not args.target_file:
         build_parser().error("--views needs --target-file")
-    X, y, task, groups, name = _load_dataset(args)
+    task = _load_task(args)
+    X, y = task.X, task.y
     modality_names = list(X) if isinstance(X, Mapping) else []
-    models = default_models(task, random_state=args.seed, modality_names=modality_names)
+    models = default_models(task.kind, random_state=args.seed, modality_names=modality_names,
+                            max_iter=args.max_iter, batch_size=args.batch_size)
     if args.models:
         unknown = sorted(set(args.models) - set(models))
         if unknown:
             build_parser().error(f"unknown models {unknown}; available: {list(models)}")
         models = {k: v for k, v in models.items() if k in args.models}
-    splits = make_splits(y, task=task, n_splits=args.cv, n_repeats=args.repeats,
-                         groups=groups, random_state=args.seed)
-    grouped = " grouped by student" if groups is not None else ""
-    protocol = f"{args.repeats}x{args.cv}-fold CV{grouped}, {len(y)} samples"
-    log = None if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
-    result = compare(models, X, y, task=task, splits=splits, dataset=name, protocol=protocol,
-                     log=log)
-    test_fraction = 1.0 / args.cv
+    if task.folds is not None:
+        fold_ids = sorted(set(np.unique(task.folds)) - {0})
+        splits = [(np.flatnonzero(task.folds != k), np.flatnonzero(task.folds == k))
+                  for k in fold_ids]
+        protocol = (f"given folds {fold_ids} (train on the others' students, test on the "
+                    f"fold's), {len(y)} samples")
+        test_fraction = float(np.mean([len(test) / len(y) for _, test in splits]))
+    else:
+        splits = make_splits(y, task=task.kind, n_splits=args.cv, n_repeats=args.repeats,
+                             groups=task.groups, random_state=args.seed)
+        grouped = " grouped by student" if task.groups is not None else ""
+        protocol = f"{args.repeats}x{args.cv}-fold CV{grouped}, {len(y)} samples"
+        test_fraction = 1.0 / args.cv
+    progress = None if args.quiet else (
+        lambda message: print(message, file=sys.stderr, flush=True))
+    result = compare(models, X, y, task=task.kind, splits=splits, dataset=task.name,
+                     protocol=protocol, prepare=task.prepare, log=progress)
+    name = task.name.replace(":", "_").replace("/", "_")
     if args.out_dir:
         out = Path(args.out_dir)
         out.mkdir(parents=True, exist_ok=True)

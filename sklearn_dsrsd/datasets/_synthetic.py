@@ -352,7 +352,7 @@ def make_multimodal_classification(
     >>> import numpy as np
     >>> from sklearn_dsrsd.datasets import make_multimodal_classification
     >>> X, y = make_multimodal_classification(
-    ...     n_samples=100, n_features=[5, 8, 10], missing_rate=0.2, random_state=0)
+    ...     n_samples=100, n_features=[6, 8, 10], missing_rate=0.2, random_state=0)
     >>> sorted(X), len(X), X["m2"].shape
     (['m0', 'm1', 'm2'], 100, (100, 10))
     >>> [int(n) for n in np.bincount(y)]
