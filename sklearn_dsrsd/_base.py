@@ -115,20 +115,8 @@ class MultimodalNetEstimator(BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         warm = self.warm_start and hasattr(self, "net_")
-        if warm:
-            batch = self._schema.batch(X, self)
-        else:
-            schema, blocks = fit_schema(X, self.modalities, self)
-            n_samples = next(iter(blocks.values())).shape[0]
-            batch = schema.transform(blocks, n_samples)
-            check_some_modality_present(batch)
+        batch = self._schema.batch(X, self) if warm else self._fit_inputs(X)
         y_encoded = self._encode_targets_checked(y, batch.n_samples, warm)
-        if not warm:
-            self._schema = schema
-            self.modalities_ = {
-                name: shape[0] if len(shape) == 1 else shape
-                for name, shape in schema.shapes.items()
-            }
         dataset = ModalityDataset(batch.blocks, batch.modality_mask, y_encoded)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         with self._seeded(seed):
@@ -143,6 +131,21 @@ class MultimodalNetEstimator(BaseEstimator):
         if self.early_stopping:
             self.validation_scores_ = [float(loss) for loss in history[:, "valid_loss"]]
         return self
+
+    def _fit_inputs(self, X: Any) -> ModalityBatch:
+        """Fit the input schema on training ``X``; set ``_schema`` and ``modalities_``.
+
+        Shared by every path that learns from ``X`` (the network here, a wrapped
+        scikit-learn estimator in :mod:`sklearn_dsrsd.baselines`).
+        """
+        schema, blocks = fit_schema(X, self.modalities, self)
+        batch = schema.transform(blocks, next(iter(blocks.values())).shape[0])
+        check_some_modality_present(batch)
+        self._schema = schema
+        self.modalities_ = {
+            name: shape[0] if len(shape) == 1 else shape for name, shape in schema.shapes.items()
+        }
+        return batch
 
     def _encode_targets_checked(self, y: Any, n_samples: int, warm: bool) -> np.ndarray:
         n_targets = _num_samples(y)
@@ -228,8 +231,9 @@ class MultimodalNetEstimator(BaseEstimator):
     def modality_weights(self, X: Any) -> np.ndarray:
         """Per-sample weight of each modality in the fused representation.
 
-        The weights come from the fusion gates, are 0 for absent modalities and
-        sum to 1 over the present ones. Columns follow ``modalities_``.
+        The weights come from the model's fusion (the gates in DSRSD; see each
+        baseline for its definition), are 0 for absent modalities and sum to 1
+        over the present ones. Columns follow ``modalities_``.
 
         Parameters
         ----------

@@ -1,0 +1,819 @@
+"""Baseline estimators to compare DSRSD-Net against.
+
+Four families, each as a classifier and a regressor:
+
+- :class:`SingleModalityClassifier` / :class:`SingleModalityRegressor`: one
+  named modality only;
+- :class:`EarlyFusionClassifier` / :class:`EarlyFusionRegressor`: all
+  modalities concatenated (with presence indicators), then one model;
+- :class:`LateFusionClassifier` / :class:`LateFusionRegressor`: one model per
+  modality, predictions averaged over the modalities present;
+- :class:`CoAttentionClassifier` / :class:`CoAttentionRegressor`: cross-modal
+  multi-head attention over tokens of all modalities.
+
+They share DSRSD's estimator base
+(:class:`~sklearn_dsrsd._base.MultimodalNetEstimator`): the same input forms
+and missing-modality semantics, the same optimiser (AdamW), epochs, batch
+size, early stopping and seeding, under the same hyperparameter names and
+defaults. A comparison between them and DSRSD therefore measures the
+architecture, not the training budget.
+
+The single-modality and early-fusion baselines can instead wrap any
+scikit-learn estimator (``estimator=...``). The wrapped estimator is fitted on
+features built by the same input handling as the networks: the standardised,
+flattened blocks (absent values imputed with the training mean, i.e. 0), plus
+the presence indicators for early fusion. On this path the fitted attribute
+is ``estimator_``; on the neural path (``estimator=None``) it is ``net_``, never
+both.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context, clone
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import _num_samples, check_is_fitted
+
+from ._base import ClassifierTask, MultimodalNetEstimator, RegressorTask
+from ._inputs import ModalityBatch
+from ._modules import (
+    CoAttentionModule,
+    EarlyFusionModule,
+    LateFusionModule,
+    SingleModalityModule,
+    uniform_weights,
+)
+
+__all__ = [
+    "CoAttentionClassifier",
+    "CoAttentionRegressor",
+    "EarlyFusionClassifier",
+    "EarlyFusionRegressor",
+    "LateFusionClassifier",
+    "LateFusionRegressor",
+    "SingleModalityClassifier",
+    "SingleModalityRegressor",
+]
+
+
+class _BaselineBase(MultimodalNetEstimator):
+    """The training hyperparameters shared with DSRSD, under the same names and defaults."""
+
+    def __init__(
+        self,
+        *,
+        modalities: dict | None = None,
+        hidden_size: int = 64,
+        dropout: float = 0.1,
+        max_iter: int = 100,
+        batch_size: int = 64,
+        learning_rate_init: float = 1e-3,
+        alpha: float = 1e-4,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str = "cpu",
+        random_state: Any = None,
+        verbose: int = 0,
+    ):
+        self.modalities = modalities
+        self.hidden_size = hidden_size
+        self.dropout = dropout
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _common_kwargs(self) -> dict[str, Any]:
+        return {"hidden_size": self.hidden_size, "dropout": self.dropout}
+
+
+# -- the wrapped-estimator path ---------------------------------------------------------------
+
+
+def _wrapped_has(method: str):
+    """``available_if`` check: the neural path has every method; a wrapped one only its own."""
+
+    def check(self) -> bool:
+        if self.estimator is None:
+            return True
+        wrapped = getattr(self, "estimator_", self.estimator)
+        return hasattr(wrapped, method)
+
+    return check
+
+
+class _WrappedEstimatorMixin:
+    """Dispatch between the neural path and a wrapped scikit-learn estimator.
+
+    Sits before the task mixin in the MRO. With ``estimator=None`` every public
+    method defers to the neural implementation (``super()``); otherwise ``fit``
+    fits ``clone(estimator)`` as ``estimator_`` on :meth:`_wrapped_features` of the
+    standardised input and the prediction methods delegate to it. The family
+    base (after this mixin in the MRO) supplies ``_prepare_wrapped()`` (run once
+    the schema is fitted), ``_wrapped_features(batch)`` (the feature matrix) and
+    ``_static_weights(mask)`` (the modality weights the family's network
+    reports, computed from the presence mask alone).
+    """
+
+    _neural_attributes = ("net_", "n_iter_", "loss_curve_", "validation_scores_")
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any) -> MultimodalNetEstimator:
+        """Fit the model to modality blocks ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like of shape \
+                (n_samples, n_features)
+            Modality blocks of shape ``(n_samples, n_features)`` or
+            ``(n_samples, n_steps, n_features)``, or a 2-D array / DataFrame split
+            into modalities by the ``modalities`` parameter.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        if self.estimator is None:
+            self._forget(("estimator_",))
+            return super().fit(X, y)
+        self._forget(self._neural_attributes)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        batch = self._fit_inputs(X)
+        if _num_samples(y) != batch.n_samples:
+            raise ValueError(
+                f"y has {_num_samples(y)} samples, but X has {batch.n_samples}; they must match."
+            )
+        self._prepare_wrapped()
+        self.estimator_ = clone(self.estimator).fit(self._wrapped_features(batch), y)
+        if hasattr(self.estimator_, "classes_"):
+            self.classes_ = self.estimator_.classes_
+        return self
+
+    def _forget(self, names: tuple[str, ...]) -> None:
+        for name in names:
+            if hasattr(self, name):
+                delattr(self, name)
+
+    def _wrapped_batch_features(self, X: Any) -> tuple[ModalityBatch, np.ndarray]:
+        check_is_fitted(self)
+        batch = self._schema.batch(X, self)
+        return batch, self._wrapped_features(batch)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict targets (classes for a classifier).
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        if self.estimator is None:
+            return super().predict(X)
+        return self.estimator_.predict(self._wrapped_batch_features(X)[1])
+
+    def modality_weights(self, X: Any) -> np.ndarray:
+        """Per-sample weight of each modality in the prediction.
+
+        0 for absent modalities; see the class description for how each
+        baseline defines it. Columns follow ``modalities_``.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples, n_modalities)
+        """
+        if self.estimator is None:
+            return super().modality_weights(X)
+        batch = self._wrapped_batch_features(X)[0]
+        return self._static_weights(torch.from_numpy(batch.modality_mask)).numpy()
+
+
+class _WrappedClassifierMixin(_WrappedEstimatorMixin):
+    """Adds ``predict_proba`` and ``decision_function`` delegation for classifiers."""
+
+    @available_if(_wrapped_has("predict_proba"))
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``; rows sum to 1.
+        """
+        if self.estimator is None:
+            return super().predict_proba(X)
+        return self.estimator_.predict_proba(self._wrapped_batch_features(X)[1])
+
+    @available_if(lambda self: self.estimator is not None and _wrapped_has(
+        "decision_function")(self))
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Decision function of the wrapped estimator (wrapped path only).
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        return self.estimator_.decision_function(self._wrapped_batch_features(X)[1])
+
+
+# -- the four families -----------------------------------------------------------------------
+
+
+class _SingleModalityBase(_BaselineBase):
+    _parameter_constraints: dict = {
+        **MultimodalNetEstimator._parameter_constraints,
+        "modality": [str, None],
+        "estimator": [HasMethods(["fit", "predict"]), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        modality: str | None = None,
+        estimator: Any = None,
+        modalities: dict | None = None,
+        hidden_size: int = 64,
+        dropout: float = 0.1,
+        max_iter: int = 100,
+        batch_size: int = 64,
+        learning_rate_init: float = 1e-3,
+        alpha: float = 1e-4,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str = "cpu",
+        random_state: Any = None,
+        verbose: int = 0,
+    ):
+        super().__init__(
+            modalities=modalities, hidden_size=hidden_size, dropout=dropout, max_iter=max_iter,
+            batch_size=batch_size, learning_rate_init=learning_rate_init, alpha=alpha,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, tol=tol, warm_start=warm_start, device=device,
+            random_state=random_state, verbose=verbose,
+        )
+        self.modality = modality
+        self.estimator = estimator
+
+    def _resolve_modality(self) -> int:
+        """Index of the chosen modality in the fitted schema; sets ``modality_``."""
+        names = self._schema.names
+        if self.modality is None:
+            index = 0
+        elif self.modality in names:
+            index = names.index(self.modality)
+        else:
+            raise ValueError(
+                f"modality={self.modality!r} is not one of the modalities found in X: {names}."
+            )
+        self.modality_ = names[index]
+        return index
+
+    def _module_spec(self, modality_shapes, n_outputs):
+        return SingleModalityModule, {
+            "modality_shapes": modality_shapes,
+            "n_outputs": n_outputs,
+            "modality_index": self._resolve_modality(),
+            **self._common_kwargs(),
+        }
+
+    def _prepare_wrapped(self) -> None:
+        self._resolve_modality()
+
+    def _wrapped_features(self, batch: ModalityBatch) -> np.ndarray:
+        block = batch.blocks[self._schema.names.index(self.modality_)]
+        return block.reshape(batch.n_samples, -1)
+
+    def _static_weights(self, modality_mask: torch.Tensor) -> torch.Tensor:
+        index = self._schema.names.index(self.modality_)
+        weights = torch.zeros(modality_mask.shape, dtype=torch.float64)
+        weights[:, index] = modality_mask[:, index].to(torch.float64)
+        return weights
+
+
+class _EarlyFusionBase(_BaselineBase):
+    _parameter_constraints: dict = {
+        **MultimodalNetEstimator._parameter_constraints,
+        "estimator": [HasMethods(["fit", "predict"]), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        estimator: Any = None,
+        modalities: dict | None = None,
+        hidden_size: int = 64,
+        dropout: float = 0.1,
+        max_iter: int = 100,
+        batch_size: int = 64,
+        learning_rate_init: float = 1e-3,
+        alpha: float = 1e-4,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str = "cpu",
+        random_state: Any = None,
+        verbose: int = 0,
+    ):
+        super().__init__(
+            modalities=modalities, hidden_size=hidden_size, dropout=dropout, max_iter=max_iter,
+            batch_size=batch_size, learning_rate_init=learning_rate_init, alpha=alpha,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, tol=tol, warm_start=warm_start, device=device,
+            random_state=random_state, verbose=verbose,
+        )
+        self.estimator = estimator
+
+    def _module_spec(self, modality_shapes, n_outputs):
+        return EarlyFusionModule, {
+            "modality_shapes": modality_shapes,
+            "n_outputs": n_outputs,
+            **self._common_kwargs(),
+        }
+
+    def _prepare_wrapped(self) -> None:
+        pass
+
+    def _wrapped_features(self, batch: ModalityBatch) -> np.ndarray:
+        parts = [block.reshape(batch.n_samples, -1) for block in batch.blocks]
+        return np.hstack([*parts, batch.modality_mask.astype(np.float32)])
+
+    def _static_weights(self, modality_mask: torch.Tensor) -> torch.Tensor:
+        return uniform_weights(modality_mask, torch.float64)
+
+
+class _LateFusionBase(_BaselineBase):
+    _parameter_constraints: dict = {**MultimodalNetEstimator._parameter_constraints}
+
+    def _module_spec(self, modality_shapes, n_outputs):
+        return LateFusionModule, {
+            "modality_shapes": modality_shapes,
+            "n_outputs": n_outputs,
+            "task": "classification" if isinstance(self, ClassifierTask) else "regression",
+            **self._common_kwargs(),
+        }
+
+
+class _CoAttentionBase(_BaselineBase):
+    _parameter_constraints: dict = {
+        **MultimodalNetEstimator._parameter_constraints,
+        "n_tokens": [Interval(Integral, 1, None, closed="left")],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_tokens: int = 4,
+        n_heads: int = 4,
+        modalities: dict | None = None,
+        hidden_size: int = 64,
+        dropout: float = 0.1,
+        max_iter: int = 100,
+        batch_size: int = 64,
+        learning_rate_init: float = 1e-3,
+        alpha: float = 1e-4,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str = "cpu",
+        random_state: Any = None,
+        verbose: int = 0,
+    ):
+        super().__init__(
+            modalities=modalities, hidden_size=hidden_size, dropout=dropout, max_iter=max_iter,
+            batch_size=batch_size, learning_rate_init=learning_rate_init, alpha=alpha,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, tol=tol, warm_start=warm_start, device=device,
+            random_state=random_state, verbose=verbose,
+        )
+        self.n_tokens = n_tokens
+        self.n_heads = n_heads
+
+    def _module_spec(self, modality_shapes, n_outputs):
+        if self.hidden_size % self.n_heads:
+            raise ValueError(
+                f"hidden_size must be divisible by n_heads; got hidden_size={self.hidden_size} "
+                f"and n_heads={self.n_heads}."
+            )
+        return CoAttentionModule, {
+            "modality_shapes": modality_shapes,
+            "n_outputs": n_outputs,
+            "n_tokens": self.n_tokens,
+            "n_heads": self.n_heads,
+            **self._common_kwargs(),
+        }
+
+
+# -- docstrings --------------------------------------------------------------------------------
+
+_MODALITIES = """    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+"""
+
+_TRAINING = """    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Learning rate of the AdamW optimiser.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on, e.g. ``"cuda"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
+"""
+
+_ATTRIBUTES = """
+    Attributes
+    ----------
+    modalities_ : dict of str to int or tuple
+        Modality name -> number of features, or ``(n_steps, n_features)`` for a
+        sequence modality, in the order the network uses.
+    n_features_in_ : int
+        Number of features seen during fit, summed over modalities.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the per-epoch history.{neural_only}
+    n_iter_ : int
+        Number of epochs run (accumulated over warm starts).{neural_only}
+    loss_curve_ : list of float
+        Training loss after each epoch.{neural_only}
+    validation_scores_ : list of float
+        Validation loss after each epoch; only with ``early_stopping=True``.{neural_only}
+"""
+
+_NEURAL_ONLY = "\n        Only on the neural path (``estimator=None``)."
+
+_ESTIMATOR = """    estimator : estimator object, default=None
+        None trains the network described above. Otherwise a scikit-learn
+        {kind} is cloned and fitted on {features}; {methods}
+        delegate to it. The features come from the same input handling as
+        the network: each block standardised with training statistics,
+        absent values imputed with the training mean (0), 3-D blocks
+        flattened. ``warm_start`` and the network's training parameters do not
+        apply to it.
+"""
+
+_CLASSIFIER_METHODS = (
+    "``predict``,\n        ``predict_proba`` and ``decision_function`` (where it has them)"
+)
+
+_HIDDEN = """    hidden_size : int, default=64
+        {what}
+    dropout : float, default=0.1
+        Dropout probability inside the encoders and the head.
+"""
+
+_SINGLE_PARAMS = (
+    "    modality : str, default=None\n"
+    "        Name of the modality to use (a key of ``X`` or of ``modalities``, a\n"
+    "        ``ColumnTransformer`` prefix, or ``\"X\"`` for plain 2-D input). None\n"
+    "        uses the first modality.\n"
+)
+
+_EXAMPLE_DATA = """    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = {"a": rng.normal(size=(100, 3)), "b": rng.normal(size=(100, 2))}
+    >>> y = (X["a"][:, 0] + X["b"][:, 0] > 0).astype(int)
+"""
+
+
+def _build_doc(summary: str, params: str, wrapped: bool, task_attr: str, see_also: str,
+               example: str) -> str:
+    """Assemble a numpydoc class docstring from the shared sections."""
+    neural_only = _NEURAL_ONLY if wrapped else ""
+    estimator_attr = (
+        "    estimator_ : estimator object\n"
+        "        The fitted clone of ``estimator``. Only on the wrapped path.\n"
+        if wrapped
+        else ""
+    )
+    return (
+        f"{summary}\n\n    Parameters\n    ----------\n{params}"
+        f"{_ATTRIBUTES.format(neural_only=neural_only)}{estimator_attr}{task_attr}"
+        f"\n    See Also\n    --------\n{see_also}\n"
+        f"\n    Examples\n    --------\n{_EXAMPLE_DATA}{example}    "
+    )
+
+
+_CLASSES_ATTR = "    classes_ : ndarray of shape (n_classes,)\n        Class labels.\n"
+
+
+def _params(head: str, hidden_what: str, tail: str = "") -> str:
+    return f"{head}{_MODALITIES}{_HIDDEN.format(what=hidden_what)}{tail}{_TRAINING}"
+
+
+# -- public estimators ------------------------------------------------------------------------
+
+_SINGLE_SUMMARY = """Baseline that uses one modality only.
+
+    With ``estimator=None``, the chosen modality is encoded like in DSRSD (an
+    MLP for a 2-D block, a temporal convolution for a 3-D block) and an MLP
+    head predicts. A sample that lacks the modality is predicted from its
+    imputed block (the training mean). ``modality_weights`` is 1 on the chosen
+    modality where it is present and 0 everywhere else (a row of zeros when
+    the chosen modality is absent: no modality informs that prediction)."""
+
+_SINGLE_HIDDEN = "Width of the encoder and of the head (neural path)."
+
+
+def _single_params(kind: str, methods: str) -> str:
+    estimator = _ESTIMATOR.format(
+        kind=kind, features="the flattened\n        standardised block of ``modality``",
+        methods=methods,
+    )
+    return _params(_SINGLE_PARAMS + estimator, _SINGLE_HIDDEN)
+
+
+class SingleModalityClassifier(
+    ClassifierMixin, _WrappedClassifierMixin, ClassifierTask, _SingleModalityBase
+):
+    __doc__ = _build_doc(
+        _SINGLE_SUMMARY.replace("Baseline", "Classification baseline"),
+        _single_params("classifier", _CLASSIFIER_METHODS),
+        True,
+        _CLASSES_ATTR,
+        "    SingleModalityRegressor : The same baseline for regression.\n"
+        "    EarlyFusionClassifier : All modalities concatenated.",
+        """    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_dsrsd.baselines import SingleModalityClassifier
+    >>> clf = SingleModalityClassifier(modality="a", max_iter=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (100, 2)
+    >>> clf.modality_weights(X)[0]
+    array([1., 0.])
+    >>> wrapped = SingleModalityClassifier(modality="b", estimator=LogisticRegression())
+    >>> wrapped.fit(X, y).estimator_.coef_.shape
+    (1, 2)
+""",
+    )
+
+
+class SingleModalityRegressor(
+    RegressorMixin, _WrappedEstimatorMixin, RegressorTask, _SingleModalityBase
+):
+    __doc__ = _build_doc(
+        _SINGLE_SUMMARY.replace("Baseline", "Regression baseline"),
+        _single_params("regressor", "``predict`` and ``score``"),
+        True,
+        "",
+        "    SingleModalityClassifier : The same baseline for classification.\n"
+        "    EarlyFusionRegressor : All modalities concatenated.",
+        """    >>> from sklearn_dsrsd.baselines import SingleModalityRegressor
+    >>> reg = SingleModalityRegressor(max_iter=20, random_state=0).fit(X, X["a"][:, 0])
+    >>> reg.modality_
+    'a'
+    >>> reg.predict(X).shape
+    (100,)
+""",
+    )
+
+
+_EARLY_SUMMARY = """Baseline that concatenates all modalities before one model.
+
+    With ``estimator=None``, each block is flattened (a 3-D block
+    ``(n, T, d)`` becomes ``T * d`` features: the raw inputs meet before any
+    per-modality processing), the blocks and the ``modality_mask`` presence
+    indicators are concatenated, and an MLP of the same depth as DSRSD's
+    encoder plus head predicts. Absent modalities are imputed with the training
+    mean (0 after standardisation); the indicators tell imputed from observed.
+    ``modality_weights`` is uniform over the modalities present in a sample."""
+
+_EARLY_HIDDEN = "Width of the hidden layers of the MLP (neural path)."
+
+
+def _early_params(kind: str, methods: str) -> str:
+    estimator = _ESTIMATOR.format(
+        kind=kind,
+        features="the concatenated\n        flattened standardised blocks followed by "
+        "one presence indicator per\n        modality",
+        methods=methods,
+    )
+    return _params(estimator, _EARLY_HIDDEN)
+
+
+class EarlyFusionClassifier(
+    ClassifierMixin, _WrappedClassifierMixin, ClassifierTask, _EarlyFusionBase
+):
+    __doc__ = _build_doc(
+        _EARLY_SUMMARY.replace("Baseline", "Classification baseline"),
+        _early_params("classifier", _CLASSIFIER_METHODS),
+        True,
+        _CLASSES_ATTR,
+        "    EarlyFusionRegressor : The same baseline for regression.\n"
+        "    LateFusionClassifier : One model per modality, predictions averaged.",
+        """    >>> from sklearn.ensemble import HistGradientBoostingClassifier
+    >>> from sklearn_dsrsd.baselines import EarlyFusionClassifier
+    >>> clf = EarlyFusionClassifier(max_iter=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (100, 2)
+    >>> clf.modality_weights(X)[0]
+    array([0.5, 0.5])
+    >>> gbm = EarlyFusionClassifier(estimator=HistGradientBoostingClassifier(max_iter=10))
+    >>> gbm.fit(X, y).predict(X).shape
+    (100,)
+""",
+    )
+
+
+class EarlyFusionRegressor(
+    RegressorMixin, _WrappedEstimatorMixin, RegressorTask, _EarlyFusionBase
+):
+    __doc__ = _build_doc(
+        _EARLY_SUMMARY.replace("Baseline", "Regression baseline"),
+        _early_params("regressor", "``predict`` and ``score``"),
+        True,
+        "",
+        "    EarlyFusionClassifier : The same baseline for classification.\n"
+        "    LateFusionRegressor : One model per modality, predictions averaged.",
+        """    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn_dsrsd.baselines import EarlyFusionRegressor
+    >>> target = X["a"][:, 0] + X["b"][:, 1]
+    >>> reg = EarlyFusionRegressor(estimator=Ridge()).fit(X, target)
+    >>> reg.estimator_.coef_.shape  # 3 + 2 features and 2 presence indicators
+    (7,)
+    >>> round(reg.score(X, target), 2)
+    1.0
+""",
+    )
+
+
+_LATE_SUMMARY = """Baseline with one model per modality, predictions averaged.
+
+    Each modality has its own encoder (as in DSRSD: an MLP for a 2-D block, a
+    temporal convolution for a 3-D block) and MLP head. For each sample the
+    per-modality predictions are averaged over the modalities present in that
+    sample{how}. All per-modality models are trained
+    jointly on the loss of the averaged prediction. ``modality_weights`` is
+    uniform over the modalities present in a sample (the averaging weights)."""
+
+_LATE_HIDDEN = "Width of each modality's encoder and head."
+
+
+class LateFusionClassifier(ClassifierMixin, ClassifierTask, _LateFusionBase):
+    __doc__ = _build_doc(
+        _LATE_SUMMARY.replace("Baseline", "Classification baseline").format(
+            how=": the class probabilities are averaged (the network's\n    "
+            "logits are the log of the average, so that the cross-entropy applies\n    "
+            "to it)"
+        ),
+        _params("", _LATE_HIDDEN),
+        False,
+        _CLASSES_ATTR,
+        "    LateFusionRegressor : The same baseline for regression.\n"
+        "    EarlyFusionClassifier : All modalities concatenated.",
+        """    >>> from sklearn_dsrsd.baselines import LateFusionClassifier
+    >>> clf = LateFusionClassifier(max_iter=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (100, 2)
+    >>> X_missing = {"a": X["a"], "b": None}  # modality b absent at predict
+    >>> clf.modality_weights(X_missing)[0]
+    array([1., 0.])
+""",
+    )
+
+
+class LateFusionRegressor(RegressorMixin, RegressorTask, _LateFusionBase):
+    __doc__ = _build_doc(
+        _LATE_SUMMARY.replace("Baseline", "Regression baseline").format(
+            how=" (the outputs are averaged)"
+        ),
+        _params("", _LATE_HIDDEN),
+        False,
+        "",
+        "    LateFusionClassifier : The same baseline for classification.\n"
+        "    EarlyFusionRegressor : All modalities concatenated.",
+        """    >>> from sklearn_dsrsd.baselines import LateFusionRegressor
+    >>> reg = LateFusionRegressor(max_iter=20, random_state=0).fit(X, X["a"][:, 0])
+    >>> reg.predict(X).shape
+    (100,)
+""",
+    )
+
+
+_COATTENTION_SUMMARY = """Baseline with cross-modal multi-head attention over modality tokens.
+
+    Each modality is turned into tokens of width ``hidden_size``: a 2-D block
+    into ``n_tokens`` tokens by one linear projection, a 3-D block into one
+    token per step; tokens carry learned modality (and step) embeddings. One
+    transformer block -- ``torch.nn.MultiheadAttention`` with ``n_heads`` heads,
+    residual connections, layer norms and a feed-forward layer -- lets every
+    token attend to the tokens of all modalities present in the sample (absent
+    modalities are masked out of the keys). The tokens of present modalities
+    are mean-pooled and an MLP head predicts. ``modality_weights`` is the
+    attention mass each modality receives, averaged over heads and over the
+    query tokens of present modalities."""
+
+_COATTENTION_PARAMS = """    n_tokens : int, default=4
+        Number of tokens a 2-D block is projected to (a 3-D block gives one
+        token per step).
+    n_heads : int, default=4
+        Number of attention heads; must divide ``hidden_size``.
+"""
+
+_COATTENTION_HIDDEN = "Width of the tokens (attention embedding) and of the head."
+
+
+class CoAttentionClassifier(ClassifierMixin, ClassifierTask, _CoAttentionBase):
+    __doc__ = _build_doc(
+        _COATTENTION_SUMMARY.replace("Baseline", "Classification baseline"),
+        _params(_COATTENTION_PARAMS, _COATTENTION_HIDDEN),
+        False,
+        _CLASSES_ATTR,
+        "    CoAttentionRegressor : The same baseline for regression.\n"
+        "    LateFusionClassifier : One model per modality, predictions averaged.",
+        """    >>> from sklearn_dsrsd.baselines import CoAttentionClassifier
+    >>> clf = CoAttentionClassifier(max_iter=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (100, 2)
+    >>> bool(np.allclose(clf.modality_weights(X).sum(axis=1), 1.0))
+    True
+""",
+    )
+
+
+class CoAttentionRegressor(RegressorMixin, RegressorTask, _CoAttentionBase):
+    __doc__ = _build_doc(
+        _COATTENTION_SUMMARY.replace("Baseline", "Regression baseline"),
+        _params(_COATTENTION_PARAMS, _COATTENTION_HIDDEN),
+        False,
+        "",
+        "    CoAttentionClassifier : The same baseline for classification.\n"
+        "    LateFusionRegressor : One model per modality, predictions averaged.",
+        """    >>> from sklearn_dsrsd.baselines import CoAttentionRegressor
+    >>> reg = CoAttentionRegressor(max_iter=20, random_state=0).fit(X, X["a"][:, 0])
+    >>> reg.predict(X).shape
+    (100,)
+""",
+    )
