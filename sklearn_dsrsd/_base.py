@@ -11,7 +11,7 @@ and, optionally, auxiliary loss weights through
 from __future__ import annotations
 
 import copy
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 from typing import Any
 
@@ -36,7 +36,7 @@ __all__ = ["ClassifierTask", "MultimodalNetEstimator", "RegressorTask"]
 _PREDICT_BATCH_SIZE = 4096
 
 
-class MultimodalNetEstimator(BaseEstimator):
+class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
     """Base of every estimator in the package; not for direct use.
 
     Subclasses declare their own ``__init__`` (scikit-learn reads parameters

@@ -49,6 +49,16 @@ HIGHER_IS_BETTER = {"accuracy": True, "macro_f1": True, "roc_auc": True, "rmse":
                     "mae": False, "r2": True}
 
 
+def machine_description() -> str:
+    import os
+    import platform
+
+    import torch
+
+    return (f"{platform.machine()} CPU, {os.cpu_count()} cores, torch {torch.__version__} "
+            f"with {torch.get_num_threads()} thread(s), no GPU used")
+
+
 def concatenate_modalities(X: Mapping[str, Any]) -> np.ndarray:
     """Flatten every block and concatenate them column-wise (absent ones skipped)."""
     blocks = [np.asarray(v, dtype=np.float64) for v in X.values() if v is not None]
@@ -196,8 +206,8 @@ class ComparisonResult:
             fit = summary[model]["fit_time"]
             rows.append(f"| {model} | " + " | ".join(cells) + f" | {fit[0]:.1f} |")
         test = self.paired_test(test_fraction=test_fraction)
-        lines = [f"Dataset: {self.dataset} ({self.task}); protocol: {self.protocol}.", "",
-                 *rows, ""]
+        lines = [f"Dataset: {self.dataset} ({self.task}); protocol: {self.protocol}.",
+                 f"Machine: {machine_description()}.", "", *rows, ""]
         if test:
             lines.append(
                 f"{test['reference']} vs best other model ({test['best_other']}) on "
@@ -465,6 +475,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         fold_ids = sorted(set(np.unique(task.folds)) - {0})
         splits = [(np.flatnonzero(task.folds != k), np.flatnonzero(task.folds == k))
                   for k in fold_ids]
+        if not fold_ids or any(len(train) == 0 for train, _ in splits):
+            raise ValueError(f"The fold column must hold at least two fold ids (or one "
+                             f"besides 0 = training only); got {np.unique(task.folds)}.")
         protocol = (f"given folds {fold_ids} (train on the others' students, test on the "
                     f"fold's), {len(y)} samples")
         test_fraction = float(np.mean([len(test) / len(y) for _, test in splits]))
