@@ -472,7 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             build_parser().error(f"unknown models {unknown}; available: {list(models)}")
         models = {k: v for k, v in models.items() if k in args.models}
     if task.folds is not None:
-        fold_ids = sorted(set(np.unique(task.folds)) - {0})
+        fold_ids = sorted(set(np.unique(task.folds).tolist()) - {0})
         splits = [(np.flatnonzero(task.folds != k), np.flatnonzero(task.folds == k))
                   for k in fold_ids]
         if not fold_ids or any(len(train) == 0 for train, _ in splits):

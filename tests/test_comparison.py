@@ -1,0 +1,79 @@
+"""The comparison harness (``python -m sklearn_dsrsd``): user CSV views, response logs, JSON."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_dsrsd._comparison import ComparisonResult, main, make_splits
+
+FAST = ["--max-iter", "2", "--cv", "2", "--quiet", "--threads", "1"]
+
+
+def test_views_from_csv_files_print_json(tmp_path, capsys):
+    rng = np.random.RandomState(0)
+    a, b = rng.normal(size=(80, 3)), rng.normal(size=(80, 2))
+    pd.DataFrame(a, columns=["x", "y", "z"]).to_csv(tmp_path / "sensor_a.csv", index=False)
+    pd.DataFrame(b, columns=["u", "v"]).to_csv(tmp_path / "sensor_b.csv", index=False)
+    label = np.where(a[:, 0] + b[:, 0] > 0, "high", "low")
+    pd.DataFrame({"label": label}).to_csv(tmp_path / "y.csv", index=False)
+    main(["--views", str(tmp_path / "sensor_a.csv"), str(tmp_path / "sensor_b.csv"),
+          "--target-file", str(tmp_path / "y.csv"), "--json",
+          "--models", "DSRSD", "EarlyFusion", "Single[sensor_b]", "LogisticRegression",
+          "--out-dir", str(tmp_path / "out"), *FAST])
+    result = json.loads(capsys.readouterr().out)
+    assert result["task"] == "classification"
+    assert set(result["scores"]) == {"DSRSD", "EarlyFusion", "Single[sensor_b]",
+                                     "LogisticRegression"}
+    assert len(result["scores"]["DSRSD"]["roc_auc"]) == 2
+    assert result["summary"]["LogisticRegression"]["accuracy"]["mean"] > 0.8
+    assert result["paired_test"]["reference"] == "DSRSD"
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == [f"views_sensor_a+sensor_b.{ext}" for ext in ("json", "md", "png")]
+
+
+def test_response_log_with_given_folds(tmp_path, capsys):
+    rng = np.random.RandomState(0)
+    rows = []
+    for student in range(40):
+        ability = rng.normal()
+        for step in range(15):
+            item = rng.randint(20)
+            p = 1 / (1 + np.exp(-(ability + (item % 5 - 2) * 0.5)))
+            rows.append((student, step, item, item % 4, int(rng.rand() < p),
+                         student % 3 + 1))
+    log = pd.DataFrame(rows, columns=["learner", "t", "problem", "kc", "ok", "fold"])
+    log.to_csv(tmp_path / "log.csv", index=False)
+    main(["--log", str(tmp_path / "log.csv"), "--student", "learner", "--order", "t",
+          "--item", "problem", "--skill", "kc", "--correct", "ok", "--fold", "fold", "--json",
+          "--models", "DSRSD", "HistGradientBoosting", *FAST])
+    result = json.loads(capsys.readouterr().out)
+    assert "given folds [1, 2, 3]" in result["protocol"]
+    assert len(result["scores"]["DSRSD"]["roc_auc"]) == 3
+
+
+def test_bad_arguments_are_reported(tmp_path):
+    pd.DataFrame({"a": [1, 2]}).to_csv(tmp_path / "a.csv", index=False)
+    pd.DataFrame({"y": [0, 1]}).to_csv(tmp_path / "y.csv", index=False)
+    with pytest.raises(SystemExit):
+        main(["--views", str(tmp_path / "a.csv")])  # no --target-file
+    with pytest.raises(ValueError, match="no column 'label'"):
+        main(["--views", str(tmp_path / "a.csv"), "--target-file", str(tmp_path / "y.csv"),
+              "--target-column", "label"])
+    with pytest.raises(ValueError, match="Unknown dataset 'nope'"):
+        main(["--dataset", "nope"])
+
+
+def test_grouped_splits_keep_groups_apart_and_paired_test():
+    y = np.tile([0, 1], 30)
+    groups = np.repeat(np.arange(20), 3)
+    for train, test in make_splits(y, task="classification", n_splits=3, n_repeats=2,
+                                   groups=groups):
+        assert not set(groups[train]) & set(groups[test])
+    result = ComparisonResult("classification", "toy", scores={
+        "DSRSD": {"roc_auc": [0.8, 0.82, 0.81]}, "other": {"roc_auc": [0.7, 0.71, 0.69]},
+    })
+    test = result.paired_test(test_fraction=1 / 3)
+    assert test["best_other"] == "other" and test["mean_difference"] == pytest.approx(0.11)
+    assert 0 < test["p_value"] < 0.05
