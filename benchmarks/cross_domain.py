@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sklearn_dsrsd._comparison import compare, default_models
+from sklearn_dsrsd._comparison import compare, default_models, machine_description
 from sklearn_dsrsd.datasets import load_oulad
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +74,7 @@ def _markdown(results: dict, args: argparse.Namespace) -> str:
         f"OULAD pass/fail at day {args.cutoff_day}; train on the source presentations, test on "
         "the target ones (one fit per model and scenario, so no spread is shown). Every neural "
         f"model: max_iter={args.max_iter}, batch_size={args.batch_size}, early stopping on a "
-        "10% split of the source. Machine: 2-core x86_64 CPU, no GPU.",
+        f"10% split of the source. Machine: {machine_description()}.",
         "",
         "| scenario (train rows -> test rows) | metric | " + " | ".join(models) + " |",
         "|---|---|" + "---|" * len(models),

@@ -28,6 +28,7 @@ from sklearn_dsrsd._comparison import (
     _load_dataset,
     _score,
     default_models,
+    machine_description,
     make_splits,
 )
 
@@ -128,7 +129,7 @@ def _markdown(scores, fit_times, subsets, metric, name, task, n, args) -> str:
         f"{' grouped by student' if name.startswith('oulad') else ''}; metric: {metric} "
         f"(mean over folds); training missing_rate={args.missing_rate}; every neural model "
         f"max_iter={args.max_iter}, batch_size={args.batch_size}, early stopping.",
-        "Machine: 2-core x86_64 CPU, no GPU (measured while other jobs shared the cores).",
+        f"Machine: {machine_description()}; other jobs shared the cores while it ran.",
         "",
         "| modalities present at test | " + " | ".join(models) + " |",
         "|---|" + "---|" * len(models),

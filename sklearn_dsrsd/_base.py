@@ -36,6 +36,47 @@ __all__ = ["ClassifierTask", "MultimodalNetEstimator", "RegressorTask"]
 _PREDICT_BATCH_SIZE = 4096
 
 
+# Parameter descriptions shared by the docstrings of every estimator in the package.
+MODALITIES_PARAMETER_DOC = """    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+"""
+
+TRAINING_PARAMETERS_DOC = """    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Learning rate of the AdamW optimiser.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on, e.g. ``"cuda"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
+"""
+
+
 class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
     """Base of every estimator in the package; not for direct use.
 
@@ -110,13 +151,11 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted estimator.
         """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
+        self._check_y_given(y)
         warm = self.warm_start and hasattr(self, "net_")
         batch = self._schema.batch(X, self) if warm else self._fit_inputs(X)
-        y_encoded = self._encode_targets_checked(y, batch.n_samples, warm)
+        self._check_y_length(y, batch.n_samples)
+        y_encoded = self._encode_targets_again(y) if warm else self._encode_targets(y)
         dataset = ModalityDataset(batch.blocks, batch.modality_mask, y_encoded)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         with self._seeded(seed):
@@ -147,15 +186,19 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         }
         return batch
 
-    def _encode_targets_checked(self, y: Any, n_samples: int, warm: bool) -> np.ndarray:
+    def _check_y_given(self, y: Any) -> None:
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+
+    @staticmethod
+    def _check_y_length(y: Any, n_samples: int) -> None:
         n_targets = _num_samples(y)
         if n_targets != n_samples:
             raise ValueError(
                 f"y has {n_targets} samples, but X has {n_samples}; they must match."
             )
-        if warm:
-            return self._encode_targets_again(y)
-        return self._encode_targets(y)
 
     def _seeded(self, seed: int):
         devices = []

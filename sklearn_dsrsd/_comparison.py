@@ -401,7 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--dataset", default="oulad",
                         help="oulad (pass/fail), oulad-final_result (4 classes), with an "
                         "optional -dDAY cut-off suffix (e.g. oulad-d120), "
-                        "assistments2009 (next-step task, published folds; needs --data-dir), "
+                        "assistments2009 (next-step task, published folds; reads "
+                        "DATA_DIR/knowledge_tracing, default DATA_DIR ../shared/data), "
                         "synthetic-classification, synthetic-regression (default: oulad)")
     source.add_argument("--data-dir", help="folder holding oulad/ with the official OULAD "
                         "CSV files; default: the extract shipped with the package")
@@ -445,7 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
     output = parser.add_argument_group("output")
     output.add_argument("--json", action="store_true",
                         help="print the results as one JSON object on stdout")
-    output.add_argument("--out-dir", help="write NAME.md and NAME.png there")
+    output.add_argument("--out-dir", help="write NAME.md, NAME.json and NAME.png there "
+                        "(NAME-ablation.* with --ablation)")
     output.add_argument("--quiet", action="store_true", help="no per-fold progress on stderr")
     return parser
 

@@ -9,7 +9,13 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import ClassifierTask, MultimodalNetEstimator, RegressorTask
+from ._base import (
+    MODALITIES_PARAMETER_DOC,
+    TRAINING_PARAMETERS_DOC,
+    ClassifierTask,
+    MultimodalNetEstimator,
+    RegressorTask,
+)
 from ._modules import DSRSDModule
 from ._training import DistillationNet, ModalityDataset, MultimodalNet
 
@@ -175,13 +181,7 @@ class _DSRSDBase(MultimodalNetEstimator):
 _PARAMETERS = """
     Parameters
     ----------
-    modalities : dict of str to column selector, default=None
-        For 2-D array or DataFrame input: modality name -> columns (list of
-        names or indices, boolean mask or slice). With None, a DataFrame whose
-        columns all look like ``name__feature`` (``ColumnTransformer`` output)
-        is split by prefix and any other 2-D input is one modality ``"X"``.
-        Must be None when ``X`` is a mapping of modalities.
-    hidden_size : int, default=64
+""" + MODALITIES_PARAMETER_DOC + """    hidden_size : int, default=64
         Width of the per-modality encoders, the alignment head and the task head.
     code_size : int, default=32
         Size of each modality's shared code and private code.
@@ -228,36 +228,7 @@ _PARAMETERS = """
     response_estimator : {"js", "kl"}, default="js"
         Jensen-Shannon mutual-information estimator or KL divergence for the
         response term.
-    max_iter : int, default=100
-        Maximum number of epochs (passes over the training data).
-    batch_size : int, default=64
-        Number of samples per minibatch.
-    learning_rate_init : float, default=1e-3
-        Learning rate of the AdamW optimiser.
-    alpha : float, default=1e-4
-        Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified for
-        classification), stop when the validation loss has not improved by
-        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
-        When False, training stops when the training loss stalls likewise.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Epochs without improvement of at least ``tol`` before stopping.
-    tol : float, default=1e-4
-        Minimum decrease of the monitored loss that counts as improvement.
-    warm_start : bool, default=False
-        Reuse the fitted network and input scaling and continue training.
-    device : str, default="cpu"
-        Torch device to train on, e.g. ``"cuda"``.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, batch shuffling, dropout and the validation
-        split. With an int, two fits give identical predictions on CPU. Torch's
-        global random state is left unchanged.
-    verbose : int, default=0
-        Print a line of training statistics per epoch when positive.
-
+""" + TRAINING_PARAMETERS_DOC + """
     Attributes
     ----------
     modalities_ : dict of str to int or tuple
@@ -269,7 +240,8 @@ _PARAMETERS = """
         Column names, when fitted on a DataFrame.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
-        ``net_.history`` the per-epoch history, including the auxiliary terms.
+        ``net_.history`` the training history: per-epoch losses and, per batch,
+        the unweighted auxiliary terms (``history[:, "batches", :, "alignment"]``).
     n_iter_ : int
         Number of epochs run (accumulated over warm starts).
     loss_curve_ : list of float

@@ -37,9 +37,15 @@ import torch
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context, clone
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import _num_samples, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import ClassifierTask, MultimodalNetEstimator, RegressorTask
+from ._base import (
+    MODALITIES_PARAMETER_DOC,
+    TRAINING_PARAMETERS_DOC,
+    ClassifierTask,
+    MultimodalNetEstimator,
+    RegressorTask,
+)
 from ._inputs import ModalityBatch
 from ._modules import (
     CoAttentionModule,
@@ -135,41 +141,20 @@ class _WrappedEstimatorMixin:
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> MultimodalNetEstimator:
-        """Fit the model to modality blocks ``X`` and targets ``y``.
-
-        Parameters
-        ----------
-        X : mapping of str to array-like, ModalityDict, or array-like of shape \
-                (n_samples, n_features)
-            Modality blocks of shape ``(n_samples, n_features)`` or
-            ``(n_samples, n_steps, n_features)``, or a 2-D array / DataFrame split
-            into modalities by the ``modalities`` parameter.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
         if self.estimator is None:
             self._forget(("estimator_",))
             return super().fit(X, y)
         self._forget(self._neural_attributes)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
+        self._check_y_given(y)
         batch = self._fit_inputs(X)
-        if _num_samples(y) != batch.n_samples:
-            raise ValueError(
-                f"y has {_num_samples(y)} samples, but X has {batch.n_samples}; they must match."
-            )
+        self._check_y_length(y, batch.n_samples)
         self._prepare_wrapped()
         self.estimator_ = clone(self.estimator).fit(self._wrapped_features(batch), y)
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
         return self
+
+    fit.__doc__ = MultimodalNetEstimator.fit.__doc__
 
     def _forget(self, names: tuple[str, ...]) -> None:
         for name in names:
@@ -453,45 +438,6 @@ class _CoAttentionBase(_BaselineBase):
 
 # -- docstrings --------------------------------------------------------------------------------
 
-_MODALITIES = """    modalities : dict of str to column selector, default=None
-        For 2-D array or DataFrame input: modality name -> columns (list of
-        names or indices, boolean mask or slice). With None, a DataFrame whose
-        columns all look like ``name__feature`` (``ColumnTransformer`` output)
-        is split by prefix and any other 2-D input is one modality ``"X"``.
-        Must be None when ``X`` is a mapping of modalities.
-"""
-
-_TRAINING = """    max_iter : int, default=100
-        Maximum number of epochs (passes over the training data).
-    batch_size : int, default=64
-        Number of samples per minibatch.
-    learning_rate_init : float, default=1e-3
-        Learning rate of the AdamW optimiser.
-    alpha : float, default=1e-4
-        Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified for
-        classification), stop when the validation loss has not improved by
-        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
-        When False, training stops when the training loss stalls likewise.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Epochs without improvement of at least ``tol`` before stopping.
-    tol : float, default=1e-4
-        Minimum decrease of the monitored loss that counts as improvement.
-    warm_start : bool, default=False
-        Reuse the fitted network and input scaling and continue training.
-    device : str, default="cpu"
-        Torch device to train on, e.g. ``"cuda"``.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, batch shuffling, dropout and the validation
-        split. With an int, two fits give identical predictions on CPU. Torch's
-        global random state is left unchanged.
-    verbose : int, default=0
-        Print a line of training statistics per epoch when positive.
-"""
-
 _ATTRIBUTES = """
     Attributes
     ----------
@@ -571,7 +517,8 @@ _CLASSES_ATTR = "    classes_ : ndarray of shape (n_classes,)\n        Class lab
 
 
 def _params(head: str, hidden_what: str, tail: str = "") -> str:
-    return f"{head}{_MODALITIES}{_HIDDEN.format(what=hidden_what)}{tail}{_TRAINING}"
+    return (f"{head}{MODALITIES_PARAMETER_DOC}{_HIDDEN.format(what=hidden_what)}{tail}"
+            f"{TRAINING_PARAMETERS_DOC}")
 
 
 # -- public estimators ------------------------------------------------------------------------
