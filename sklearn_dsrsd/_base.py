@@ -103,6 +103,44 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         "verbose": ["verbose"],
     }
 
+    def __init__(
+        self,
+        *,
+        modalities: dict | None = None,
+        hidden_size: int = 64,
+        dropout: float = 0.1,
+        max_iter: int = 100,
+        batch_size: int = 64,
+        learning_rate_init: float = 1e-3,
+        alpha: float = 1e-4,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str = "cpu",
+        random_state: Any = None,
+        verbose: int = 0,
+    ):
+        # scikit-learn reads the parameters from the concrete class's signature, so each
+        # concrete class repeats them and passes the shared ones here.
+        self.modalities = modalities
+        self.hidden_size = hidden_size
+        self.dropout = dropout
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+
     # -- hooks for concrete models ------------------------------------------------------
     @abstractmethod
     def _module_spec(self, modality_shapes: list[tuple[int, ...]],

@@ -77,10 +77,14 @@ class _DSRSDBase(MultimodalNetEstimator):
         random_state: Any = None,
         verbose: int = 0,
     ):
-        self.modalities = modalities
-        self.hidden_size = hidden_size
+        super().__init__(
+            modalities=modalities, hidden_size=hidden_size, dropout=dropout, max_iter=max_iter,
+            batch_size=batch_size, learning_rate_init=learning_rate_init, alpha=alpha,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, tol=tol, warm_start=warm_start, device=device,
+            random_state=random_state, verbose=verbose,
+        )
         self.code_size = code_size
-        self.dropout = dropout
         self.dual_stream = dual_stream
         self.fusion = fusion
         self.alignment_weight = alignment_weight
@@ -93,18 +97,6 @@ class _DSRSDBase(MultimodalNetEstimator):
         self.prototype_distillation_weight = prototype_distillation_weight
         self.response_distillation_weight = response_distillation_weight
         self.response_estimator = response_estimator
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.alpha = alpha
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.warm_start = warm_start
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
 
     def _module_spec(self, modality_shapes, n_outputs):
         return DSRSDModule, {

@@ -68,42 +68,7 @@ __all__ = [
 
 
 class _BaselineBase(MultimodalNetEstimator):
-    """The training hyperparameters shared with DSRSD, under the same names and defaults."""
-
-    def __init__(
-        self,
-        *,
-        modalities: dict | None = None,
-        hidden_size: int = 64,
-        dropout: float = 0.1,
-        max_iter: int = 100,
-        batch_size: int = 64,
-        learning_rate_init: float = 1e-3,
-        alpha: float = 1e-4,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        n_iter_no_change: int = 10,
-        tol: float = 1e-4,
-        warm_start: bool = False,
-        device: str = "cpu",
-        random_state: Any = None,
-        verbose: int = 0,
-    ):
-        self.modalities = modalities
-        self.hidden_size = hidden_size
-        self.dropout = dropout
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.alpha = alpha
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.warm_start = warm_start
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+    """Neural baselines: the training hyperparameters of the base plus encoder sizes."""
 
     def _common_kwargs(self) -> dict[str, Any]:
         return {"hidden_size": self.hidden_size, "dropout": self.dropout}
