@@ -35,6 +35,11 @@ CANDIDATES = {
                              "orthogonality_weight": 0.3},
     "dropout 0.3": {"dropout": 0.3},
     "code_size 16": {"code_size": 16},
+    "modality dropout 0.3 + dropout 0.3": {"missing_strategy": "dropout", "missing_rate": 0.3,
+                                           "dropout": 0.3},
+    "modality dropout 0.3 + auxiliary weights x0.1": {
+        "missing_strategy": "dropout", "missing_rate": 0.3, "alignment_weight": 0.01,
+        "decorrelation_weight": 0.001, "orthogonality_weight": 0.01},
 }
 
 
@@ -43,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--threads", type=int)
     parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--candidates", nargs="+", help="run only these (merged into the "
+                        "existing tune_defaults.json)")
     args = parser.parse_args(argv)
     if args.threads:
         import torch
@@ -56,8 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     y, groups = np.asarray(everything.target)[keep], np.asarray(everything.groups)[keep]
     splits = make_splits(y, task="classification", n_splits=3, n_repeats=1, groups=groups)
     base = default_models("classification")["DSRSD"]
-    scores = {}
+    out = Path(args.out_dir)
+    previous = out / "tune_defaults.json"
+    scores = json.loads(previous.read_text()) if args.candidates and previous.exists() else {}
     for name, params in CANDIDATES.items():
+        if args.candidates and name not in args.candidates:
+            continue
         folds = []
         for train, test in splits:
             model = clone(base).set_params(**params).fit(X[train], y[train])
@@ -75,11 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         "| candidate | accuracy | macro_f1 | roc_auc |",
         "|---|---|---|---|",
     ]
-    for name, record in scores.items():
+    for name in [n for n in CANDIDATES if n in scores]:
+        record = scores[name]
         lines.append(f"| {name} | " + " | ".join(
             f"{np.mean(record[m]):.4f} ± {np.std(record[m]):.4f}"
             for m in ("accuracy", "macro_f1", "roc_auc")) + " |")
-    out = Path(args.out_dir)
     (out / "tune_defaults.md").write_text("\n".join(lines) + "\n")
     (out / "tune_defaults.json").write_text(json.dumps(scores, indent=1))
     print("\n".join(lines))

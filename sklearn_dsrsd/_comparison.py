@@ -448,6 +448,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the results as one JSON object on stdout")
     output.add_argument("--out-dir", help="write NAME.md, NAME.json and NAME.png there "
                         "(NAME-ablation.* with --ablation)")
+    output.add_argument("--update", action="store_true",
+                        help="with --out-dir: keep the other models' scores from an earlier "
+                        "NAME.json of the same protocol and replace only the models run now")
     output.add_argument("--quiet", action="store_true", help="no per-fold progress on stderr")
     return parser
 
@@ -497,6 +500,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out_dir:
         out = Path(args.out_dir)
         out.mkdir(parents=True, exist_ok=True)
+        earlier = out / f"{name}.json"
+        if args.update and earlier.exists():
+            previous = json.loads(earlier.read_text())
+            if previous["protocol"] != result.protocol:
+                raise ValueError(f"{earlier} holds a different protocol "
+                                 f"({previous['protocol']!r}); cannot update it.")
+            merged = {m: result.scores.get(m, s) for m, s in previous["scores"].items()}
+            result.scores = {**merged, **result.scores}
         (out / f"{name}.md").write_text(result.to_markdown(test_fraction=test_fraction))
         (out / f"{name}.json").write_text(
             json.dumps(result.to_json(test_fraction=test_fraction), indent=1))
