@@ -52,7 +52,7 @@ def models_for(task: str, args: argparse.Namespace) -> dict:
                          batch_size=args.batch_size)
     dsrsd = zoo["DSRSD"]
     return {
-        "DSRSD (none)": dsrsd,
+        "DSRSD (none)": clone(dsrsd).set_params(missing_strategy="none"),
         "DSRSD (dropout)": clone(dsrsd).set_params(missing_strategy="dropout",
                                                    missing_rate=args.missing_rate),
         "DSRSD (distill)": clone(dsrsd).set_params(missing_strategy="distill",

@@ -111,6 +111,7 @@ def ablation_models(task: str, **budget: Any) -> dict[str, Any]:
     full = default_models(task, **budget)["DSRSD"]
     variants = {
         "DSRSD (full)": {},
+        "no modality dropout": {"missing_strategy": "none"},
         "no alignment": {"alignment_weight": 0.0},
         "no decorrelation": {"decorrelation_weight": 0.0},
         "no orthogonality": {"orthogonality_weight": 0.0},

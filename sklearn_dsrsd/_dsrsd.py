@@ -58,7 +58,7 @@ class _DSRSDBase(MultimodalNetEstimator):
         decorrelation_weight: float = 0.01,
         orthogonality_weight: float = 0.1,
         temperature: float = 0.1,
-        missing_strategy: str = "none",
+        missing_strategy: str = "dropout",
         missing_rate: float = 0.3,
         contrastive_distillation_weight: float = 0.1,
         prototype_distillation_weight: float = 0.1,
@@ -196,10 +196,13 @@ _PARAMETERS = """
         Weight of the shared/private orthogonality term. 0 switches it off.
     temperature : float, default=0.1
         Temperature of the InfoNCE alignment term.
-    missing_strategy : {"none", "dropout", "distill"}, default="none"
-        How training prepares the model for missing modalities. ``"dropout"``:
-        hide each present modality of a training sample with probability
-        ``missing_rate`` (never all of a sample's). ``"distill"`` (CorrKD): train
+    missing_strategy : {"none", "dropout", "distill"}, default="dropout"
+        How training prepares the model for missing modalities. ``"none"``:
+        train on the data as given. ``"dropout"``: hide each present modality of
+        a training sample with probability ``missing_rate`` (never all of a
+        sample's); the default because it also regularises when nothing is
+        missing (chosen on OULAD presentations no benchmark evaluates on, see
+        ``benchmarks/tune_defaults.py``). ``"distill"`` (CorrKD): train
         a teacher on the samples with every modality present, freeze it, then
         train a student of the same architecture, initialised from the teacher,
         on randomly incomplete inputs (rate ``missing_rate``) with the task loss

@@ -77,6 +77,7 @@ def test_distilled_regressor_uses_target_bins():
 
 def test_strategy_none_ignores_missing_rate():
     blocks, y = make_blocks()
-    first = DSRSDClassifier(**TINY, missing_rate=0.1).fit(blocks, y).predict_proba(blocks)
-    second = DSRSDClassifier(**TINY, missing_rate=0.9).fit(blocks, y).predict_proba(blocks)
+    none = dict(TINY, missing_strategy="none")
+    first = DSRSDClassifier(**none, missing_rate=0.1).fit(blocks, y).predict_proba(blocks)
+    second = DSRSDClassifier(**none, missing_rate=0.9).fit(blocks, y).predict_proba(blocks)
     assert_allclose(first, second)
