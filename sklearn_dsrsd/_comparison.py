@@ -512,7 +512,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         (out / f"{name}.md").write_text(result.to_markdown(test_fraction=test_fraction))
         (out / f"{name}.json").write_text(
             json.dumps(result.to_json(test_fraction=test_fraction), indent=1))
-        result.plot(out / f"{name}.png")
+        try:
+            result.plot(out / f"{name}.png")
+        except ImportError:
+            print("matplotlib is not installed: no plot written (pip install "
+                  "'sklearn-dsrsd[plot]')", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_json(test_fraction=test_fraction)))
     else:
