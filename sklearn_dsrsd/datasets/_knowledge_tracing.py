@@ -415,7 +415,7 @@ def collapse_multiskill_duplicates(
     Examples
     --------
     >>> import pandas as pd
-    >>> from sklearn_dsrsd.datasets._knowledge_tracing import collapse_multiskill_duplicates
+    >>> from sklearn_dsrsd.datasets import collapse_multiskill_duplicates
     >>> log = pd.DataFrame({
     ...     "orig_user_id": [1, 1, 1, 1],
     ...     "step": [0, 1, 2, 3],
@@ -782,7 +782,7 @@ def build_next_step_features(
     Examples
     --------
     >>> import pandas as pd
-    >>> from sklearn_dsrsd.datasets._knowledge_tracing import build_next_step_features
+    >>> from sklearn_dsrsd.datasets import build_next_step_features
     >>> log = pd.DataFrame({
     ...     "orig_user_id": [7, 7, 7, 7],
     ...     "step": [0, 1, 2, 3],
@@ -869,7 +869,7 @@ class ContentTargetEncoder(TransformerMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from sklearn_dsrsd import ModalityDict
-    >>> from sklearn_dsrsd.datasets._knowledge_tracing import ContentTargetEncoder
+    >>> from sklearn_dsrsd.datasets import ContentTargetEncoder
     >>> X = ModalityDict(history=np.zeros((6, 2)), content=np.array([[1], [1], [1], [2],
     ...                                                               [2], [2]]))
     >>> y = np.array([1, 1, 0, 0, 0, 1])
@@ -1116,7 +1116,7 @@ def load_assistments2009(
     --------
     >>> import numpy as np
     >>> from sklearn.model_selection import PredefinedSplit
-    >>> from sklearn_dsrsd.datasets._knowledge_tracing import load_assistments2009
+    >>> from sklearn_dsrsd.datasets import load_assistments2009
     >>> ds = load_assistments2009("assist2009_pid_long.csv.gz")  # doctest: +SKIP
     >>> ds.data["history"].shape  # doctest: +SKIP
     (274590, 15)
