@@ -257,6 +257,41 @@ def _warm_up() -> None:
     DSRSDClassifier(max_iter=2, random_state=0).fit(X, np.arange(32) % 2).predict(X)
 
 
+class Progress:
+    """One-line progress over the fits of a comparison (models x folds), with a time estimate.
+
+    On a terminal the line is redrawn in place with a carriage return; in a file or a pipe
+    each update is a line of its own, so logs hold no control characters.
+    """
+
+    def __init__(self, total: int, stream: Any = None, width: int = 24):
+        self.total = total
+        self.stream = stream if stream is not None else sys.stderr
+        self.width = width
+        self.done = 0
+        self.start = time.perf_counter()
+        self.in_place = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def __call__(self, message: str) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.start
+        remaining = elapsed / self.done * (self.total - self.done)
+        filled = round(self.width * self.done / self.total) if self.total else self.width
+        bar = "#" * filled + "-" * (self.width - filled)
+        line = (f"[{bar}] {self.done}/{self.total} fits, {_clock(elapsed)} elapsed, "
+                f"~{_clock(remaining)} left | {message}")
+        if self.in_place:
+            end = "\n" if self.done == self.total else ""
+            print("\r" + line[:160].ljust(160), end=end, file=self.stream, flush=True)
+        else:
+            print(line, file=self.stream, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
 def compare(models: Mapping[str, Any], X: Any, y: np.ndarray, *, task: str,
             splits: Sequence[tuple[np.ndarray, np.ndarray]], dataset: str = "data",
             protocol: str = "", prepare: Callable[[Any], Any] | None = None,
@@ -375,7 +410,12 @@ def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, 
     if name.startswith("oulad"):
         # oulad[-final_result][-dDAY]: the shipped extract unless --data-dir holds the files.
         target = "final_result" if "final_result" in name else "pass"
-        cutoff = int(name.rsplit("-d", 1)[1]) if "-d" in name else 60
+        day = name.rsplit("-d", 1)[1] if "-d" in name else "60"
+        if not day.isdigit() or name not in (f"oulad-d{day}", f"oulad-final_result-d{day}",
+                                             "oulad", "oulad-final_result"):
+            raise ValueError(f"Unknown dataset {name!r}; an OULAD task is oulad or "
+                             "oulad-final_result, optionally with a cut-off day such as -d120.")
+        cutoff = int(day)
         data_home = Path(args.data_dir) / "oulad" if args.data_dir else None
         bunch = datasets.load_oulad(data_home, cutoff_day=cutoff, target=target,
                                     presentations=args.presentations)
@@ -441,9 +481,13 @@ def build_parser() -> argparse.ArgumentParser:
     protocol.add_argument("--ablation", action="store_true",
                           help="compare DSRSD with each of its components switched off "
                           "instead of the baselines")
-    protocol.add_argument("--threads", type=int,
-                          help="torch threads (default: torch's choice; 1 is fastest for small "
-                          "networks when several jobs share the cores)")
+    protocol.add_argument("--threads", type=int, default=1,
+                          help="torch threads per fit (default 1: the networks here are small, "
+                          "so more threads do not speed a fit up on an idle machine and slow "
+                          "it down many times on a busy one)")
+    protocol.add_argument("--quick", action="store_true",
+                          help="a smoke run in seconds: 2 folds, at most 3 epochs per neural "
+                          "model; the scores are not meaningful")
     output = parser.add_argument_group("output")
     output.add_argument("--json", action="store_true",
                         help="print the results as one JSON object on stdout")
@@ -452,21 +496,51 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--update", action="store_true",
                         help="with --out-dir: keep the other models' scores from an earlier "
                         "NAME.json of the same protocol and replace only the models run now")
-    output.add_argument("--quiet", action="store_true", help="no per-fold progress on stderr")
+    output.add_argument("--quiet", action="store_true",
+                        help="no loading message or progress bar on stderr")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; a problem with the arguments or the data is one line, exit 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.views and not args.target_file:
-        build_parser().error("--views needs --target-file")
-    if args.threads:
-        import torch
+        parser.error("--views needs --target-file")
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be at least 1; got {args.threads}")
+    try:
+        return _run(args)
+    except (ValueError, TypeError, KeyError, OSError, ImportError) as exc:
+        message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"{parser.prog}: error: {message}".splitlines()[0], file=sys.stderr)
+        return 2
 
-        torch.set_num_threads(args.threads)
+
+def _run(args: argparse.Namespace) -> int:
+    import torch
+
+    say = (lambda message: None) if args.quiet else (
+        lambda message: print(message, file=sys.stderr, flush=True))
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    try:
+        return _compare_and_report(args, say)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+    if args.quick:
+        args.cv, args.repeats, args.max_iter = 2, 1, min(args.max_iter, 3)
+    say(f"Loading {_describe_source(args)} ...")
+    start = time.perf_counter()
     task = _load_task(args)
     X, y = task.X, task.y
     modality_names = list(X) if isinstance(X, Mapping) else []
+    say(f"Loaded {task.name}: {len(y)} samples, {task.kind}"
+        + (f", modalities {_describe_modalities(X)}" if modality_names else "")
+        + f" ({time.perf_counter() - start:.1f} s).")
     budget = dict(random_state=args.seed, max_iter=args.max_iter, batch_size=args.batch_size)
     if args.ablation:
         models = ablation_models(task.kind, **budget)
@@ -475,7 +549,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.models:
         unknown = sorted(set(args.models) - set(models))
         if unknown:
-            build_parser().error(f"unknown models {unknown}; available: {list(models)}")
+            raise ValueError(f"unknown models {unknown}; available: {list(models)}")
         models = {k: v for k, v in models.items() if k in args.models}
     if task.folds is not None:
         fold_ids = sorted(set(np.unique(task.folds).tolist()) - {0})
@@ -493,32 +567,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         grouped = " grouped by student" if task.groups is not None else ""
         protocol = f"{args.repeats}x{args.cv}-fold CV{grouped}, {len(y)} samples"
         test_fraction = 1.0 / args.cv
-    progress = None if args.quiet else (
-        lambda message: print(message, file=sys.stderr, flush=True))
+    say(f"Fitting {len(models)} models x {len(splits)} folds ({protocol}; torch threads: "
+        f"{args.threads}).")
+    progress = None if args.quiet else Progress(len(models) * len(splits))
     result = compare(models, X, y, task=task.kind, splits=splits, dataset=task.name,
                      protocol=protocol, prepare=task.prepare, log=progress)
     name = task.name.replace(":", "_").replace("/", "_") + ("-ablation" if args.ablation else "")
     if args.out_dir:
-        out = Path(args.out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        earlier = out / f"{name}.json"
-        if args.update and earlier.exists():
-            previous = json.loads(earlier.read_text())
-            if previous["protocol"] != result.protocol:
-                raise ValueError(f"{earlier} holds a different protocol "
-                                 f"({previous['protocol']!r}); cannot update it.")
-            merged = {m: result.scores.get(m, s) for m, s in previous["scores"].items()}
-            result.scores = {**merged, **result.scores}
-        (out / f"{name}.md").write_text(result.to_markdown(test_fraction=test_fraction))
-        (out / f"{name}.json").write_text(
-            json.dumps(result.to_json(test_fraction=test_fraction), indent=1))
-        try:
-            result.plot(out / f"{name}.png")
-        except ImportError:
-            print("matplotlib is not installed: no plot written (pip install "
-                  "'sklearn-dsrsd[plot]')", file=sys.stderr)
+        _write_results(result, Path(args.out_dir), name, update=args.update,
+                       test_fraction=test_fraction)
     if args.json:
         print(json.dumps(result.to_json(test_fraction=test_fraction)))
     else:
         print(result.to_markdown(test_fraction=test_fraction))
     return 0
+
+
+def _describe_source(args: argparse.Namespace) -> str:
+    if args.log:
+        return f"response log {args.log}"
+    if args.views:
+        return f"views {', '.join(args.views)}"
+    if args.dataset.startswith("oulad") and not args.data_dir:
+        return f"{args.dataset} (OULAD extract shipped with the package)"
+    return args.dataset
+
+
+def _describe_modalities(X: Mapping[str, Any]) -> str:
+    return ", ".join(f"{name} {tuple(np.shape(block)[1:])}" for name, block in X.items())
+
+
+def _write_results(result: ComparisonResult, out: Path, name: str, *, update: bool,
+                   test_fraction: float) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    earlier = out / f"{name}.json"
+    if update and earlier.exists():
+        previous = json.loads(earlier.read_text())
+        if previous["protocol"] != result.protocol:
+            raise ValueError(f"{earlier} holds a different protocol "
+                             f"({previous['protocol']!r}); cannot update it.")
+        merged = {m: result.scores.get(m, s) for m, s in previous["scores"].items()}
+        result.scores = {**merged, **result.scores}
+    (out / f"{name}.md").write_text(result.to_markdown(test_fraction=test_fraction))
+    (out / f"{name}.json").write_text(
+        json.dumps(result.to_json(test_fraction=test_fraction), indent=1))
+    try:
+        result.plot(out / f"{name}.png")
+    except ImportError:
+        print("matplotlib is not installed: no plot written (pip install "
+              "'sklearn-dsrsd[plot]')", file=sys.stderr)

@@ -53,16 +53,46 @@ def test_response_log_with_given_folds(tmp_path, capsys):
     assert len(result["scores"]["DSRSD"]["roc_auc"]) == 3
 
 
-def test_bad_arguments_are_reported(tmp_path):
+@pytest.mark.parametrize("argv, message", [
+    (["--views", "{tmp}/a.csv", "--target-file", "{tmp}/y.csv", "--target-column", "label"],
+     "no column 'label'"),
+    (["--dataset", "nope"], "Unknown dataset 'nope'"),
+    (["--dataset", "oulad-dnever"], "Unknown dataset 'oulad-dnever'"),
+    (["--views", "{tmp}/missing.csv", "--target-file", "{tmp}/y.csv"], "missing.csv"),
+    (["--dataset", "synthetic-classification", "--models", "Nope"], "unknown models ['Nope']"),
+])
+def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
     pd.DataFrame({"a": [1, 2]}).to_csv(tmp_path / "a.csv", index=False)
     pd.DataFrame({"y": [0, 1]}).to_csv(tmp_path / "y.csv", index=False)
-    with pytest.raises(SystemExit):
-        main(["--views", str(tmp_path / "a.csv")])  # no --target-file
-    with pytest.raises(ValueError, match="no column 'label'"):
-        main(["--views", str(tmp_path / "a.csv"), "--target-file", str(tmp_path / "y.csv"),
-              "--target-column", "label"])
-    with pytest.raises(ValueError, match="Unknown dataset 'nope'"):
-        main(["--dataset", "nope"])
+    argv = [arg.replace("{tmp}", str(tmp_path)) for arg in argv]
+    assert main([*argv, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m sklearn_dsrsd: error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_argument_errors_exit_2(tmp_path):
+    pd.DataFrame({"a": [1, 2]}).to_csv(tmp_path / "a.csv", index=False)
+    for argv in (["--views", str(tmp_path / "a.csv")], ["--threads", "0"]):
+        with pytest.raises(SystemExit) as raised:
+            main(argv)  # argparse's own one-line usage error
+        assert raised.value.code == 2
+
+
+def test_main_job_reports_loading_and_progress_and_restores_threads(capsys):
+    import torch
+
+    threads = torch.get_num_threads()
+    assert main(["--dataset", "synthetic-classification", "--quick",
+                 "--models", "DSRSD", "LogisticRegression"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("Loading synthetic-classification")
+    assert err[1].startswith("Loaded synthetic-classification: 1000 samples")
+    bars = [line for line in err if line.startswith("[")]
+    assert len(bars) == 4  # 2 models x 2 folds, one line each when not a terminal
+    assert bars[-1].startswith("[" + "#" * 24 + "] 4/4 fits") and "left" in bars[-1]
+    assert not any("\x1b" in line or "\r" in line for line in err)
+    assert torch.get_num_threads() == threads
 
 
 def test_grouped_splits_keep_groups_apart_and_paired_test():

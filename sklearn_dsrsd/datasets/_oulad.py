@@ -132,16 +132,6 @@ or before the cut-off are dropped: their outcome is known at prediction time.
 """
 
 
-def _pandas():
-    try:
-        import pandas as pd
-    except ImportError as exc:  # pragma: no cover - pandas is a test/benchmark dependency
-        raise ImportError(
-            "load_oulad needs pandas; install it with `pip install sklearn-dsrsd[pandas]`."
-        ) from exc
-    return pd
-
-
 def _find_file(data_home: Path, name: str) -> Path:
     for suffix in (".csv", ".csv.gz"):
         path = data_home / f"{name}{suffix}"
@@ -161,7 +151,7 @@ def _read_table(
     floats: tuple[str, ...] = (),
 ):
     """Read the needed columns of one official file, checking columns and numeric types."""
-    pd = _pandas()
+    import pandas as pd
     path = _find_file(data_home, name)
     columns = OULAD_COLUMNS[name]
     try:
@@ -406,7 +396,7 @@ def load_oulad(
     >>> bunch.data["clicks"].ndim
     3
     """
-    pd = _pandas()
+    import pandas as pd
     cutoff_day = _check_int("cutoff_day", cutoff_day)
     click_start_day = _check_int("click_start_day", click_start_day, allow_none=True)
     if target not in ("pass", "final_result"):
@@ -582,7 +572,7 @@ def load_oulad(
 
 
 def _assessment_features(home, pres, length, keys, row_pres, cutoff_day):
-    pd = _pandas()
+    import pandas as pd
     n = len(keys)
     ass, ass_path = _read_table(
         home,
@@ -647,7 +637,7 @@ def _assessment_features(home, pres, length, keys, row_pres, cutoff_day):
 def _click_features(
     home, pres, length, keys, row_pres, cutoff_day, click_start_day, clickstream, warn_truncated
 ):
-    pd = _pandas()
+    import pandas as pd
     n = len(keys)
     vle, vle_path = _read_table(home, "vle", text=("activity_type",), ints=("id_site",))
     vle_p = _presentation_index(vle, pres)
