@@ -21,10 +21,11 @@ from scipy.special import softmax
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.dataset import ValidSplit
 
 from ._inputs import ModalityBatch, check_some_modality_present, fit_schema
@@ -51,7 +52,14 @@ TRAINING_PARAMETERS_DOC = """    max_iter : int, default=100
     batch_size : int, default=64
         Number of samples per minibatch.
     learning_rate_init : float, default=1e-3
-        Learning rate of the AdamW optimiser.
+        Initial learning rate of the AdamW optimiser.
+    learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
+        Learning-rate schedule over the epochs. ``"constant"`` keeps
+        ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
+        monitored loss (the validation loss with ``early_stopping``, else the
+        training loss) has not improved by ``tol`` for 2 epochs, as in
+        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs.
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
     early_stopping : bool, default=False
@@ -93,6 +101,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -113,6 +122,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         max_iter: int = 100,
         batch_size: int = 64,
         learning_rate_init: float = 1e-3,
+        learning_rate: str = "constant",
         alpha: float = 1e-4,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -131,6 +141,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
         self.alpha = alpha
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -158,6 +169,32 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
     def _prepare_training(self, dataset: ModalityDataset, y: np.ndarray, seed: int) -> None:
         """Called once the net is initialised and before it trains (not on warm starts)."""
 
+    def _continue_training(self, previous: MultimodalNet, dataset: ModalityDataset,
+                           y: np.ndarray, seed: int) -> None:
+        """Warm start: the freshly built ``net_`` takes over ``previous``'s weights and history.
+
+        The net is rebuilt from the current parameters, as scikit-learn's MLP re-creates
+        its optimiser, so that a changed learning rate, weight decay, epoch budget or loss
+        weight takes effect; only the architecture must stay the same.
+        """
+        # Dropout rates can change; any other module parameter reshapes the network.
+        reshaping = {
+            key.removeprefix("module__"): (value, self.net_.get_params()[key])
+            for key, value in previous.get_params().items()
+            if key.startswith("module__") and not key.endswith("dropout")
+            and not _same(value, self.net_.get_params()[key])
+        }
+        if reshaping:
+            changes = ", ".join(f"{name} {old!r} -> {new!r}"
+                                for name, (old, new) in reshaping.items())
+            raise ValueError(
+                "warm_start=True continues training the fitted network, so the parameters "
+                f"that shape it must not change between fits; got {changes}. Set "
+                "warm_start=False to train a new network."
+            )
+        self.net_.module_.load_state_dict(previous.module_.state_dict())
+        self.net_.history = previous.history
+
     # -- task hooks (ClassifierTask / RegressorTask) -------------------------------------
     @abstractmethod
     def _encode_targets(self, y: Any) -> np.ndarray: ...
@@ -167,6 +204,10 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
     @abstractmethod
     def _n_outputs(self) -> int: ...
+
+    def _criterion_options(self) -> dict[str, Any]:
+        """Keyword arguments of the criterion (class weights for classifiers)."""
+        return {}
 
     _stratify = False
 
@@ -197,18 +238,29 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         y_encoded = self._encode_targets_again(y) if warm else self._encode_targets(y)
         dataset = ModalityDataset(batch.blocks, batch.modality_mask, y_encoded)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        previous = self.net_ if warm else None
+        # A refit must not leave fitted attributes of an earlier configuration behind.
+        for name in self._optional_fitted_attributes(warm):
+            if hasattr(self, name):
+                delattr(self, name)
         with self._seeded(seed):
-            if not warm:
-                self.net_ = self._build_net(seed)
-                self.net_.initialize()
+            self.net_ = self._build_net(seed)
+            self.net_.initialize()
+            if previous is None:
                 self._prepare_training(dataset, y_encoded, seed)
+            else:
+                self._continue_training(previous, dataset, y_encoded, seed)
             self.net_.partial_fit(dataset, y_encoded)
         history = self.net_.history
         self.n_iter_ = len(history)
         self.loss_curve_ = [float(loss) for loss in history[:, "train_loss"]]
         if self.early_stopping:
-            self.validation_scores_ = [float(loss) for loss in history[:, "valid_loss"]]
+            self.validation_scores_ = [float(row.get("valid_loss", np.nan)) for row in history]
         return self
+
+    def _optional_fitted_attributes(self, warm: bool) -> list[str]:
+        """Fitted attributes that only some configurations set, to clear before a fit."""
+        return [] if self.early_stopping and warm else ["validation_scores_"]
 
     def _fit_inputs(self, X: Any) -> ModalityBatch:
         """Fit the input schema on training ``X``; set ``_schema`` and ``modalities_``.
@@ -264,10 +316,19 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             if self.early_stopping
             else None
         )
+        callbacks = [("early_stopping", stopper)]
+        if self.learning_rate == "adaptive":
+            callbacks.append(("lr_scheduler", LRScheduler(
+                "ReduceLROnPlateau", monitor=monitor, mode="min", factor=0.2, patience=2,
+                threshold=self.tol, threshold_mode="abs")))
+        elif self.learning_rate == "cosine":
+            callbacks.append(("lr_scheduler", LRScheduler("CosineAnnealingLR",
+                                                          T_max=self.max_iter)))
         net_class = net_class or self._net_class()
         return net_class(
             module,
             criterion=self._criterion(),
+            **{f"criterion__{key}": value for key, value in self._criterion_options().items()},
             optimizer=torch.optim.AdamW,
             lr=self.learning_rate_init,
             optimizer__weight_decay=self.alpha,
@@ -277,7 +338,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             iterator_train__collate_fn=collate_batch,
             iterator_valid__collate_fn=collate_batch,
             train_split=train_split,
-            callbacks=[("early_stopping", stopper)],
+            callbacks=callbacks,
             device=self.device,
             verbose=self.verbose,
             **{f"module__{key}": value for key, value in module_kwargs.items()},
@@ -334,6 +395,10 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         return tags
 
 
+def _same(a: Any, b: Any) -> bool:
+    return bool(np.array_equal(a, b)) if isinstance(a, np.ndarray | list | tuple) else a == b
+
+
 class _SeededContext:
     """``torch.random.fork_rng`` that seeds the forked state on entry."""
 
@@ -366,7 +431,20 @@ class ClassifierTask:
                 f"{type(self).__name__} needs samples of at least 2 classes in y; got 1 "
                 f"class: {self.classes_.tolist()}."
             )
-        return self._label_encoder.transform(y).astype(np.int64)
+        return self._encoded_with_class_weights(y)
+
+    def _encoded_with_class_weights(self, y: np.ndarray) -> np.ndarray:
+        encoded = self._label_encoder.transform(y).astype(np.int64)
+        class_weight = getattr(self, "class_weight", None)
+        self._class_weights = None if class_weight is None else compute_class_weight(
+            class_weight, classes=self.classes_, y=y
+        ).astype(np.float32)
+        return encoded
+
+    def _criterion_options(self) -> dict[str, Any]:
+        if getattr(self, "_class_weights", None) is None:
+            return {}
+        return {"weight": torch.from_numpy(self._class_weights)}
 
     def _encode_targets_again(self, y: Any) -> np.ndarray:
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
@@ -376,7 +454,7 @@ class ClassifierTask:
                 f"y holds classes {unseen.tolist()} not seen in the first fit "
                 f"(classes_ = {self.classes_.tolist()}); warm_start cannot add classes."
             )
-        return self._label_encoder.transform(y).astype(np.int64)
+        return self._encoded_with_class_weights(y)
 
     def _criterion(self) -> type:
         return torch.nn.CrossEntropyLoss

@@ -63,10 +63,11 @@ class _DSRSDBase(MultimodalNetEstimator):
         contrastive_distillation_weight: float = 0.1,
         prototype_distillation_weight: float = 0.1,
         response_distillation_weight: float = 0.1,
-        response_estimator: str = "js",
+        response_estimator: str = "kl",
         max_iter: int = 100,
         batch_size: int = 64,
         learning_rate_init: float = 1e-3,
+        learning_rate: str = "constant",
         alpha: float = 1e-4,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -79,7 +80,8 @@ class _DSRSDBase(MultimodalNetEstimator):
     ):
         super().__init__(
             modalities=modalities, hidden_size=hidden_size, dropout=dropout, max_iter=max_iter,
-            batch_size=batch_size, learning_rate_init=learning_rate_init, alpha=alpha,
+            batch_size=batch_size, learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate, alpha=alpha,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, warm_start=warm_start, device=device,
             random_state=random_state, verbose=verbose,
@@ -138,13 +140,37 @@ class _DSRSDBase(MultimodalNetEstimator):
     def _net_class(self) -> type[MultimodalNet]:
         return DistillationNet if self.missing_strategy == "distill" else MultimodalNet
 
+    def _optional_fitted_attributes(self, warm: bool) -> list[str]:
+        stale = super()._optional_fitted_attributes(warm)
+        return stale if self.missing_strategy == "distill" and warm else [*stale, "teacher_net_"]
+
     def _prepare_training(self, dataset: ModalityDataset, y: np.ndarray, seed: int) -> None:
         """CorrKD: train a teacher on complete rows, freeze it, start the student from it."""
         if self.missing_strategy != "distill":
             return
+        self._set_prototype_bins(y)
+        teacher = self._train_teacher(dataset, y, seed)
+        self.net_.module_.load_state_dict(teacher.module_.state_dict())
+        self.net_.set_teacher(teacher.module_)
+
+    def _continue_training(self, previous: MultimodalNet, dataset: ModalityDataset,
+                           y: np.ndarray, seed: int) -> None:
+        super()._continue_training(previous, dataset, y, seed)
+        if self.missing_strategy != "distill":
+            return
+        self._set_prototype_bins(y)
+        # A warm start keeps its teacher; one that switches to distillation trains it now,
+        # but the student keeps the weights it has.
+        teacher = getattr(self, "teacher_net_", None) or self._train_teacher(dataset, y, seed)
+        self.net_.set_teacher(teacher.module_)
+
+    def _set_prototype_bins(self, y: np.ndarray) -> None:
         if not hasattr(self, "classes_"):
             quantiles = np.linspace(0, 1, _N_TARGET_BINS + 1)[1:-1]
             self.net_.prototype_bin_edges = np.quantile(y[:, 0], quantiles).astype(np.float32)
+
+    def _train_teacher(self, dataset: ModalityDataset, y: np.ndarray,
+                       seed: int) -> MultimodalNet:
         complete = dataset.modality_mask.all(dim=1).numpy()
         if complete.sum() < 2:
             raise ValueError(
@@ -166,8 +192,7 @@ class _DSRSDBase(MultimodalNetEstimator):
         )
         teacher.partial_fit(complete_rows, y[complete])
         self.teacher_net_ = teacher
-        self.net_.module_.load_state_dict(teacher.module_.state_dict())
-        self.net_.set_teacher(teacher.module_)
+        return teacher
 
 
 _PARAMETERS = """
@@ -220,9 +245,16 @@ _PARAMETERS = """
         Weight of response-disentangled consistency distillation of the logits
         (classification); regression matches the teacher's predictions with a
         squared error instead (``"distill"`` only).
-    response_estimator : {"js", "kl"}, default="js"
-        Jensen-Shannon mutual-information estimator or KL divergence for the
-        response term.
+    response_estimator : {"js", "kl"}, default="kl"
+        KL divergence between the decoupled teacher and student responses, or
+        the Jensen-Shannon mutual-information estimator named by CorrKD (whose
+        gradient is about an order of magnitude weaker).
+    class_weight : dict, "balanced" or None, default=None
+        :class:`DSRSDClassifier` only. Weights of the classes in the
+        cross-entropy, ``{label: weight}``; ``"balanced"`` weights each class
+        by ``n_samples / (n_classes * count)`` of the training data, which
+        counters a network's tendency to under-predict rare classes. None
+        weighs every sample equally.
 """ + TRAINING_PARAMETERS_DOC + """
     Attributes
     ----------
@@ -249,6 +281,11 @@ _PARAMETERS = """
 
 
 class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
+    _parameter_constraints: dict = {
+        **_DSRSDBase._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
     __doc__ = f"""Dual-stream residual semantic decorrelation network for classification.
 
     Each modality is encoded, split into a shared and a private code by
@@ -274,6 +311,75 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
     >>> clf.modality_weights(X).shape
     (200, 3)
     """
+
+    def __init__(
+        self,
+        *,
+        modalities: dict | None = None,
+        hidden_size: int = 64,
+        code_size: int = 32,
+        dropout: float = 0.1,
+        dual_stream: bool = True,
+        fusion: str = "gated",
+        alignment_weight: float = 0.1,
+        decorrelation_weight: float = 0.01,
+        orthogonality_weight: float = 0.1,
+        temperature: float = 0.1,
+        missing_strategy: str = "dropout",
+        missing_rate: float = 0.3,
+        contrastive_distillation_weight: float = 0.1,
+        prototype_distillation_weight: float = 0.1,
+        response_distillation_weight: float = 0.1,
+        response_estimator: str = "kl",
+        class_weight: dict | str | None = None,
+        max_iter: int = 100,
+        batch_size: int = 64,
+        learning_rate_init: float = 1e-3,
+        learning_rate: str = "constant",
+        alpha: float = 1e-4,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str = "cpu",
+        random_state: Any = None,
+        verbose: int = 0,
+    ):
+        # The classifier's signature adds class_weight; scikit-learn reads parameters from
+        # the concrete class's signature, so the shared ones are listed again.
+        super().__init__(
+            modalities=modalities,
+            hidden_size=hidden_size,
+            code_size=code_size,
+            dropout=dropout,
+            dual_stream=dual_stream,
+            fusion=fusion,
+            alignment_weight=alignment_weight,
+            decorrelation_weight=decorrelation_weight,
+            orthogonality_weight=orthogonality_weight,
+            temperature=temperature,
+            missing_strategy=missing_strategy,
+            missing_rate=missing_rate,
+            contrastive_distillation_weight=contrastive_distillation_weight,
+            prototype_distillation_weight=prototype_distillation_weight,
+            response_distillation_weight=response_distillation_weight,
+            response_estimator=response_estimator,
+            max_iter=max_iter,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            alpha=alpha,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.class_weight = class_weight
 
 
 class DSRSDRegressor(RegressorMixin, RegressorTask, _DSRSDBase):

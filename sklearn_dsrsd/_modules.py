@@ -137,7 +137,11 @@ class DualStream(nn.Module):
 
 
 class ResidualAlignmentHead(nn.Module):
-    """``z = normalize(W s + g(s))``: a common space in which modalities are aligned."""
+    """``u = W s + g(s)``: a modality's shared code in the space common to all modalities.
+
+    The alignment loss compares ``z = normalize(u)`` across modalities; the fusion sums
+    ``u`` itself, which keeps the magnitude the normalisation would discard.
+    """
 
     def __init__(self, code_size: int, hidden_size: int):
         super().__init__()
@@ -147,7 +151,7 @@ class ResidualAlignmentHead(nn.Module):
         )
 
     def forward(self, shared_code: Tensor) -> Tensor:
-        return F.normalize(self.linear(shared_code) + self.residual(shared_code), dim=-1)
+        return self.linear(shared_code) + self.residual(shared_code)
 
 
 class DSRSDModule(nn.Module):
@@ -167,9 +171,20 @@ class DSRSDModule(nn.Module):
         False keeps only the shared stream (ablation).
     fusion : {"gated", "concat"}
         Gated fusion renormalised over present modalities, or concatenation of the
-        codes with absent modalities zeroed (ablation).
+        fusion inputs with absent modalities zeroed (ablation).
     modality_dropout : float
         Training-time probability of hiding each present modality of a sample.
+
+    Notes
+    -----
+    What is fused. Each modality contributes ``[u_m; V_m p_m]``: its shared code
+    mapped into the common space by the alignment head (``u_m``, whose
+    normalisation the alignment loss pulls together across modalities) and its
+    private code through a projection of its own (``V_m``) into one private
+    space. Raw shared codes ``s_m = phi_m(h_m)`` are *not* summed: each modality
+    has its own ``phi_m``, so coordinate ``j`` of ``s_a`` and of ``s_b`` need not
+    mean the same thing, and a weighted sum of them would mix unrelated
+    features. The gates read the raw ``[s_m; p_m]``.
     """
 
     def __init__(
@@ -196,6 +211,11 @@ class DSRSDModule(nn.Module):
         self.alignment_heads = nn.ModuleList(
             ResidualAlignmentHead(code_size, hidden_size) for _ in modality_shapes
         )
+        self.private_projections = (
+            nn.ModuleList(nn.Linear(code_size, code_size) for _ in modality_shapes)
+            if dual_stream
+            else None
+        )
         code_width = code_size * (2 if dual_stream else 1)
         self.gates = (
             nn.ModuleList(nn.Linear(code_width, 1) for _ in modality_shapes)
@@ -209,33 +229,44 @@ class DSRSDModule(nn.Module):
         modality_mask = modality_mask.bool()
         if self.training:
             modality_mask = drop_modalities(modality_mask, self.modality_dropout)
-        shared_codes, private_codes, aligned_codes = [], [], []
+        shared_codes, private_codes, common_codes = [], [], []
         for index, (encoder, stream, align) in enumerate(
             zip(self.encoders, self.streams, self.alignment_heads, strict=True)
         ):
             shared_code, private_code = stream(encoder(blocks[block_key(index)]))
             shared_codes.append(shared_code)
             private_codes.append(private_code)
-            aligned_codes.append(align(shared_code))
+            common_codes.append(align(shared_code))
         shared = torch.stack(shared_codes, dim=1)
-        private = None if private_codes[0] is None else torch.stack(private_codes, dim=1)
-        codes = shared if private is None else torch.cat([shared, private], dim=2)
+        common = torch.stack(common_codes, dim=1)
+        if private_codes[0] is None:
+            private = None
+            codes, fusion_inputs = shared, common
+        else:
+            private = torch.stack(private_codes, dim=1)
+            codes = torch.cat([shared, private], dim=2)
+            projected = torch.stack(
+                [project(private[:, m]) for m, project in enumerate(self.private_projections)],
+                dim=1,
+            )
+            fusion_inputs = torch.cat([common, projected], dim=2)
         present = modality_mask.to(codes.dtype)
         if self.gates is None:
-            fused = (codes * present.unsqueeze(2)).flatten(1)
+            fused = (fusion_inputs * present.unsqueeze(2)).flatten(1)
             modality_weights = present / present.sum(dim=1, keepdim=True).clamp_min(1.0)
         else:
             gate_scores = torch.cat(
                 [gate(codes[:, index]) for index, gate in enumerate(self.gates)], dim=1
             )
             modality_weights = masked_softmax(gate_scores, modality_mask)
-            fused = (modality_weights.unsqueeze(2) * codes).sum(dim=1)
+            fused = (modality_weights.unsqueeze(2) * fusion_inputs).sum(dim=1)
         output = self.head(fused)
         return output, {
             "fused": fused,
             "shared": shared,
             "private": private,
-            "aligned": torch.stack(aligned_codes, dim=1),
+            "aligned": F.normalize(common, dim=-1),
+            "fusion_inputs": fusion_inputs,
             "modality_mask": modality_mask,
             "modality_weights": modality_weights,
         }

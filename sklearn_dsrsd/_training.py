@@ -127,11 +127,16 @@ class DistillationNet(MultimodalNet):
     ``prototype_labels`` maps a batch's targets to the category ids of the
     prototype term: the classes for classification, target-quantile bins for
     regression.
+
+    The distillation terms only use the rows of a batch that have every
+    modality in the data (before the student's random hiding): the teacher was
+    trained on such rows only, so its codes for a row that lacks a modality in
+    the data are out of distribution and no target worth copying.
     """
 
     def __init__(self, *args: Any, contrastive_distillation_weight: float = 0.0,
                  prototype_distillation_weight: float = 0.0,
-                 response_distillation_weight: float = 0.0, response_estimator: str = "js",
+                 response_distillation_weight: float = 0.0, response_estimator: str = "kl",
                  distillation_margin: float = 0.5, n_prototypes: int = 2,
                  prototype_bin_edges: np.ndarray | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -169,9 +174,13 @@ class DistillationNet(MultimodalNet):
     def get_distillation_losses(self, output: torch.Tensor, codes: dict[str, torch.Tensor],
                                 X: dict[str, torch.Tensor],
                                 y_true: torch.Tensor) -> dict[str, torch.Tensor]:
+        X = to_tensor(X, self.device)
+        complete = X["modality_mask"].bool().all(dim=1)
+        X = {key: value[complete] for key, value in X.items()}
+        output, y_true = output[complete], y_true[complete]
         with torch.no_grad():
-            teacher_output, teacher_codes = self.teacher_module_(**to_tensor(X, self.device))
-        student, teacher = codes["fused"], teacher_codes["fused"]
+            teacher_output, teacher_codes = self.teacher_module_(**X)
+        student, teacher = codes["fused"][complete], teacher_codes["fused"]
         terms = {}
         if self.contrastive_distillation_weight:
             positive, negative = sample_contrastive_distillation(

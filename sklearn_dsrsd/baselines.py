@@ -227,6 +227,7 @@ class _SingleModalityBase(_BaselineBase):
         max_iter: int = 100,
         batch_size: int = 64,
         learning_rate_init: float = 1e-3,
+        learning_rate: str = "constant",
         alpha: float = 1e-4,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -239,7 +240,8 @@ class _SingleModalityBase(_BaselineBase):
     ):
         super().__init__(
             modalities=modalities, hidden_size=hidden_size, dropout=dropout, max_iter=max_iter,
-            batch_size=batch_size, learning_rate_init=learning_rate_init, alpha=alpha,
+            batch_size=batch_size, learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate, alpha=alpha,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, warm_start=warm_start, device=device,
             random_state=random_state, verbose=verbose,
@@ -299,6 +301,7 @@ class _EarlyFusionBase(_BaselineBase):
         max_iter: int = 100,
         batch_size: int = 64,
         learning_rate_init: float = 1e-3,
+        learning_rate: str = "constant",
         alpha: float = 1e-4,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -311,7 +314,8 @@ class _EarlyFusionBase(_BaselineBase):
     ):
         super().__init__(
             modalities=modalities, hidden_size=hidden_size, dropout=dropout, max_iter=max_iter,
-            batch_size=batch_size, learning_rate_init=learning_rate_init, alpha=alpha,
+            batch_size=batch_size, learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate, alpha=alpha,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, warm_start=warm_start, device=device,
             random_state=random_state, verbose=verbose,
@@ -366,6 +370,7 @@ class _CoAttentionBase(_BaselineBase):
         max_iter: int = 100,
         batch_size: int = 64,
         learning_rate_init: float = 1e-3,
+        learning_rate: str = "constant",
         alpha: float = 1e-4,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -378,7 +383,8 @@ class _CoAttentionBase(_BaselineBase):
     ):
         super().__init__(
             modalities=modalities, hidden_size=hidden_size, dropout=dropout, max_iter=max_iter,
-            batch_size=batch_size, learning_rate_init=learning_rate_init, alpha=alpha,
+            batch_size=batch_size, learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate, alpha=alpha,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, warm_start=warm_start, device=device,
             random_state=random_state, verbose=verbose,

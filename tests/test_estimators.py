@@ -220,9 +220,13 @@ def test_training_attributes_early_stopping_and_warm_start(blocks_and_y):
     assert {"alignment", "decorrelation", "orthogonality"} <= set(batch_record)
 
     warm = DSRSDClassifier(**TINY, warm_start=True).fit(blocks, y)
-    net = warm.net_
-    warm.fit(blocks, y)
-    assert warm.net_ is net and warm.n_iter_ == 2 * TINY["max_iter"]
+    weights = {k: v.clone() for k, v in warm.net_.module_.state_dict().items()}
+    warm.set_params(max_iter=0 + 1).fit(blocks, y)
+    assert warm.n_iter_ == TINY["max_iter"] + 1 and len(warm.loss_curve_) == warm.n_iter_
+    # continued from the first fit's weights, not from a fresh initialisation
+    moved = [float((warm.net_.module_.state_dict()[k] - v).abs().max())
+             for k, v in weights.items() if v.is_floating_point()]
+    assert max(moved) < 0.1
     cold = DSRSDClassifier(**TINY).fit(blocks, y)
     cold.fit(blocks, y)
     assert cold.n_iter_ == TINY["max_iter"]
@@ -384,3 +388,87 @@ def test_column_transformer_prefix_rule(blocks_and_y):
         clf.predict(features.rename(columns={"m0__m0_f0": "other__x"}))
     single = DSRSDClassifier(**TINY).fit(_as_frame(blocks), y)
     assert single.modalities_ == {"X": 12}
+
+
+def test_warm_start_honours_changed_training_parameters(blocks_and_y):
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY, warm_start=True).fit(blocks, y)
+    clf.set_params(learning_rate_init=0.123, alpha=0.5, alignment_weight=0.7,
+                   orthogonality_weight=0.0, max_iter=1).fit(blocks, y)
+    group = clf.net_.optimizer_.param_groups[0]
+    assert group["lr"] == 0.123 and group["weight_decay"] == 0.5
+    assert clf.net_.alignment_weight == 0.7 and clf.net_.orthogonality_weight == 0.0
+    assert "orthogonality" not in clf.net_.history[-1, "batches", 0]
+    with pytest.raises(ValueError, match=r"warm_start=True.*hidden_size 16 -> 17"):
+        clf.set_params(hidden_size=TINY["hidden_size"] + 1).fit(blocks, y)
+
+
+def test_refit_leaves_no_stale_fitted_attributes(blocks_and_y):
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY, early_stopping=True, missing_strategy="distill").fit(blocks, y)
+    assert hasattr(clf, "validation_scores_") and hasattr(clf, "teacher_net_")
+    clf.set_params(early_stopping=False, missing_strategy="dropout").fit(blocks, y)
+    assert not hasattr(clf, "validation_scores_") and not hasattr(clf, "teacher_net_")
+    clf.set_params(warm_start=True, early_stopping=True, missing_strategy="distill").fit(blocks, y)
+    assert hasattr(clf, "teacher_net_")
+    assert len(clf.validation_scores_) == clf.n_iter_  # NaN for the epochs without validation
+    assert np.isnan(clf.validation_scores_[0]) and np.isfinite(clf.validation_scores_[-1])
+
+
+def test_fusion_sums_codes_of_a_common_space(blocks_and_y):
+    # Gated fusion sums per-modality summands [u_m; V_m p_m]: u_m the shared code mapped into
+    # the common (aligned) space, V_m p_m the private code through its own projection.
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    module = clf.net_.module_.double().eval()
+    batch = clf._schema.batch(blocks, clf)
+    inputs = {f"m{i}": torch.from_numpy(b).double() for i, b in enumerate(batch.blocks)}
+    with torch.no_grad():
+        _, codes = module(modality_mask=torch.from_numpy(batch.modality_mask), **inputs)
+    code_size = TINY.get("code_size", 32)
+    summands = codes["fusion_inputs"]
+    assert summands.shape == (len(y), 3, 2 * code_size)
+    common = summands[:, :, :code_size]
+    torch.testing.assert_close(torch.nn.functional.normalize(common, dim=-1), codes["aligned"])
+    for m in range(3):
+        torch.testing.assert_close(summands[:, m, code_size:],
+                                   module.private_projections[m](codes["private"][:, m]))
+    fused = (codes["modality_weights"].unsqueeze(2) * summands).sum(dim=1)
+    torch.testing.assert_close(codes["fused"], fused)
+
+
+def test_class_weight_balanced_weights_the_criterion_and_lifts_the_rare_class():
+    blocks, y = make_blocks(n_samples=300, seed=3)
+    rare = np.flatnonzero(y == 1)[::6]  # keep one in six of class 1: about 8 % of the rows
+    rows = np.sort(np.r_[np.flatnonzero(y == 0), rare])
+    X = {name: block[rows] for name, block in blocks.items()}
+    y = y[rows]
+    params = {**TINY, "max_iter": 10, "learning_rate_init": 0.01}
+    plain = DSRSDClassifier(**params).fit(X, y)
+    balanced = DSRSDClassifier(**params, class_weight="balanced").fit(X, y)
+    counts = np.bincount(y)
+    expected = len(y) / (2 * counts)
+    assert_allclose(balanced.net_.criterion_.weight.numpy(), expected, rtol=1e-6)
+    assert plain.net_.criterion_.weight is None
+    # the rare class gets more probability mass (about half of it, instead of its 8 %)
+    assert balanced.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean() + 0.1
+    weighted = DSRSDClassifier(**params, class_weight={0: 1.0, 1: 5.0}).fit(X, y)
+    assert_allclose(weighted.net_.criterion_.weight.numpy(), [1.0, 5.0])
+    with pytest.raises(ValueError, match="class_weight"):
+        DSRSDClassifier(class_weight="often").fit(X, y)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "adaptive", "cosine"])
+def test_learning_rate_schedules(blocks_and_y, schedule):
+    blocks, y = blocks_and_y
+    # a learning rate so large that the loss stalls: "adaptive" must cut it
+    clf = DSRSDClassifier(**{**TINY, "max_iter": 12}, learning_rate=schedule,
+                          learning_rate_init=0.5, n_iter_no_change=50).fit(blocks, y)
+    final = clf.net_.optimizer_.param_groups[0]["lr"]
+    if schedule == "constant":
+        assert final == 0.5
+    elif schedule == "adaptive":
+        assert final <= 0.5 * 0.2
+    else:
+        assert final == pytest.approx(0.0, abs=1e-9)  # annealed to 0 after max_iter epochs
+    assert np.isfinite(clf.predict_proba(blocks)).all()

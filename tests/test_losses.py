@@ -12,7 +12,6 @@ from sklearn_dsrsd._losses import (
     alignment_loss,
     alignment_regression,
     decorrelation_loss,
-    dsrsd_auxiliary_losses,
     orthogonality_loss,
     prototype_distillation,
     response_consistency_distillation,
@@ -26,6 +25,17 @@ DT = torch.float64
 H1 = [1.0, -1.0, 1.0, -1.0]
 H2 = [1.0, 1.0, -1.0, -1.0]
 H3 = [1.0, -1.0, -1.0, 1.0]
+
+def dsrsd_auxiliary_losses(shared, private, aligned, mask, temperature=0.1):
+    """The auxiliary terms as the training net computes them, every weight switched on."""
+    from sklearn_dsrsd._training import MultimodalNet
+
+    net = MultimodalNet(torch.nn.Identity, criterion=torch.nn.MSELoss, alignment_weight=1.0,
+                        decorrelation_weight=1.0, orthogonality_weight=1.0,
+                        temperature=temperature)
+    return net.get_auxiliary_losses({"shared": shared, "private": private,
+                                     "aligned": aligned, "modality_mask": mask})
+
 
 
 def _cols(*columns, scale=1.0):
@@ -153,18 +163,33 @@ def test_decorrelation_mask_equals_slice():
 def test_orthogonality_orthogonal_subspaces_is_zero():
     shared = _cols(H1, H2, scale=3.0)
     private = _cols(H3, scale=0.2)
-    assert orthogonality_loss(shared, private).item() == pytest.approx(0.0, abs=1e-12)
+    assert orthogonality_loss(shared, private, variance_floor=0.0).item() == pytest.approx(
+        0.0, abs=1e-12)
 
 
 def test_orthogonality_identical_by_hand():
     codes = _cols(H1, H2, H3)
     # S^T S = I_3 after column normalisation: ||I||_F^2 / (3 * 3) = 1/3
-    assert orthogonality_loss(codes, codes).item() == pytest.approx(1.0 / 3.0, rel=1e-12)
+    assert orthogonality_loss(codes, codes, variance_floor=0.0).item() == pytest.approx(
+        1.0 / 3.0, rel=1e-12)
     # a private feature equal to h1 + h2 correlates 1/sqrt(2) with each shared feature:
     # (1/2 + 1/2) / (2 * 1) = 0.5, whatever the scales
     shared = _cols(H1, H2, scale=5.0)
     private = _cols([a + b for a, b in zip(H1, H2, strict=True)], scale=0.01)
-    assert orthogonality_loss(shared, private).item() == pytest.approx(0.5, rel=1e-12)
+    assert orthogonality_loss(shared, private, variance_floor=0.0).item() == pytest.approx(
+        0.5, rel=1e-12)
+
+
+def test_orthogonality_penalises_collapsed_private_codes():
+    # A constant private stream is uncorrelated with anything: without a floor it would be
+    # "orthogonal" at no cost (the collapse the shared codes are protected against too).
+    shared = _cols(H1, H2)
+    constant = torch.ones(4, 3, dtype=DT)
+    assert orthogonality_loss(shared, constant, variance_floor=0.0).item() == 0.0
+    collapsed = orthogonality_loss(shared, constant).item()
+    assert collapsed == pytest.approx(1.0 - math.sqrt(1e-4), rel=1e-9)  # relu(1 - std) per column
+    spread = orthogonality_loss(shared, _cols(H3, scale=2.0)).item()
+    assert spread == pytest.approx(0.0, abs=1e-12)  # std >= 1 and uncorrelated: no penalty
 
 
 def test_orthogonality_mask_equals_slice():
@@ -253,7 +278,7 @@ def test_alignment_loss_pairs_masks_and_skipping():
         expected, rel=1e-12)
 
 
-def test_dsrsd_auxiliary_losses_components():
+def test_net_auxiliary_losses_components():
     gen = torch.Generator().manual_seed(6)
     shared = torch.randn(6, 2, 3, generator=gen, dtype=DT, requires_grad=True)
     private = torch.randn(6, 2, 2, generator=gen, dtype=DT, requires_grad=True)
@@ -271,7 +296,7 @@ def test_dsrsd_auxiliary_losses_components():
     assert out["orthogonality"].item() > 0.0
 
     single = dsrsd_auxiliary_losses(shared, None, aligned, mask, temperature=0.2)
-    assert single["orthogonality"].item() == 0.0
+    assert "orthogonality" not in single  # no private stream, no orthogonality term
     total = sum(single.values())
     _assert_finite_grads(total, shared)
 
@@ -378,13 +403,14 @@ def test_js_response_by_hand():
     student = torch.tensor([[ln3, 0.0], [0.0, 0.0]], dtype=DT)
     teacher = torch.tensor([[0.0, 0.0], [0.0, ln3]], dtype=DT)
     labels = torch.tensor([0, 1])
-    # responses r = (p_t, 1 - p_t, 1): s0 = (.75, .25, 1), s1 = (.5, .5, 1),
-    # t0 = (.5, .5, 1), t1 = (.75, .25, 1); scores: s0.t0 = 1.5, s0.t1 = 1.625,
-    # s1.t0 = 1.5, s1.t1 = 1.5
+    # responses r = (p_t, 1 - p_t, q at the class positions, 0 at the target):
+    # s0 = (.75, .25, 0, 1), s1 = (.5, .5, 1, 0), t0 = (.5, .5, 0, 1), t1 = (.75, .25, 1, 0);
+    # scores: s0.t0 = 1.5, s0.t1 = .625, s1.t0 = .5, s1.t1 = 1.5. (Before the non-target part
+    # was put in class order, s0.t1 compared class 1 of one sample with class 0 of the other.)
     def softplus(x):
         return math.log1p(math.exp(x))
 
-    mi = -softplus(-1.5) - (softplus(1.625) + softplus(1.5)) / 2.0
+    mi = -softplus(-1.5) - (softplus(0.625) + softplus(0.5)) / 2.0
     got = response_consistency_distillation(student, teacher, labels, "js", 1.0)
     assert got.item() == pytest.approx(-mi, rel=1e-12)
 
@@ -428,7 +454,8 @@ def test_dsrsd_losses_finite_gradients(p):
     mask = torch.rand(n, m, generator=gen) < 0.7
     aligned = F.normalize(raw, dim=-1)
     out = dsrsd_auxiliary_losses(shared, private, aligned, mask, temperature=temp)
-    _assert_finite_grads(sum(out.values()), shared, private, raw)
+    # One modality has no pair to align: the net skips that term, so raw gets no gradient.
+    _assert_finite_grads(sum(out.values()), shared, private, *([raw] if m > 1 else []))
 
     z_a, z_b = F.normalize(_randn(gen, n, d), dim=1), F.normalize(_randn(gen, n, d), dim=1)
     row_mask = torch.rand(n, generator=gen) < 0.6
@@ -465,3 +492,37 @@ def test_distillation_finite_gradients(p, estimator, margin):
     if estimator == "kl":
         assert response.item() >= -1e-6
     _assert_finite_grads(positive + negative + proto + response, student, logits_s)
+
+
+def test_default_response_distillation_moves_student_towards_teacher():
+    # A few gradient steps on the default estimator's loss must bring the student's class
+    # distribution closer to the teacher's, for more than two classes as well.
+    gen = torch.Generator().manual_seed(0)
+    teacher = torch.randn(16, 4, generator=gen, dtype=DT) * 2
+    labels = torch.randint(0, 4, (16,), generator=gen)
+    student = torch.randn(16, 4, generator=gen, dtype=DT, requires_grad=True)
+
+    def gap():
+        p_t = torch.softmax(teacher, 1)
+        return float((p_t * (p_t.log() - torch.log_softmax(student, 1))).sum(1).mean())
+
+    before = gap()
+    optimiser = torch.optim.SGD([student], lr=1.0)
+    for _ in range(20):
+        optimiser.zero_grad()
+        response_consistency_distillation(student, teacher, labels).backward()
+        optimiser.step()
+    assert gap() < 0.5 * before
+
+
+def test_default_response_estimator_has_the_stronger_gradient():
+    gen = torch.Generator().manual_seed(1)
+    teacher = torch.randn(32, 3, generator=gen, dtype=DT)
+    labels = torch.randint(0, 3, (32,), generator=gen)
+    norms = {}
+    for estimator in ("kl", "js"):
+        student = torch.randn(32, 3, generator=torch.Generator().manual_seed(2), dtype=DT,
+                              requires_grad=True)
+        response_consistency_distillation(student, teacher, labels, estimator).backward()
+        norms[estimator] = float(student.grad.norm())
+    assert norms["kl"] > 3 * norms["js"]

@@ -81,3 +81,31 @@ def test_strategy_none_ignores_missing_rate():
     first = DSRSDClassifier(**none, missing_rate=0.1).fit(blocks, y).predict_proba(blocks)
     second = DSRSDClassifier(**none, missing_rate=0.9).fit(blocks, y).predict_proba(blocks)
     assert_allclose(first, second)
+
+
+def test_distillation_uses_only_rows_complete_in_the_data():
+    # The teacher saw complete rows only: a row lacking a modality in the data must not
+    # contribute to the distillation terms, whatever its codes are.
+    blocks, y = make_blocks()
+    X = {name: block.copy() for name, block in blocks.items()}
+    X["m2"][:40] = np.nan
+    clf = DSRSDClassifier(**TINY, missing_strategy="distill").fit(X, y)
+    net = clf.net_
+    batch = clf._schema.batch(X, clf)
+    inputs = {f"m{i}": torch.from_numpy(b) for i, b in enumerate(batch.blocks)}
+    inputs["modality_mask"] = torch.from_numpy(batch.modality_mask)
+    target = torch.from_numpy(clf._label_encoder.transform(y))
+    net.module_.eval()
+    with torch.no_grad():
+        output, codes = net.module_(**inputs)
+        terms = net.get_distillation_losses(output, codes, inputs, target)
+        # the incomplete rows' student codes changed arbitrarily: the terms must not move
+        codes["fused"][:40] += 100.0
+        output[:40] -= 50.0
+        perturbed = net.get_distillation_losses(output, codes, inputs, target)
+        complete = {k: v[40:] for k, v in inputs.items()}
+        output_c, codes_c = net.module_(**complete)
+        alone = net.get_distillation_losses(output_c, codes_c, complete, target[40:])
+    for name, value in terms.items():
+        assert float(value) == pytest.approx(float(perturbed[name]), rel=1e-6)
+        assert float(value) == pytest.approx(float(alone[name]), rel=1e-5)
