@@ -40,6 +40,8 @@ CANDIDATES = {
     "modality dropout 0.3 + auxiliary weights x0.1": {
         "missing_strategy": "dropout", "missing_rate": 0.3, "alignment_weight": 0.01,
         "decorrelation_weight": 0.001, "orthogonality_weight": 0.01},
+    "learning_rate adaptive": {"learning_rate": "adaptive"},
+    "learning_rate cosine": {"learning_rate": "cosine"},
 }
 
 

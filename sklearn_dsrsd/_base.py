@@ -21,8 +21,8 @@ from scipy.special import softmax
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 from skorch.callbacks import EarlyStopping, LRScheduler

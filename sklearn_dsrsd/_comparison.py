@@ -351,7 +351,7 @@ class Task:
 
 
 def _next_step_task(bunch: Any, name: str, folds: np.ndarray | None) -> Task:
-    from .datasets import ContentTargetEncoder
+    from .preprocessing import ContentTargetEncoder
 
     # Item and skill identities are target-encoded inside each training fold only.
     def prepare(model: Any) -> Any:
@@ -369,9 +369,25 @@ def _load_task(args: argparse.Namespace) -> Task:
         import pandas as pd
 
         log = pd.read_csv(args.log)
+        # An item or skill column named on the command line must exist; a default name
+        # that the log lacks means the log has no such column (items-only or skills-only
+        # logs), so that those run without an option to switch the column off.
+        columns = {}
+        for option, default in (("item", "problem_idx"), ("skill", "skill_idx")):
+            given = getattr(args, option)
+            if given is not None and given not in log.columns:
+                raise ValueError(f"--{option} {given!r} is not a column of {args.log}; its "
+                                 f"columns are {list(log.columns)}.")
+            if given is None and default in log.columns:
+                given = default
+            columns[option] = given
+        if columns["item"] is None and columns["skill"] is None:
+            raise ValueError(f"{args.log} has neither the default item column 'problem_idx' "
+                             "nor the default skill column 'skill_idx'; name at least one "
+                             f"with --item or --skill (its columns are {list(log.columns)}).")
         bunch = datasets.build_next_step_features(
-            log, student=args.student, order=args.order, item=args.item, skill=args.skill,
-            correct=args.correct,
+            log, student=args.student, order=args.order, correct=args.correct,
+            n_recent=args.n_recent, sequence=args.sequence, **columns,
         )
         folds = None
         if args.fold:
@@ -379,13 +395,21 @@ def _load_task(args: argparse.Namespace) -> Task:
                 raise ValueError(f"{args.log} has no fold column {args.fold!r}; it has "
                                  f"{list(log.columns)}.")
             folds = log[args.fold].to_numpy()[bunch.responses["log_row"].to_numpy()]
-        return _next_step_task(bunch, "next-step:" + Path(args.log).name, folds)
+        return _next_step_task(bunch, "next-step:" + Path(args.log).name
+                               + _next_step_suffix(args), folds)
     if args.dataset == "assistments2009":
         path = Path(args.data_dir or "../shared/data") / "knowledge_tracing"
-        bunch = datasets.load_assistments2009(path / "assist2009_pid_long.csv.gz")
-        return _next_step_task(bunch, "assistments2009", bunch.folds)
+        bunch = datasets.load_assistments2009(path / "assist2009_pid_long.csv.gz",
+                                              n_recent=args.n_recent, sequence=args.sequence)
+        return _next_step_task(bunch, "assistments2009" + _next_step_suffix(args), bunch.folds)
     X, y, kind, groups, name = _load_dataset(args)
     return Task(X, y, kind, name, groups=groups)
+
+
+def _next_step_suffix(args: argparse.Namespace) -> str:
+    """Name suffix of a next-step task built with non-default history options."""
+    suffix = f"-recent{args.n_recent}" if args.n_recent != 10 else ""
+    return suffix + ("-sequence" if args.sequence else "")
 
 
 def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, str]:
@@ -462,9 +486,19 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--log", metavar="CSV", help="the response log")
     log.add_argument("--student", default="orig_user_id", help="student column")
     log.add_argument("--order", default="step", help="column ordering a student's responses")
-    log.add_argument("--item", default="problem_idx", help="item (problem) column")
-    log.add_argument("--skill", default="skill_idx", help="skill column")
+    log.add_argument("--item", help="item (problem) column (default: problem_idx when the "
+                     "log has it; a log without items, e.g. ASSISTments 2015, runs without "
+                     "the per-item features)")
+    log.add_argument("--skill", help="skill column (default: skill_idx when the log has it; "
+                     "a log without skills, e.g. STATICS, runs without the per-skill "
+                     "features); a log needs an item or a skill column")
     log.add_argument("--correct", default="correct", help="0/1 correctness column")
+    log.add_argument("--n-recent", type=int, default=10,
+                     help="responses in the 'recent' window of a next-step task (default 10; "
+                     "also for --dataset assistments2009)")
+    log.add_argument("--sequence", action="store_true",
+                     help="give the 'recent' window as a 3-D sequence modality (n, steps, "
+                     "fields) for a temporal encoder instead of flat columns")
     log.add_argument("--fold", help="column of given test-fold ids (0 = training only); "
                      "default: grouped K-fold by student")
     protocol = parser.add_argument_group("protocol")
@@ -478,6 +512,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "stopping on a 10%% validation split)")
     protocol.add_argument("--batch-size", type=int, default=128,
                           help="minibatch size of every neural model (default 128)")
+    protocol.add_argument("--temporal-encoder", choices=["conv", "gru", "attention"],
+                          default="conv", help="DSRSD's encoder of sequence modalities "
+                          "(default conv)")
     protocol.add_argument("--ablation", action="store_true",
                           help="compare DSRSD with each of its components switched off "
                           "instead of the baselines")
@@ -546,6 +583,9 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         models = ablation_models(task.kind, **budget)
     else:
         models = default_models(task.kind, modality_names=modality_names, **budget)
+    for name, model in models.items():
+        if name.startswith("DSRSD"):
+            model.set_params(temporal_encoder=args.temporal_encoder)
     if args.models:
         unknown = sorted(set(args.models) - set(models))
         if unknown:
@@ -567,6 +607,8 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         grouped = " grouped by student" if task.groups is not None else ""
         protocol = f"{args.repeats}x{args.cv}-fold CV{grouped}, {len(y)} samples"
         test_fraction = 1.0 / args.cv
+    if args.temporal_encoder != "conv":
+        protocol += f"; DSRSD temporal_encoder={args.temporal_encoder}"
     say(f"Fitting {len(models)} models x {len(splits)} folds ({protocol}; torch threads: "
         f"{args.threads}).")
     progress = None if args.quiet else Progress(len(models) * len(splits))

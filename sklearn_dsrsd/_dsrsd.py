@@ -16,7 +16,7 @@ from ._base import (
     MultimodalNetEstimator,
     RegressorTask,
 )
-from ._modules import DSRSDModule
+from ._modules import TEMPORAL_ENCODERS, DSRSDModule
 from ._training import DistillationNet, ModalityDataset, MultimodalNet
 
 __all__ = ["DSRSDClassifier", "DSRSDRegressor"]
@@ -33,6 +33,7 @@ class _DSRSDBase(MultimodalNetEstimator):
         "code_size": [Interval(Integral, 1, None, closed="left")],
         "dual_stream": ["boolean"],
         "fusion": [StrOptions({"gated", "concat"})],
+        "temporal_encoder": [StrOptions(set(TEMPORAL_ENCODERS))],
         "alignment_weight": [Interval(Real, 0, None, closed="left")],
         "decorrelation_weight": [Interval(Real, 0, None, closed="left")],
         "orthogonality_weight": [Interval(Real, 0, None, closed="left")],
@@ -54,6 +55,7 @@ class _DSRSDBase(MultimodalNetEstimator):
         dropout: float = 0.1,
         dual_stream: bool = True,
         fusion: str = "gated",
+        temporal_encoder: str = "conv",
         alignment_weight: float = 0.1,
         decorrelation_weight: float = 0.01,
         orthogonality_weight: float = 0.1,
@@ -89,6 +91,7 @@ class _DSRSDBase(MultimodalNetEstimator):
         self.code_size = code_size
         self.dual_stream = dual_stream
         self.fusion = fusion
+        self.temporal_encoder = temporal_encoder
         self.alignment_weight = alignment_weight
         self.decorrelation_weight = decorrelation_weight
         self.orthogonality_weight = orthogonality_weight
@@ -110,6 +113,7 @@ class _DSRSDBase(MultimodalNetEstimator):
             "dual_stream": self.dual_stream,
             "fusion": self.fusion,
             "modality_dropout": 0.0 if self.missing_strategy == "none" else self.missing_rate,
+            "temporal_encoder": self.temporal_encoder,
         }
 
     def _loss_weights(self) -> dict[str, Any]:
@@ -211,6 +215,12 @@ _PARAMETERS = """
         ``"gated"``: per-sample modality weights from each modality's codes,
         renormalised over the modalities present. ``"concat"``: concatenate the
         codes, absent modalities zeroed (ablation).
+    temporal_encoder : {"conv", "gru", "attention"}, default="conv"
+        Encoder of sequence modalities (3-D blocks ``(n_samples, n_steps,
+        n_features)``): a two-layer 1-D convolution with mean and max pooling
+        (fast, a few steps of context), a GRU (its last and mean states), or one
+        Transformer encoder layer with learned step positions. 2-D blocks always
+        use an MLP.
     alignment_weight : float, default=0.1
         Weight of the cross-modal alignment term (symmetric InfoNCE plus squared
         distance between aligned codes of the same sample). 0 switches it off.
@@ -321,6 +331,7 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
         dropout: float = 0.1,
         dual_stream: bool = True,
         fusion: str = "gated",
+        temporal_encoder: str = "conv",
         alignment_weight: float = 0.1,
         decorrelation_weight: float = 0.01,
         orthogonality_weight: float = 0.1,
@@ -355,6 +366,7 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
             dropout=dropout,
             dual_stream=dual_stream,
             fusion=fusion,
+            temporal_encoder=temporal_encoder,
             alignment_weight=alignment_weight,
             decorrelation_weight=decorrelation_weight,
             orthogonality_weight=orthogonality_weight,

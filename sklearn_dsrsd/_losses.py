@@ -519,8 +519,9 @@ def response_consistency_distillation(student_logits: Tensor, teacher_logits: Te
     ``estimator="js"``: the response vector of a sample is ``r = concat(b, q_C)`` (length
     ``C + 2``), where ``q_C`` places ``q`` back at the class positions with 0 at the target
     class, so that coordinate ``k`` of two samples' responses refers to the same class even
-    when their targets differ. With the parameter-free critic ``T(a, b) = <a, b> / temperature`` over all
-    student/teacher pairs of the batch, the Jensen-Shannon mutual-information estimate is::
+    when their targets differ. With the parameter-free critic
+    ``T(a, b) = <a, b> / temperature`` over all student/teacher pairs of the batch, the
+    Jensen-Shannon mutual-information estimate is::
 
         MI_JS = mean_i [-softplus(-T(r_s,i, r_t,i))] - mean_{i != j} softplus(T(r_s,i, r_t,j))
         loss  = -MI_JS

@@ -71,13 +71,74 @@ class TemporalConvEncoder(nn.Module):
         return self.projection(pooled)
 
 
-class ModalityEncoder(nn.Module):
-    """``h_m = f_m(x_m)``: an MLP for a 2-D block, a temporal encoder for a 3-D block."""
+class TemporalGRUEncoder(nn.Module):
+    """A GRU over the steps of a ``(n, T, d)`` block; its last state and mean state, projected.
 
-    def __init__(self, shape: Sequence[int], hidden_size: int, dropout: float):
+    For histories whose order matters over many steps (a student's raw responses), where
+    a convolution's few-step receptive field falls short.
+    """
+
+    def __init__(self, in_features: int, hidden_size: int, out_features: int, dropout: float):
+        super().__init__()
+        self.gru = nn.GRU(in_features, hidden_size, batch_first=True)
+        self.projection = nn.Sequential(
+            nn.Dropout(dropout), nn.Linear(2 * hidden_size, out_features)
+        )
+
+    def forward(self, sequence: Tensor) -> Tensor:
+        states, last = self.gru(sequence)
+        return self.projection(torch.cat([last[0], states.mean(dim=1)], dim=1))
+
+
+class TemporalAttentionEncoder(nn.Module):
+    """One Transformer encoder layer over the steps (learned positions), mean and max pooled."""
+
+    def __init__(self, in_features: int, hidden_size: int, out_features: int, dropout: float,
+                 n_steps: int, n_heads: int = 4):
+        super().__init__()
+        heads = n_heads if hidden_size % n_heads == 0 else 1
+        self.embedding = nn.Linear(in_features, hidden_size)
+        self.positions = nn.Parameter(torch.zeros(1, n_steps, hidden_size))
+        nn.init.normal_(self.positions, std=0.02)
+        self.layer = nn.TransformerEncoderLayer(
+            hidden_size, heads, dim_feedforward=2 * hidden_size, dropout=dropout,
+            batch_first=True,
+        )
+        self.projection = nn.Sequential(
+            nn.Dropout(dropout), nn.Linear(2 * hidden_size, out_features)
+        )
+
+    def forward(self, sequence: Tensor) -> Tensor:
+        steps = self.layer(self.embedding(sequence) + self.positions)
+        return self.projection(torch.cat([steps.mean(dim=1), steps.amax(dim=1)], dim=1))
+
+
+TEMPORAL_ENCODERS = ("conv", "gru", "attention")
+
+
+class ModalityEncoder(nn.Module):
+    """``h_m = f_m(x_m)``: an MLP for a 2-D block, a temporal encoder for a 3-D block.
+
+    ``temporal_encoder`` picks the sequence encoder: ``"conv"``
+    (:class:`TemporalConvEncoder`), ``"gru"`` (:class:`TemporalGRUEncoder`) or
+    ``"attention"`` (:class:`TemporalAttentionEncoder`).
+    """
+
+    def __init__(self, shape: Sequence[int], hidden_size: int, dropout: float,
+                 temporal_encoder: str = "conv"):
         super().__init__()
         if len(shape) == 2:
-            self.body = TemporalConvEncoder(shape[1], hidden_size, hidden_size, dropout)
+            n_steps, n_features = shape
+            if temporal_encoder == "gru":
+                self.body = TemporalGRUEncoder(n_features, hidden_size, hidden_size, dropout)
+            elif temporal_encoder == "attention":
+                self.body = TemporalAttentionEncoder(n_features, hidden_size, hidden_size,
+                                                     dropout, n_steps)
+            elif temporal_encoder == "conv":
+                self.body = TemporalConvEncoder(n_features, hidden_size, hidden_size, dropout)
+            else:
+                raise ValueError(f"temporal_encoder must be one of {TEMPORAL_ENCODERS}; got "
+                                 f"{temporal_encoder!r}.")
         else:
             self.body = nn.Sequential(
                 nn.Linear(shape[0], hidden_size),
@@ -174,6 +235,8 @@ class DSRSDModule(nn.Module):
         fusion inputs with absent modalities zeroed (ablation).
     modality_dropout : float
         Training-time probability of hiding each present modality of a sample.
+    temporal_encoder : {"conv", "gru", "attention"}
+        Encoder of the 3-D (sequence) modalities; see :class:`ModalityEncoder`.
 
     Notes
     -----
@@ -197,13 +260,15 @@ class DSRSDModule(nn.Module):
         dual_stream: bool = True,
         fusion: str = "gated",
         modality_dropout: float = 0.0,
+        temporal_encoder: str = "conv",
     ):
         super().__init__()
         self.n_modalities = len(modality_shapes)
         self.fusion = fusion
         self.modality_dropout = modality_dropout
         self.encoders = nn.ModuleList(
-            ModalityEncoder(shape, hidden_size, dropout) for shape in modality_shapes
+            ModalityEncoder(shape, hidden_size, dropout, temporal_encoder)
+            for shape in modality_shapes
         )
         self.streams = nn.ModuleList(
             DualStream(hidden_size, code_size, dual_stream) for _ in modality_shapes

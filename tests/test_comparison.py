@@ -107,3 +107,75 @@ def test_grouped_splits_keep_groups_apart_and_paired_test():
     test = result.paired_test(test_fraction=1 / 3)
     assert test["best_other"] == "other" and test["mean_difference"] == pytest.approx(0.11)
     assert 0 < test["p_value"] < 0.05
+
+
+def kt_log(columns):
+    """A response log of 30 students with the given id columns ("item", "skill")."""
+    rng = np.random.RandomState(1)
+    rows = []
+    for student in range(30):
+        ability = rng.normal()
+        for step in range(12):
+            item = rng.randint(15)
+            p = 1 / (1 + np.exp(-(ability + (item % 5 - 2) * 0.5)))
+            rows.append({"learner": student, "t": step, "item": item, "skill": item % 4,
+                         "ok": int(rng.rand() < p)})
+    return pd.DataFrame(rows)[["learner", "t", *columns, "ok"]]
+
+
+KT = ["--student", "learner", "--order", "t", "--correct", "ok", "--json", "--quick",
+      "--threads", "1", "--models", "DSRSD", "LogisticRegression"]
+
+
+@pytest.mark.parametrize("columns, options, modalities", [
+    # items only, under the default item name: found without --item, no skill column
+    (["problem_idx"], [], "history (7,), recent (30,), content (1,)"),
+    # skills only, named explicitly
+    (["kc"], ["--skill", "kc"], "history (13,), recent (30,), content (2,)"),
+])
+def test_response_log_with_items_only_or_skills_only(tmp_path, capsys, columns, options,
+                                                     modalities):
+    log = kt_log(["item", "skill"]).rename(columns={"item": "problem_idx", "skill": "kc"})
+    log[["learner", "t", *columns, "ok"]].to_csv(tmp_path / "log.csv", index=False)
+    assert main(["--log", str(tmp_path / "log.csv"), *options, *KT]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert set(result["scores"]) == {"DSRSD", "LogisticRegression"}
+    assert len(result["scores"]["DSRSD"]["roc_auc"]) == 2
+    assert f"modalities {modalities}" in captured.err
+
+
+@pytest.mark.parametrize("columns, options, message", [
+    (["item", "skill"], ["--item", "problem"],
+     "--item 'problem' is not a column of {log}; its columns are ['learner', 't', 'item', "
+     "'skill', 'ok']."),
+    (["item"], ["--item", "item", "--skill", "kc"], "--skill 'kc' is not a column of {log}"),
+    (["item", "skill"], [],
+     "{log} has neither the default item column 'problem_idx' nor the default skill column "
+     "'skill_idx'; name at least one with --item or --skill"),
+])
+def test_response_log_column_errors_are_one_line_and_exit_2(tmp_path, capsys, columns,
+                                                             options, message):
+    path = tmp_path / "log.csv"
+    kt_log(columns).to_csv(path, index=False)
+    assert main(["--log", str(path), *options, *KT, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"python -m sklearn_dsrsd: error: {message.format(log=path)}")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_next_step_history_as_a_sequence_for_a_temporal_encoder(tmp_path, capsys):
+    rng = np.random.RandomState(1)
+    rows = [(s, t, rng.randint(12), rng.randint(4), int(rng.rand() < 0.6))
+            for s in range(30) for t in range(12)]
+    log = pd.DataFrame(rows, columns=["orig_user_id", "step", "problem_idx", "skill_idx",
+                                      "correct"])
+    log.to_csv(tmp_path / "log.csv", index=False)
+    assert main(["--log", str(tmp_path / "log.csv"), "--n-recent", "6", "--sequence",
+                 "--temporal-encoder", "gru", "--models", "DSRSD", "--json",
+                 "--max-iter", "2", "--cv", "2", "--threads", "1"]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["dataset"] == "next-step:log.csv-recent6-sequence"
+    assert "temporal_encoder=gru" in result["protocol"]
+    assert "recent (6, 4)" in captured.err  # the loaded modality is (steps, fields)

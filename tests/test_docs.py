@@ -96,7 +96,8 @@ def test_python_blocks_run(path, tmp_path, monkeypatch):
 
 # -- docs/api.md: every public name, with its signature as the code has it ---------------------
 
-PUBLIC_MODULES = ("sklearn_dsrsd", "sklearn_dsrsd.baselines", "sklearn_dsrsd.datasets")
+PUBLIC_MODULES = ("sklearn_dsrsd", "sklearn_dsrsd.baselines", "sklearn_dsrsd.datasets",
+                  "sklearn_dsrsd.preprocessing")
 
 
 def _public_names() -> list[tuple[str, str]]:

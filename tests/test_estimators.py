@@ -472,3 +472,23 @@ def test_learning_rate_schedules(blocks_and_y, schedule):
     else:
         assert final == pytest.approx(0.0, abs=1e-9)  # annealed to 0 after max_iter epochs
     assert np.isfinite(clf.predict_proba(blocks)).all()
+
+
+@pytest.mark.parametrize("encoder, kind", [("conv", "TemporalConvEncoder"),
+                                           ("gru", "TemporalGRUEncoder"),
+                                           ("attention", "TemporalAttentionEncoder")])
+def test_temporal_encoders_read_sequence_modalities(encoder, kind):
+    rng = np.random.RandomState(0)
+    history = rng.normal(size=(160, 12, 3))
+    y = (history[:, -1, 0] > 0).astype(int)  # the last step decides: order matters
+    X = {"history": history, "static": rng.normal(size=(160, 4))}
+    clf = DSRSDClassifier(**{**TINY, "max_iter": 30}, temporal_encoder=encoder,
+                          learning_rate_init=0.01).fit(X, y)
+    bodies = [type(e.body).__name__ for e in clf.net_.module_.encoders]
+    assert bodies == [kind, "Sequential"]
+    proba = clf.predict_proba(X)
+    assert np.isfinite(proba).all()
+    assert_allclose(clf.predict_proba({k: v[:7] for k, v in X.items()}), proba[:7])
+    assert clf.score(X, y) > 0.7
+    reversed_steps = {**X, "history": history[:, ::-1].copy()}
+    assert not np.allclose(clf.predict_proba(reversed_steps), proba)

@@ -7,20 +7,24 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_score
+from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_score, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler, TargetEncoder
 
+import sklearn_dsrsd.datasets
+import sklearn_dsrsd.preprocessing
 from sklearn_dsrsd import ModalityDict
 from sklearn_dsrsd.datasets._knowledge_tracing import (
     CONTENT_FEATURES,
     HISTORY_FEATURES,
+    ITEM_FEATURES,
     RECENT_FIELDS,
-    ContentTargetEncoder,
+    SKILL_FEATURES,
     build_next_step_features,
     collapse_multiskill_duplicates,
     load_assistments2009,
 )
+from sklearn_dsrsd.preprocessing import ContentTargetEncoder
 
 COLS = dict(student="user", order="t", item="item", skill="skill", correct="correct")
 H = {name: j for j, name in enumerate(HISTORY_FEATURES)}
@@ -358,6 +362,71 @@ def test_collapsed_log_as_input_gives_the_same_task():
     assert_array_equal(again.target, task.target)
 
 
+# ------------------------------------------------------------------ items only, skills only
+
+
+def kept_columns(task, full, name):
+    """The columns of ``full[name]`` that ``task`` kept, by feature name."""
+    names = full.feature_names[name]
+    return full.data[name][:, [names.index(n) for n in task.feature_names[name]]]
+
+
+def test_log_with_items_only():
+    log = hand_log().drop(columns="skill")
+    task = build_next_step_features(log, n_recent=3, **{**COLS, "skill": None})
+    assert task.feature_names["history"] == [
+        "attempts", "successes", "success_rate", "correct_streak", "incorrect_streak",
+        "item_attempts", "item_successes",
+    ]
+    assert task.feature_names["recent"][:3] == ["correct_lag1", "padding_lag1", "same_item_lag1"]
+    assert task.feature_names["content"] == ["item"]
+    assert {k: v.shape for k, v in task.data.items()} == {
+        "history": (10, 7), "recent": (10, 9), "content": (10, 1)
+    }
+    assert not {n for names in task.feature_names.values() for n in names} & SKILL_FEATURES
+    # without skills no run is a multi-skill duplicate: every row is a response
+    assert_array_equal(task.responses["log_row"], np.arange(10))
+    assert list(task.responses.columns) == ["student", "order", "item", "correct", "log_row"]
+    # the kept features are those of the full log, row by row
+    full = build_next_step_features(hand_log(), n_recent=3, collapse_duplicates=False, **COLS)
+    for name in task.data:
+        assert_array_equal(task.data[name], kept_columns(task, full, name), name)
+    assert_array_equal(task.target, full.target)
+    h = history_frame(task)
+    assert_array_equal(h["item_attempts"], [0, 0, 0, 0, 1, 1, 0, 0, 1, 0])
+
+
+def test_log_with_skills_only():
+    log = hand_log().drop(columns="item")
+    task = build_next_step_features(log, n_recent=3, **{**COLS, "item": None})
+    assert task.feature_names["history"] == [n for n in HISTORY_FEATURES if "item" not in n]
+    assert task.feature_names["recent"][:3] == [
+        "correct_lag1", "padding_lag1", "shares_skill_lag1"
+    ]
+    assert task.feature_names["content"] == ["skill", "skill_set"]
+    assert {k: v.shape for k, v in task.data.items()} == {
+        "history": (10, 13), "recent": (10, 9), "content": (10, 2)
+    }
+    assert not {n for names in task.feature_names.values() for n in names} & ITEM_FEATURES
+    assert "item" not in task.responses.columns
+    full = build_next_step_features(hand_log(), n_recent=3, collapse_duplicates=False, **COLS)
+    for name in task.data:
+        assert_array_equal(task.data[name], kept_columns(task, full, name), name)
+    # skills given as sequences (one response per row) keep multi-skill responses whole
+    collapsed = collapse_multiskill_duplicates(hand_log(), **COLS).drop(columns="item")
+    multi = build_next_step_features(collapsed, n_recent=3, **{**COLS, "item": None})
+    both = build_next_step_features(hand_log(), n_recent=3, **COLS)
+    assert_array_equal(multi.responses["n_skills"], [1, 1, 1, 2, 1, 1, 1, 1, 1])
+    for name in multi.data:
+        assert_array_equal(multi.data[name], kept_columns(multi, both, name), name)
+
+
+def test_item_and_skill_cannot_both_be_none():
+    with pytest.raises(ValueError, match=r"item column or a skill column.*item=None and "
+                       r"skill=None"):
+        build_next_step_features(hand_log(), **{**COLS, "item": None, "skill": None})
+
+
 # ------------------------------------------------------------------ errors
 
 
@@ -501,3 +570,74 @@ def test_content_target_encoder_errors():
         ContentTargetEncoder().fit(np.zeros((4, 2)), [0, 1, 0, 1])
     with pytest.raises(ValueError, match="'content' is not in X"):
         ContentTargetEncoder().fit({"history": np.zeros((4, 2))}, [0, 1, 0, 1])
+
+
+def test_content_target_encoder_lives_in_preprocessing():
+    assert sklearn_dsrsd.preprocessing.__all__ == ["ContentTargetEncoder"]
+    assert "ContentTargetEncoder" not in sklearn_dsrsd.datasets.__all__
+    assert not hasattr(sklearn_dsrsd.datasets, "ContentTargetEncoder")
+
+
+def test_content_target_encoder_group_cross_fitting_is_out_of_group():
+    task = small_task(2)
+    X, y, groups = task.data, task.target, task.groups
+    enc = ContentTargetEncoder(cv=GroupKFold(3))
+    out = enc.fit_transform(X, y, groups=groups)
+    splits = list(GroupKFold(3).split(X["content"], y, groups))
+    assert_allclose(out["content"], TargetEncoder(cv=splits).fit_transform(X["content"], y))
+    # the fitted encoder keeps the splitter, and encodes new rows from all training rows
+    assert isinstance(enc.encoder_.cv, GroupKFold)
+    assert_allclose(enc.transform(X)["content"],
+                    TargetEncoder().fit(X["content"], y).transform(X["content"]))
+    # out of fold: flipping one student's targets leaves that student's encodings alone
+    # (a row-level inner split does not: their other rows encode them)
+    row_level = ContentTargetEncoder(cv=3, random_state=0).fit_transform(X, y)
+    changed_row_level = 0
+    for student in np.unique(groups):
+        rows = groups == student
+        flipped = np.where(rows, 1 - y, y)
+        again = enc.fit_transform(X, flipped, groups=groups)
+        assert_array_equal(again["content"][rows], out["content"][rows], str(student))
+        other = ContentTargetEncoder(cv=3, random_state=0).fit_transform(X, flipped)
+        changed_row_level += not np.array_equal(other["content"][rows],
+                                                row_level["content"][rows])
+    assert changed_row_level > 0
+    # fit accepts the same arguments as fit_transform
+    assert enc.fit(X, y, groups=groups).encoder_ is not None
+
+
+def test_content_target_encoder_group_splitter_without_groups_says_how():
+    task = small_task(2)
+    with pytest.raises(ValueError, match=r"no groups were given.*groups=.*set_fit_request"):
+        ContentTargetEncoder(cv=GroupKFold(3)).fit_transform(task.data, task.target)
+
+
+def test_content_target_encoder_groups_routed_in_a_pipeline():
+    import sklearn
+
+    task = small_task(3)
+    X, y, groups = task.data, task.target, task.groups
+
+    def concat(Xd):
+        return np.hstack([np.asarray(Xd[k], dtype=float) for k in sorted(Xd)])
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(
+            ContentTargetEncoder(cv=GroupKFold(3)).set_fit_request(groups=True),
+            FunctionTransformer(concat),
+            LogisticRegression(max_iter=500),
+        )
+        result = cross_validate(pipe, X, y, cv=GroupKFold(3), params={"groups": groups},
+                                scoring="roc_auc")
+    assert np.all(np.isfinite(result["test_score"]))
+
+
+def test_content_target_encoder_splitter_needs_scikit_learn_1_9(monkeypatch):
+    import sklearn_dsrsd.preprocessing as preprocessing
+
+    monkeypatch.setattr(preprocessing, "_target_encoder_takes_splitter", lambda: False)
+    task = small_task()
+    with pytest.raises(ValueError, match=r"needs scikit-learn >= 1\.9.*GroupKFold"):
+        ContentTargetEncoder(cv=GroupKFold(3)).fit_transform(
+            task.data, task.target, groups=task.groups
+        )

@@ -1,7 +1,6 @@
 """Synthetic generators, real-data loaders and task builders."""
 
 from ._knowledge_tracing import (
-    ContentTargetEncoder,
     build_next_step_features,
     collapse_multiskill_duplicates,
     load_assistments2009,
@@ -10,7 +9,6 @@ from ._oulad import load_oulad
 from ._synthetic import make_multimodal_classification, make_multimodal_regression
 
 __all__ = [
-    "ContentTargetEncoder",
     "build_next_step_features",
     "collapse_multiskill_duplicates",
     "load_assistments2009",

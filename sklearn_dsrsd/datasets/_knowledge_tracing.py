@@ -11,9 +11,10 @@ supervised task that scikit-learn can cross-validate by student:
   from that student's earlier responses, in three modalities (``"history"``,
   ``"recent"``, ``"content"``);
 * :func:`load_assistments2009` reads the ASSISTments 2009-2010 skill-builder file in the
-  format of the AKT paper and returns the task with its published 5-fold student split;
-* :class:`ContentTargetEncoder` target-encodes the ``"content"`` block inside a pipeline,
-  so that the encoding is learnt from training folds only.
+  format of the AKT paper and returns the task with its published 5-fold student split.
+
+The ``"content"`` ids are raw identities; target-encode them inside a pipeline with
+:class:`sklearn_dsrsd.preprocessing.ContentTargetEncoder`.
 
 Everything is vectorised with NumPy (sorting, cumulative sums, run-length tricks): one
 million responses take a few seconds and well under 2 GB of memory.
@@ -24,22 +25,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.preprocessing import TargetEncoder
 from sklearn.utils import Bunch
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted
 
 from .._modality_dict import ModalityDict
 
 __all__ = [
-    "ContentTargetEncoder",
     "build_next_step_features",
     "collapse_multiskill_duplicates",
     "load_assistments2009",
@@ -70,6 +64,15 @@ RECENT_FIELDS: tuple[str, ...] = ("correct", "padding", "shares_skill", "same_it
 
 #: Names of the ``"content"`` features, in column order.
 CONTENT_FEATURES: tuple[str, ...] = ("item", "skill", "skill_set")
+
+#: Features that need an item column, left out of the task of a log without one.
+ITEM_FEATURES: frozenset[str] = frozenset({"item_attempts", "item_successes", "same_item", "item"})
+
+#: Features that need a skill column, left out of the task of a log without one.
+SKILL_FEATURES: frozenset[str] = frozenset(
+    {name for name in HISTORY_FEATURES if name.startswith("skill_")}
+    | {"shares_skill", "skill", "skill_set"}
+)
 
 #: Value of ``correct_lag{k}`` when the student has fewer than ``k`` earlier responses.
 RECENT_PADDING_VALUE = 0.5
@@ -140,8 +143,7 @@ def _check_log(log: Any, columns: Mapping[str, str], source: str | None = None) 
             n_bad = int(log[col].isna().sum())
             raise ValueError(
                 f"{_source(source)}column {col!r} (the {role} column) has {n_bad} missing "
-                "value(s); every response needs a student, an order, an item, a skill and a "
-                "correctness."
+                "value(s); every response needs a value in each of the log's named columns."
             )
 
 
@@ -189,12 +191,19 @@ def _prepare(
     *,
     student: str,
     order: str,
-    item: str,
-    skill: str,
+    item: str | None,
+    skill: str | None,
     correct: str,
     collapse_duplicates: bool,
     source: str | None = None,
 ) -> _Responses:
+    """Sort, validate and collapse a log; ``item`` or ``skill`` may be None (not both).
+
+    A log without items gets one item per row, and one without skills one skill shared by
+    every row: either way no two rows form a multi-skill duplicate run (that takes the
+    same item and distinct skills), and the item or skill features computed from these
+    stand-ins are dropped by the caller.
+    """
     import pandas as pd
 
     columns = {
@@ -204,14 +213,14 @@ def _prepare(
         "skill": skill,
         "correct": correct,
     }
-    _check_log(log, columns, source)
+    _check_log(log, {role: c for role, c in columns.items() if c is not None}, source)
     n_rows = len(log)
     if n_rows == 0:
         raise ValueError(f"{_source(source)}the log has no rows.")
 
-    skill_col = log[skill]
+    skill_col = log[skill] if skill is not None else None
     sequence_skills = False
-    if skill_col.dtype == object:
+    if skill_col is not None and skill_col.dtype == object:
         is_seq = skill_col.map(lambda v: isinstance(v, _SEQUENCE_TYPES)).to_numpy(bool)
         if is_seq.any():
             if not is_seq.all():
@@ -233,13 +242,19 @@ def _prepare(
         if pd.isna(flat).any():
             raise ValueError(f"{_source(source)}column {skill!r} has missing skills.")
         flat = pd.Series(list(flat)).infer_objects().to_numpy()
-    else:
+    elif skill_col is not None:
         long_row = None
         flat = skill_col.to_numpy()
+    else:
+        long_row = None
+        flat = np.zeros(n_rows, dtype=np.int64)
 
     student_code_rows = pd.factorize(log[student].to_numpy(), sort=True)[0]
     order_rows = _order_key(log[order].to_numpy())
-    item_code_rows, item_id_rows = _id_codes(log[item].to_numpy())
+    if item is not None:
+        item_code_rows, item_id_rows = _id_codes(log[item].to_numpy())
+    else:
+        item_code_rows = item_id_rows = np.arange(n_rows, dtype=np.int64)
     correct_rows = _correct_values(log[correct].to_numpy(), correct, source)
     skill_code, skill_id = _id_codes(flat)
 
@@ -283,12 +298,16 @@ def _prepare(
     if tie.any():
         j = int(np.flatnonzero(tie)[0])
         r0, r1 = long_row[first[j]], long_row[first[j + 1]]
+        items = (
+            f", items {_show(log[item].iloc[r0])} and {_show(log[item].iloc[r1])}"
+            if item is not None
+            else ""
+        )
         raise ValueError(
             f"{_source(source)}two responses of student {_show(log[student].iloc[r0])} "
             f"share the value {_show(log[order].iloc[r0])} of the order column {order!r} "
-            f"(log rows {r0} and {r1}, items {_show(log[item].iloc[r0])} and "
-            f"{_show(log[item].iloc[r1])}); the order must rank each student's responses "
-            "strictly."
+            f"(log rows {r0} and {r1}{items}); the order must rank each student's "
+            "responses strictly."
         )
 
     # Entries sorted by (response, skill code), without repeated skills in a response.
@@ -623,11 +642,41 @@ def _features(resp: _Responses, n_recent: int) -> dict[str, np.ndarray]:
     }
 
 
-def _feature_names(n_recent: int) -> dict[str, list[str]]:
+def _kept(names: Sequence[str], has_item: bool, has_skill: bool) -> list[int]:
+    """Positions of the names that the log's columns can give a meaning to."""
+    return [
+        j
+        for j, name in enumerate(names)
+        if (has_item or name not in ITEM_FEATURES) and (has_skill or name not in SKILL_FEATURES)
+    ]
+
+
+def _select(
+    blocks: dict[str, np.ndarray], n_recent: int, has_item: bool, has_skill: bool
+) -> dict[str, np.ndarray]:
+    """Drop the item or skill features that a log without that column cannot give."""
+    if has_item and has_skill:
+        return blocks
+    n = len(blocks["history"])
+    fields = _kept(RECENT_FIELDS, has_item, has_skill)
+    recent = blocks["recent"].reshape(n, n_recent, len(RECENT_FIELDS))[:, :, fields]
     return {
-        "history": list(HISTORY_FEATURES),
-        "recent": [f"{f}_lag{k}" for k in range(1, n_recent + 1) for f in RECENT_FIELDS],
-        "content": list(CONTENT_FEATURES),
+        "history": blocks["history"][:, _kept(HISTORY_FEATURES, has_item, has_skill)],
+        "recent": recent.reshape(n, n_recent * len(fields)),
+        "content": blocks["content"][:, _kept(CONTENT_FEATURES, has_item, has_skill)],
+    }
+
+
+def _feature_names(
+    n_recent: int, has_item: bool = True, has_skill: bool = True
+) -> dict[str, list[str]]:
+    def kept(names: Sequence[str]) -> list[str]:
+        return [names[j] for j in _kept(names, has_item, has_skill)]
+
+    return {
+        "history": kept(HISTORY_FEATURES),
+        "recent": [f"{f}_lag{k}" for k in range(1, n_recent + 1) for f in kept(RECENT_FIELDS)],
+        "content": kept(CONTENT_FEATURES),
     }
 
 
@@ -644,15 +693,21 @@ def _build(
     *,
     student: str,
     order: str,
-    item: str,
-    skill: str,
+    item: str | None,
+    skill: str | None,
     correct: str,
     n_recent: int,
     collapse_duplicates: bool,
+    sequence: bool = False,
     source: str | None = None,
 ) -> Bunch:
     import pandas as pd
 
+    if item is None and skill is None:
+        raise ValueError(
+            "build_next_step_features needs an item column or a skill column (or both); "
+            "got item=None and skill=None."
+        )
     n_recent = _check_n_recent(n_recent)
     resp = _prepare(
         log,
@@ -664,24 +719,28 @@ def _build(
         collapse_duplicates=collapse_duplicates,
         source=source,
     )
-    blocks = _features(resp, n_recent)
+    has_item, has_skill = item is not None, skill is not None
+    blocks = _select(_features(resp, n_recent), n_recent, has_item, has_skill)
+    if sequence:
+        # lag-major columns: the reshape is the (sample, lag, field) view, most recent first
+        blocks["recent"] = blocks["recent"].reshape(len(resp.row), n_recent, -1)
     rows = resp.row
-    responses = pd.DataFrame(
-        {
-            "student": log[student].to_numpy()[rows],
-            "order": log[order].to_numpy()[rows],
-            "item": log[item].to_numpy()[rows],
-            "n_skills": resp.n_skills,
-            "correct": resp.correct.astype(np.int64),
-            "log_row": rows,
-        },
-        index=log.index[rows],
-    )
+    columns = {
+        "student": log[student].to_numpy()[rows],
+        "order": log[order].to_numpy()[rows],
+    }
+    if has_item:
+        columns["item"] = log[item].to_numpy()[rows]
+    if has_skill:
+        columns["n_skills"] = resp.n_skills
+    columns["correct"] = resp.correct.astype(np.int64)
+    columns["log_row"] = rows
+    responses = pd.DataFrame(columns, index=log.index[rows])
     return Bunch(
         data=ModalityDict(blocks),
         target=resp.correct.astype(np.int64),
         groups=responses["student"].to_numpy(),
-        feature_names=_feature_names(n_recent),
+        feature_names=_feature_names(n_recent, has_item, has_skill),
         responses=responses,
         n_log_rows=resp.n_log_rows,
     )
@@ -692,10 +751,11 @@ def build_next_step_features(
     *,
     student: str = "orig_user_id",
     order: str = "step",
-    item: str = "problem_idx",
-    skill: str = "skill_idx",
+    item: str | None = "problem_idx",
+    skill: str | None = "skill_idx",
     correct: str = "correct",
     n_recent: int = 10,
+    sequence: bool = False,
     collapse_duplicates: bool = True,
     return_X_y: bool = False,
 ) -> Bunch | tuple[ModalityDict, np.ndarray, np.ndarray]:
@@ -707,7 +767,8 @@ def build_next_step_features(
     student's later responses never changes the features of an earlier one, so the
     samples can be split by student (``groups``) for cross-validation.
 
-    Modalities of ``data`` (``n_recent=10`` gives 15 + 40 + 3 = 58 columns):
+    Modalities of ``data`` for a log with both items and skills (``n_recent=10`` gives
+    15 + 40 + 3 = 58 columns; see below for a log with only one of them):
 
     ``"history"`` -- float32, 15 columns, all counts over the student's earlier
     responses:
@@ -740,9 +801,23 @@ def build_next_step_features(
     for a multi-skill one). Non-negative integer ids are kept as they are; other ids are
     replaced by their rank among the sorted distinct values of ``log``. These are raw
     identities, not labels: they carry no information about any response's correctness.
-    Encode them (e.g. with :class:`ContentTargetEncoder`) *inside* a pipeline, so the
-    encoding is fitted on the training folds only; encoding them here, on all rows,
-    would leak test targets.
+    Encode them (e.g. with :class:`sklearn_dsrsd.preprocessing.ContentTargetEncoder`)
+    *inside* a pipeline, so the encoding is fitted on the training folds only; encoding
+    them here, on all rows, would leak test targets.
+
+    Logs with items only or skills only (``skill=None`` or ``item=None``): the features
+    that need the missing column are left out, and ``feature_names`` lists what is kept.
+
+    - ``skill=None`` (e.g. STATICS-style logs) drops the 8 ``skill_*`` history columns,
+      the ``shares_skill`` field of ``"recent"`` and the ``skill`` and ``skill_set``
+      content columns: 7 + 3 * ``n_recent`` + 1 columns;
+    - ``item=None`` (e.g. ASSISTments 2015-style logs) drops ``item_attempts``,
+      ``item_successes``, the ``same_item`` field and the ``item`` content column:
+      13 + 3 * ``n_recent`` + 2 columns.
+
+    Multi-skill duplicates are recognised by their shared item and distinct skills, so
+    a log without either column has nothing collapsed: every row (every row of the
+    ``skill`` sequences form) is one response.
 
     Parameters
     ----------
@@ -751,13 +826,20 @@ def build_next_step_features(
         (response, skill). The ``skill`` column may also hold a sequence of skills per
         row (e.g. the output of :func:`collapse_multiskill_duplicates`); each row is
         then one response and nothing is collapsed.
-    student, order, item, skill, correct : str
+    student, order, correct : str
         Column names. ``order`` ranks each student's responses (a step or a
         timestamp) and must be strict per student after collapsing; ``correct`` holds
         0/1 or booleans. The defaults are the ASSISTments 2009 column names of the AKT
         paper's file.
+    item, skill : str or None, defaults="problem_idx", "skill_idx"
+        Item (problem) and skill (knowledge component) columns. ``None`` means the log
+        has no such column; at most one of them may be ``None``.
     n_recent : int, default=10
         Length of the ``"recent"`` window.
+    sequence : bool, default=False
+        Return ``"recent"`` as a 3-D sequence modality ``(n_samples, n_recent,
+        n_fields)``, most recent response first, for a temporal encoder (e.g.
+        ``DSRSDClassifier(temporal_encoder="gru")``), instead of flat columns.
     collapse_duplicates : bool, default=True
         Merge runs of consecutive rows of one student with the same item, the same
         answer and distinct skills into one response (see
@@ -773,11 +855,19 @@ def build_next_step_features(
         ``target`` (int64 0/1 correctness), ``groups`` (student id of each sample, for
         ``GroupKFold``), ``feature_names`` (modality -> list of column names),
         ``responses`` (a DataFrame, one row per sample: ``student``, ``order``,
-        ``item``, ``n_skills``, ``correct`` and ``log_row``, the position in ``log`` of
-        the response's first row; its index holds that row's label) and
-        ``n_log_rows``. Samples are sorted by ``(student, order)``.
+        ``item`` (unless ``item=None``), ``n_skills`` (unless ``skill=None``),
+        ``correct`` and ``log_row``, the position in ``log`` of the response's first
+        row; its index holds that row's label) and ``n_log_rows``. Samples are sorted
+        by ``(student, order)``.
     (data, target, groups) : tuple
         When ``return_X_y=True``.
+
+    Raises
+    ------
+    ValueError
+        If a named column is missing from ``log`` (the message lists the available
+        columns), if both ``item`` and ``skill`` are ``None``, or if the values are
+        invalid (missing values, non-0/1 correctness, ties in ``order``).
 
     Examples
     --------
@@ -798,6 +888,11 @@ def build_next_step_features(
     [[0.0, 0.0, 0.5], [1.0, 1.0, 0.667], [2.0, 1.0, 0.5]]
     >>> task.target.tolist(), task.groups.tolist()
     ([1, 0, 1], [7, 7, 7])
+    >>> # a log with items only: the skill features are left out
+    >>> items_only = build_next_step_features(log.drop(columns="skill_idx"), skill=None,
+    ...                                       n_recent=2)
+    >>> items_only.feature_names["content"], items_only.data["history"].shape
+    (['item'], (4, 7))
     """
     task = _build(
         log,
@@ -807,208 +902,12 @@ def build_next_step_features(
         skill=skill,
         correct=correct,
         n_recent=n_recent,
+        sequence=sequence,
         collapse_duplicates=collapse_duplicates,
     )
     if return_X_y:
         return task.data, task.target, task.groups
     return task
-
-
-# --------------------------------------------------------------------------------------
-# Target encoding of the content block
-# --------------------------------------------------------------------------------------
-
-
-class ContentTargetEncoder(TransformerMixin, BaseEstimator):
-    """Target-encode one modality (by default ``"content"``) of a ModalityDict.
-
-    A thin wrapper around :class:`sklearn.preprocessing.TargetEncoder` that reads the
-    block ``modality`` of a mapping of modality blocks, replaces it by its target
-    encoding and passes every other block through untouched. Put it first in a
-    :class:`~sklearn.pipeline.Pipeline` so that, under cross-validation, the encoding
-    is learnt from the training folds only:
-
-    - ``fit_transform(X, y)`` (what a pipeline calls on training rows) uses
-      ``TargetEncoder``'s internal cross fitting, so no training row is encoded with its
-      own target;
-    - ``transform(X)`` (test rows) uses the encoding fitted on the training rows; test
-      targets are never seen. Unknown categories get the training target mean.
-
-    Parameters
-    ----------
-    modality : str, default="content"
-        The block to encode; each of its columns is one categorical feature.
-    target_type : {"auto", "continuous", "binary", "multiclass"}, default="auto"
-        Passed to ``TargetEncoder``.
-    smooth : "auto" or float, default="auto"
-        Passed to ``TargetEncoder``.
-    cv : int or cross-validation splitter, default=5
-        Folds of the internal cross fitting in ``fit_transform``. An int ``k`` means
-        ``StratifiedKFold(k)`` for a binary or multiclass target and ``KFold(k)``
-        otherwise, shuffled as ``shuffle`` and ``random_state`` say (what
-        ``TargetEncoder`` did before scikit-learn 1.9). Under cross-validation by
-        student, a :class:`~sklearn.model_selection.GroupKFold` splitter keeps the
-        inner folds student-disjoint too (pass the groups through metadata routing).
-    shuffle : bool, default=True
-        Shuffle the rows before the inner split (int ``cv`` only).
-    random_state : int, RandomState instance or None, default=None
-        Seed of that shuffle (int ``cv`` with ``shuffle=True`` only).
-
-    Attributes
-    ----------
-    encoder_ : sklearn.preprocessing.TargetEncoder
-        The encoder fitted on the training rows of the block.
-    n_block_features_in_ : int
-        Number of columns of the encoded block seen in ``fit``.
-
-    See Also
-    --------
-    build_next_step_features : Produces the ``"content"`` block.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_dsrsd import ModalityDict
-    >>> from sklearn_dsrsd.datasets import ContentTargetEncoder
-    >>> X = ModalityDict(history=np.zeros((6, 2)), content=np.array([[1], [1], [1], [2],
-    ...                                                               [2], [2]]))
-    >>> y = np.array([1, 1, 0, 0, 0, 1])
-    >>> enc = ContentTargetEncoder(cv=2, random_state=0).fit(X, y)
-    >>> Xt = enc.transform(X)
-    >>> Xt["content"].shape, Xt["history"] is X["history"]
-    ((6, 1), True)
-    """
-
-    def __init__(
-        self,
-        modality: str = "content",
-        *,
-        target_type: str = "auto",
-        smooth: str | float = "auto",
-        cv: Any = 5,
-        shuffle: bool = True,
-        random_state: Any = None,
-    ) -> None:
-        self.modality = modality
-        self.target_type = target_type
-        self.smooth = smooth
-        self.cv = cv
-        self.shuffle = shuffle
-        self.random_state = random_state
-
-    def _block(self, X: Any) -> np.ndarray:
-        if not isinstance(X, Mapping):
-            raise TypeError(
-                "ContentTargetEncoder expects a mapping of modality blocks (dict or "
-                f"ModalityDict); got {type(X).__name__}."
-            )
-        if self.modality not in X or X[self.modality] is None:
-            raise ValueError(
-                f"Modality {self.modality!r} is not in X; available modalities: "
-                f"{sorted(k for k in X if X[k] is not None)}."
-            )
-        block = np.asarray(X[self.modality])
-        if block.ndim == 1:
-            block = block.reshape(-1, 1)
-        if block.ndim != 2:
-            raise ValueError(
-                f"Modality {self.modality!r} must be 2-D (n_samples, n_features); got "
-                f"shape {block.shape}."
-            )
-        return block
-
-    def _new_encoder(self, y: Any) -> TargetEncoder:
-        params = {"target_type": self.target_type, "smooth": self.smooth}
-        cv = self.cv
-        if not isinstance(cv, Integral):
-            return TargetEncoder(cv=cv, **params)
-        if "cv_object" not in str(TargetEncoder._parameter_constraints.get("cv", "")):
-            # scikit-learn < 1.9: TargetEncoder builds the splitter itself.
-            return TargetEncoder(
-                cv=cv, shuffle=self.shuffle, random_state=self.random_state, **params
-            )
-        target_type = self.target_type
-        if target_type == "auto":
-            target_type = type_of_target(y, input_name="y")
-        splitter = StratifiedKFold if target_type in ("binary", "multiclass") else KFold
-        random_state = self.random_state if self.shuffle else None
-        return TargetEncoder(
-            cv=splitter(n_splits=cv, shuffle=self.shuffle, random_state=random_state),
-            **params,
-        )
-
-    def _replace(self, X: Mapping, encoded: np.ndarray) -> ModalityDict:
-        out = ModalityDict(dict(X.items()))
-        out[self.modality] = encoded
-        return out
-
-    def fit(self, X: Any, y: Any) -> ContentTargetEncoder:
-        """Fit the target encoding of the block on the rows of ``X``.
-
-        Parameters
-        ----------
-        X : mapping of str to array-like
-            Modality blocks; only ``X[modality]`` is read.
-        y : array-like of shape (n_samples,)
-            Targets of the rows of ``X`` (training rows only).
-
-        Returns
-        -------
-        self : ContentTargetEncoder
-            The fitted transformer.
-        """
-        block = self._block(X)
-        self.encoder_ = self._new_encoder(y).fit(block, y)
-        self.n_block_features_in_ = block.shape[1]
-        return self
-
-    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> ModalityDict:
-        """Fit on ``X`` and return it encoded with cross fitting.
-
-        Parameters
-        ----------
-        X : mapping of str to array-like
-            Modality blocks of the training rows.
-        y : array-like of shape (n_samples,)
-            Their targets.
-        **fit_params : dict
-            Unused; accepted for compatibility.
-
-        Returns
-        -------
-        X_out : ModalityDict
-            ``X`` with the block replaced by its out-of-fold target encoding.
-        """
-        if y is None:
-            raise ValueError("ContentTargetEncoder needs the targets y to be fitted.")
-        block = self._block(X)
-        self.encoder_ = self._new_encoder(y)
-        encoded = self.encoder_.fit_transform(block, y)
-        self.n_block_features_in_ = block.shape[1]
-        return self._replace(X, encoded)
-
-    def transform(self, X: Any) -> ModalityDict:
-        """Encode the block of ``X`` with the encoding fitted on the training rows.
-
-        Parameters
-        ----------
-        X : mapping of str to array-like
-            Modality blocks.
-
-        Returns
-        -------
-        X_out : ModalityDict
-            ``X`` with the block replaced by its target encoding; other blocks are the
-            same objects as in ``X``.
-        """
-        check_is_fitted(self, "encoder_")
-        block = self._block(X)
-        if block.shape[1] != self.n_block_features_in_:
-            raise ValueError(
-                f"Modality {self.modality!r} has {block.shape[1]} columns; "
-                f"{self.n_block_features_in_} were seen in fit."
-            )
-        return self._replace(X, self.encoder_.transform(block))
 
 
 # --------------------------------------------------------------------------------------
@@ -1067,6 +966,7 @@ def load_assistments2009(
     path: str | os.PathLike,
     *,
     n_recent: int = 10,
+    sequence: bool = False,
     collapse_duplicates: bool = True,
     return_X_y: bool = False,
 ) -> Bunch | tuple[ModalityDict, np.ndarray, np.ndarray]:
@@ -1085,6 +985,10 @@ def load_assistments2009(
         The CSV file (plain or compressed as pandas infers from the suffix).
     n_recent : int, default=10
         Length of the ``"recent"`` window.
+    sequence : bool, default=False
+        Return ``"recent"`` as a 3-D sequence modality ``(n_samples, n_recent,
+        n_fields)``, most recent response first, for a temporal encoder (e.g.
+        ``DSRSDClassifier(temporal_encoder="gru")``), instead of flat columns.
     collapse_duplicates : bool, default=True
         Collapse the multi-skill duplicates (the AKT Table 6 protocol). ``False`` keeps
         them and reproduces the label leak; use it only to measure that leak.
@@ -1151,6 +1055,7 @@ def load_assistments2009(
     task = _build(
         log,
         n_recent=n_recent,
+        sequence=sequence,
         collapse_duplicates=collapse_duplicates,
         source=str(path),
         **{k: v for k, v in _ASSIST2009_COLUMNS.items() if k != "fold"},
