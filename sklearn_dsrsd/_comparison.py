@@ -162,21 +162,21 @@ class ComparisonResult:
             for model, metrics in self.scores.items()
         }
 
-    def paired_test(self, reference: str | None = None, *,
-                    test_fraction: float) -> dict[str, Any]:
+    def paired_test(self, reference: str | None = None, *, test_fraction: float,
+                    other: str | None = None) -> dict[str, Any]:
         """Nadeau-Bengio corrected resampled t-test on the primary metric.
 
-        Compares ``reference`` (default: the first model, DSRSD) with the best other
-        model. The correction accounts for the overlap of training sets across CV
-        folds, which makes the plain
-        paired t-test far too optimistic.
+        Compares ``reference`` (default: the first model, DSRSD) with ``other``
+        (default: the best other model). The correction accounts for the overlap of
+        training sets across CV folds, which makes the plain paired t-test far too
+        optimistic.
         """
         sign = 1.0 if HIGHER_IS_BETTER[self.primary] else -1.0
         reference = reference or next(iter(self.scores), "")
         others = {m: np.mean(s[self.primary]) for m, s in self.scores.items() if m != reference}
         if reference not in self.scores or not others:
             return {}
-        best = max(others, key=lambda m: sign * others[m])
+        best = other or max(others, key=lambda m: sign * others[m])
         diff = np.asarray(self.scores[reference][self.primary]) - np.asarray(
             self.scores[best][self.primary]
         )
@@ -194,7 +194,9 @@ class ComparisonResult:
 
     def to_markdown(self, *, test_fraction: float) -> str:
         summary = self.summary()
-        header = ["model", *self.metrics, "fit time (s)"]
+        reference = next(iter(self.scores), "")
+        header = ["model", *self.metrics, "fit time (s)",
+                  f"{self.primary} minus {reference} (corrected p)"]
         order = sorted(
             summary,
             key=lambda m: -summary[m][self.primary][0] * (
@@ -205,7 +207,11 @@ class ComparisonResult:
             cells = [f"{summary[model][m][0]:.4f} ± {summary[model][m][1]:.4f}"
                      for m in self.metrics]
             fit = summary[model]["fit_time"]
-            rows.append(f"| {model} | " + " | ".join(cells) + f" | {fit[0]:.1f} |")
+            versus = ""
+            if model != reference:
+                test = self.paired_test(reference, test_fraction=test_fraction, other=model)
+                versus = f"{-test['mean_difference']:+.4f} (p = {test['p_value']:.2g})"
+            rows.append(f"| {model} | " + " | ".join(cells) + f" | {fit[0]:.1f} | {versus} |")
         test = self.paired_test(test_fraction=test_fraction)
         lines = [f"Dataset: {self.dataset} ({self.task}); protocol: {self.protocol}.",
                  f"Machine: {machine_description()}.", "", *rows, ""]
@@ -450,9 +456,19 @@ def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, 
         X, y = maker(n_samples=1000, n_modalities=3, modality_scale=[1.0, 10.0, 100.0],
                      missing_rate=0.1, random_state=0)
         return X, y, name.split("-")[1], None, name
+    if name == "synthetic-ablation":
+        # Built to tell DSRSD's components apart: factors shared by every modality, private
+        # factors of each that the target needs, and a dominant modality (scale 100, five
+        # times the columns) that is mostly noise.
+        X, y = datasets.make_multimodal_classification(
+            n_samples=2000, n_modalities=3, n_features=[8, 8, 40], n_noise=[1, 1, 36],
+            n_shared=4, n_private=2, modality_scale=[1.0, 1.0, 100.0], missing_rate=0.1,
+            noise=0.3, random_state=0,
+        )
+        return X, y, "classification", None, name
     raise ValueError(f"Unknown dataset {name!r}; known: oulad, oulad-final_result, "
                      "oulad-dDAY, assistments2009, synthetic-classification, "
-                     "synthetic-regression.")
+                     "synthetic-regression, synthetic-ablation.")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -468,7 +484,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "optional -dDAY cut-off suffix (e.g. oulad-d120), "
                         "assistments2009 (next-step task, published folds; reads "
                         "DATA_DIR/knowledge_tracing, default DATA_DIR ../shared/data), "
-                        "synthetic-classification, synthetic-regression (default: oulad)")
+                        "synthetic-classification, synthetic-regression, synthetic-ablation "
+                        "(3 modalities: shared and private factors, a dominant noisy one) "
+                        "(default: oulad)")
     source.add_argument("--data-dir", help="folder holding oulad/ with the official OULAD "
                         "CSV files; default: the extract shipped with the package")
     source.add_argument("--presentations", nargs="+",
@@ -515,6 +533,9 @@ def build_parser() -> argparse.ArgumentParser:
     protocol.add_argument("--temporal-encoder", choices=["conv", "gru", "attention"],
                           default="conv", help="DSRSD's encoder of sequence modalities "
                           "(default conv)")
+    protocol.add_argument("--class-weight", choices=["balanced"],
+                          help="DSRSD's class_weight (classification; default: none); "
+                          "results are written as NAME-dsrsd_balanced")
     protocol.add_argument("--ablation", action="store_true",
                           help="compare DSRSD with each of its components switched off "
                           "instead of the baselines")
@@ -583,9 +604,14 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         models = ablation_models(task.kind, **budget)
     else:
         models = default_models(task.kind, modality_names=modality_names, **budget)
+    if args.class_weight and task.kind != "classification":
+        raise ValueError(f"--class-weight applies to classification; {task.name} is "
+                         f"{task.kind}.")
+    dsrsd_options = {"temporal_encoder": args.temporal_encoder,
+                     **({"class_weight": args.class_weight} if args.class_weight else {})}
     for name, model in models.items():
         if name.startswith("DSRSD"):
-            model.set_params(temporal_encoder=args.temporal_encoder)
+            model.set_params(**dsrsd_options)
     if args.models:
         unknown = sorted(set(args.models) - set(models))
         if unknown:
@@ -609,12 +635,16 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         test_fraction = 1.0 / args.cv
     if args.temporal_encoder != "conv":
         protocol += f"; DSRSD temporal_encoder={args.temporal_encoder}"
+    if args.class_weight:
+        protocol += f"; DSRSD class_weight={args.class_weight}"
     say(f"Fitting {len(models)} models x {len(splits)} folds ({protocol}; torch threads: "
         f"{args.threads}).")
     progress = None if args.quiet else Progress(len(models) * len(splits))
     result = compare(models, X, y, task=task.kind, splits=splits, dataset=task.name,
                      protocol=protocol, prepare=task.prepare, log=progress)
-    name = task.name.replace(":", "_").replace("/", "_") + ("-ablation" if args.ablation else "")
+    name = (task.name.replace(":", "_").replace("/", "_")
+            + (f"-dsrsd_{args.class_weight}" if args.class_weight else "")
+            + ("-ablation" if args.ablation else ""))
     if args.out_dir:
         _write_results(result, Path(args.out_dir), name, update=args.update,
                        test_fraction=test_fraction)

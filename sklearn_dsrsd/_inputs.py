@@ -1,6 +1,6 @@
 """Every accepted input form, turned into one internal representation.
 
-The estimators accept (DESIGN.md, "Inputs")
+Every estimator of the package, DSRSD and the baselines alike, accepts:
 
 1. a mapping ``{modality_name: array-like (n_samples, ...)}`` -- ``dict``,
    :class:`~sklearn_dsrsd.ModalityDict` or skorch's ``SliceDict``;

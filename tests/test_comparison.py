@@ -179,3 +179,17 @@ def test_next_step_history_as_a_sequence_for_a_temporal_encoder(tmp_path, capsys
     assert result["dataset"] == "next-step:log.csv-recent6-sequence"
     assert "temporal_encoder=gru" in result["protocol"]
     assert "recent (6, 4)" in captured.err  # the loaded modality is (steps, fields)
+
+
+def test_table_tests_every_model_against_dsrsd_and_class_weight_option(tmp_path, capsys):
+    assert main(["--dataset", "synthetic-ablation", "--quick", "--quiet", "--class-weight",
+                 "balanced", "--models", "DSRSD", "EarlyFusion", "LogisticRegression",
+                 "--out-dir", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert "DSRSD class_weight=balanced" in table
+    assert "| roc_auc minus DSRSD (corrected p) |" in table
+    rows = [line for line in table.splitlines() if line.startswith("| EarlyFusion")]
+    assert len(rows) == 1 and "(p = " in rows[0]
+    assert (tmp_path / "synthetic-ablation-dsrsd_balanced.md").is_file()
+    assert main(["--dataset", "synthetic-regression", "--quick", "--quiet",
+                 "--class-weight", "balanced"]) == 2

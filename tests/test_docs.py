@@ -94,6 +94,34 @@ def test_python_blocks_run(path, tmp_path, monkeypatch):
             )
 
 
+# -- docs/design.md: its formula checks run, and they can fail --------------------------------
+
+# ``print(np.isclose(...))`` and the like: a comparison whose result is shown, never checked.
+PRINTED_COMPARISON = re.compile(
+    r"print\(.*\b(?:np|numpy|torch)\.(?:isclose|allclose|array_equal|equal)\("
+)
+
+
+def test_design_formula_checks_assert():
+    """docs/design.md recomputes the losses with NumPy; those checks run and are assertions.
+
+    ``test_python_blocks_run`` executes them only while the page has ```python blocks, and a
+    check that prints ``np.isclose(...)`` passes whatever the formula, so both are guarded here.
+    """
+    design = DOCS / "design.md"
+    assert design in DOC_FILES, "docs/design.md has no ```python block, so its checks never run"
+    blocks = python_blocks(design)
+    assert any("assert np.isclose(" in source for _, source in blocks), (
+        "docs/design.md checks no formula with assert np.isclose(...)"
+    )
+    for line, source in blocks:
+        printed = PRINTED_COMPARISON.search(source)
+        assert printed is None, (
+            f"the block of docs/design.md starting at line {line} prints a comparison, "
+            f"{printed.group(0)!r}..., which cannot fail; assert it instead"
+        )
+
+
 # -- docs/api.md: every public name, with its signature as the code has it ---------------------
 
 PUBLIC_MODULES = ("sklearn_dsrsd", "sklearn_dsrsd.baselines", "sklearn_dsrsd.datasets",
