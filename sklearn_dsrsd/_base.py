@@ -30,7 +30,7 @@ from skorch.dataset import ValidSplit
 
 from ._inputs import ModalityBatch, check_some_modality_present, fit_schema
 from ._modules import block_key
-from ._training import ModalityDataset, MultimodalNet, collate_batch
+from ._training import DivergenceGuard, ModalityDataset, MultimodalNet, collate_batch
 
 __all__ = ["ClassifierTask", "MultimodalNetEstimator", "RegressorTask"]
 
@@ -316,7 +316,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             if self.early_stopping
             else None
         )
-        callbacks = [("early_stopping", stopper)]
+        callbacks = [("early_stopping", stopper), ("divergence_guard", DivergenceGuard())]
         if self.learning_rate == "adaptive":
             callbacks.append(("lr_scheduler", LRScheduler(
                 "ReduceLROnPlateau", monitor=monitor, mode="min", factor=0.2, patience=2,
@@ -502,8 +502,12 @@ class RegressorTask:
             raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
         self._y_shape = y.shape[1:]
         y2d = y.reshape(len(y), -1)
-        self._y_mean = y2d.mean(axis=0)
-        scale = y2d.std(axis=0)
+        # Statistics of y divided by its largest magnitude, scaled back: squaring finite
+        # targets near the float64 limit would overflow.
+        magnitude = np.abs(y2d).max(axis=0)
+        magnitude = np.where(magnitude > 0, magnitude, 1.0)
+        self._y_mean = (y2d / magnitude).mean(axis=0) * magnitude
+        scale = (y2d / magnitude).std(axis=0) * magnitude
         self._y_scale = np.where(scale > 1e-12, scale, 1.0)
         return self._scale_targets(y2d)
 

@@ -33,6 +33,7 @@ from sklearn.utils.validation import validate_data
 __all__ = ["ModalityBatch", "ModalitySchema", "fit_schema"]
 
 SINGLE_MODALITY_NAME = "X"
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass
@@ -170,6 +171,9 @@ class ModalitySchema:
         self.columns = columns
         self.means: dict[str, np.ndarray] = {}
         self.scales: dict[str, np.ndarray] = {}
+        # Column names of the modalities given as DataFrames in fit (mapping form), checked
+        # at prediction as scikit-learn checks ``feature_names_in_``.
+        self.column_names: dict[str, list[str]] = {}
 
     @property
     def n_features(self) -> int:
@@ -184,6 +188,7 @@ class ModalitySchema:
                     f"a mapping of modalities ({list(X)}). Pass the same form as in fit."
                 )
             blocks = _mapping_blocks(X)
+            self._check_column_names(X)
             unknown = [name for name in blocks if name not in self.shapes]
             if unknown:
                 raise ValueError(
@@ -216,6 +221,16 @@ class ModalitySchema:
         )
         return {name: array[:, self.columns[name]] for name in self.names}
 
+    def _check_column_names(self, X: Mapping) -> None:
+        for name, expected in self.column_names.items():
+            columns = _frame_columns(X.get(name))
+            if columns is not None and columns != expected:
+                raise ValueError(
+                    f"Modality {name!r}: the DataFrame's columns differ from those seen in "
+                    f"fit; expected {expected[:20]}, got {columns[:20]}. Pass the columns in "
+                    "the order and with the names used in fit."
+                )
+
     def fit_scaling(self, blocks: dict[str, np.ndarray]) -> None:
         """Per-feature mean and scale over the samples where each modality is present."""
         for name in self.names:
@@ -225,8 +240,12 @@ class ModalitySchema:
             with warnings.catch_warnings():
                 # All-NaN columns are legal; they get mean 0 and scale 1 below.
                 warnings.simplefilter("ignore", RuntimeWarning)
-                mean = np.nanmean(present, axis=axes)
-                scale = np.nanstd(present, axis=axes)
+                # Statistics of the block divided by its largest magnitude, scaled back:
+                # squaring finite values near the float64 limit would overflow.
+                magnitude = np.nanmax(np.abs(present), axis=axes)
+                magnitude = np.where(np.isfinite(magnitude) & (magnitude > 0), magnitude, 1.0)
+                mean = np.nanmean(present / magnitude, axis=axes) * magnitude
+                scale = np.nanstd(present / magnitude, axis=axes) * magnitude
             mean = np.where(np.isfinite(mean), mean, 0.0)
             scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
             self.means[name] = mean
@@ -242,6 +261,13 @@ class ModalitySchema:
                 continue
             present = _rows_present(block)
             block = (block - self.means[name]) / self.scales[name]
+            largest = np.nanmax(np.abs(block), initial=0.0)
+            if not largest <= _FLOAT32_MAX:
+                raise ValueError(
+                    f"Modality {name!r} holds values {largest:.3g} training standard deviations "
+                    f"from the training mean, beyond the float32 range ({_FLOAT32_MAX:.3g}) the "
+                    "network computes in; check the units of this modality or rescale it."
+                )
             block = np.nan_to_num(block, nan=0.0).astype(np.float32)
             standardised.append(block)
             presence.append(present)
@@ -275,6 +301,12 @@ def _mapping_blocks(X: Mapping) -> dict[str, np.ndarray | None]:
             )
         blocks[name] = None if value is None else _validate_block(name, value)
     return blocks
+
+
+def _frame_columns(value: Any) -> list[str] | None:
+    """Column names of a DataFrame block, as strings; None for any other block."""
+    columns = getattr(value, "columns", None)
+    return None if columns is None else [str(column) for column in columns]
 
 
 def _common_length(blocks: dict[str, np.ndarray | None]) -> int | None:
@@ -318,6 +350,8 @@ def fit_schema(X: Any, modalities: Mapping | None, estimator: Any) -> tuple[Moda
         schema = ModalitySchema(
             "mapping", list(blocks), {n: b.shape[1:] for n, b in blocks.items()}, None
         )
+        schema.column_names = {name: columns for name, value in X.items()
+                               if (columns := _frame_columns(value)) is not None}
         _set_n_features(estimator, schema)
     else:
         if modalities is not None and not isinstance(modalities, Mapping):
@@ -327,6 +361,11 @@ def fit_schema(X: Any, modalities: Mapping | None, estimator: Any) -> tuple[Moda
             )
         if modalities is not None and len(modalities) == 0:
             raise ValueError("modalities is an empty mapping; name at least one modality.")
+        if modalities is not None and len({str(name) for name in modalities}) < len(modalities):
+            raise ValueError(
+                "modalities has names that collide once converted to str (modality names are "
+                f"strings): {list(modalities)}. Give each modality a distinct name."
+            )
         array = validate_data(estimator, X, reset=True, ensure_all_finite="allow-nan",
                               dtype=np.float64)
         feature_names = getattr(estimator, "feature_names_in_", None)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 from torch.utils.data import Dataset
 
@@ -27,7 +28,8 @@ from ._losses import (
 )
 from ._modules import block_key
 
-__all__ = ["DistillationNet", "ModalityDataset", "MultimodalNet", "collate_batch"]
+__all__ = ["DistillationNet", "DivergenceGuard", "ModalityDataset", "MultimodalNet",
+           "collate_batch"]
 
 
 class ModalityDataset(Dataset):
@@ -61,6 +63,25 @@ class ModalityDataset(Dataset):
 def collate_batch(batch: Any) -> Any:
     """Identity collate: :meth:`ModalityDataset.__getitems__` already built the batch."""
     return batch
+
+
+class DivergenceGuard(Callback):
+    """Stop training with a clear error as soon as an epoch's loss is not finite.
+
+    Without it, a diverged fit "succeeds" and every later prediction is NaN.
+    """
+
+    def on_epoch_end(self, net: NeuralNet, **kwargs: Any) -> None:
+        row = net.history[-1]
+        for key in ("train_loss", "valid_loss"):
+            if key in row and not np.isfinite(row[key]):
+                raise ValueError(
+                    f"Training diverged: the {key.replace('_', ' ')} of epoch {row['epoch']} "
+                    f"is {row[key]}. The learning rate (learning_rate_init={net.lr}) is "
+                    "likely too large for this data, or a modality holds values so large "
+                    "that they overflow once scaled; lower learning_rate_init or rescale "
+                    "the input."
+                )
 
 
 class MultimodalNet(NeuralNet):

@@ -492,3 +492,43 @@ def test_temporal_encoders_read_sequence_modalities(encoder, kind):
     assert clf.score(X, y) > 0.7
     reversed_steps = {**X, "history": history[:, ::-1].copy()}
     assert not np.allclose(clf.predict_proba(reversed_steps), proba)
+
+
+def test_huge_finite_inputs_and_targets_scale_without_overflow(blocks_and_y):
+    blocks, y = blocks_and_y
+    huge = {name: block * 1e300 for name, block in blocks.items()}
+    clf = DSRSDClassifier(**TINY).fit(huge, y)
+    assert np.isfinite(clf.loss_curve_).all() and np.isfinite(clf.predict_proba(huge)).all()
+    reg = DSRSDRegressor(**TINY).fit(blocks, y * 1e200 + 1e200)
+    assert np.isfinite(reg.predict(blocks)).all()
+    # values that only overflow once scaled with the training statistics: refused, named
+    fitted = DSRSDClassifier(**TINY).fit(blocks, y)
+    with pytest.raises(ValueError, match="Modality 'm0' holds values .* float32 range"):
+        fitted.predict(huge)
+
+
+def test_diverging_training_stops_with_a_clear_error(blocks_and_y):
+    blocks, y = blocks_and_y
+    with pytest.raises(ValueError, match="Training diverged.*learning_rate_init=1000"):
+        DSRSDRegressor(**TINY, learning_rate_init=1e3).fit(blocks, y.astype(float))
+
+
+def test_modality_names_that_collide_as_strings_are_refused(blocks_and_y):
+    blocks, y = blocks_and_y
+    array = np.hstack([blocks["m0"], blocks["m1"]])
+    with pytest.raises(ValueError, match="collide once converted to str"):
+        DSRSDClassifier(**TINY, modalities={1: [0, 1], "1": [2, 3]}).fit(array, y)
+
+
+def test_dataframe_modalities_must_keep_their_columns(blocks_and_y):
+    blocks, y = blocks_and_y
+    frames = {name: pd.DataFrame(block, columns=[f"{name}_{j}" for j in range(block.shape[1])])
+              for name, block in blocks.items()}
+    clf = DSRSDClassifier(**TINY).fit(frames, y)
+    assert_allclose(clf.predict_proba(frames), clf.predict_proba(blocks))  # arrays still fine
+    reordered = {**frames, "m1": frames["m1"][frames["m1"].columns[::-1]]}
+    with pytest.raises(ValueError, match="Modality 'm1': the DataFrame's columns differ"):
+        clf.predict(reordered)
+    renamed = {**frames, "m0": frames["m0"].rename(columns={"m0_0": "age"})}
+    with pytest.raises(ValueError, match="Modality 'm0'.*got \\['age'"):
+        clf.predict(renamed)
