@@ -48,6 +48,9 @@ CANDIDATES = {
     "hidden_size 128": {"hidden_size": 128},
     "no auxiliary terms": {"alignment_weight": 0.0, "decorrelation_weight": 0.0,
                            "orthogonality_weight": 0.0},
+    "no modality dropout": {"missing_strategy": "none"},
+    "concatenation fusion": {"fusion": "concat"},
+    "gated concatenation fusion": {"fusion": "gated_concat"},
 }
 TASKS = ("oulad", "synthetic")
 

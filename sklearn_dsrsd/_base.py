@@ -76,7 +76,9 @@ TRAINING_PARAMETERS_DOC = """    max_iter : int, default=100
     warm_start : bool, default=False
         Reuse the fitted network and input scaling and continue training.
     device : str, default="cpu"
-        Torch device to train on, e.g. ``"cuda"``.
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
+        cannot parse it or this machine does not have that device.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's
@@ -232,6 +234,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             The fitted estimator.
         """
         self._check_y_given(y)
+        _check_device(self.device)
         warm = self.warm_start and hasattr(self, "net_")
         batch = self._schema.batch(X, self) if warm else self._fit_inputs(X)
         self._check_y_length(y, batch.n_samples)
@@ -312,7 +315,8 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             load_best=self.early_stopping,
         )
         train_split = (
-            ValidSplit(self.validation_fraction, stratified=self._stratify, random_state=seed)
+            _EarlyStoppingSplit(self.validation_fraction, stratified=self._stratify,
+                                random_state=seed)
             if self.early_stopping
             else None
         )
@@ -395,6 +399,57 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         return tags
 
 
+def _check_device(device: str) -> None:
+    """``device`` must name a torch device that this machine has; errors name ``device``."""
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(
+            f"device must be a torch device string such as 'cpu', 'cuda', 'cuda:1' or 'mps'; "
+            f"got device={device!r}."
+        ) from None
+    if parsed.type == "cpu":
+        return
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} asks for CUDA, but torch.cuda.is_available() is False (no "
+                "CUDA GPU, or torch built without CUDA); use device='cpu'."
+            )
+        if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} asks for CUDA device {parsed.index}, but only "
+                f"{torch.cuda.device_count()} CUDA device(s) are available."
+            )
+        return
+    if parsed.type == "mps":
+        available = torch.backends.mps.is_available()
+    else:  # another accelerator with a torch.<type> module (xpu, ...)
+        backend = getattr(torch, parsed.type, None)
+        available = bool(getattr(backend, "is_available", lambda: False)())
+    if not available:
+        raise ValueError(
+            f"device={device!r} is not available on this machine (torch reports no "
+            f"{parsed.type!r} backend); use device='cpu'."
+        )
+
+
+class _EarlyStoppingSplit(ValidSplit):
+    """skorch's validation split, whose failure names ``early_stopping``."""
+
+    def __call__(self, dataset, y=None, groups=None):
+        try:
+            return super().__call__(dataset, y, groups)
+        except ValueError as exc:
+            kind = "stratified " if self.stratified else ""
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction={self.cv} of the "
+                f"{len(dataset)} training samples for validation, but that {kind}split "
+                f"fails ({exc}). Pass more training samples, change validation_fraction, or set "
+                "early_stopping=False."
+            ) from exc
+
+
 def _same(a: Any, b: Any) -> bool:
     return bool(np.array_equal(a, b)) if isinstance(a, np.ndarray | list | tuple) else a == b
 
@@ -420,9 +475,16 @@ class ClassifierTask:
 
     _stratify = True
 
+    def _classification_targets(self, y: Any) -> np.ndarray:
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=None, input_name="y")
+        if y.ndim > 2:
+            raise ValueError(
+                f"{type(self).__name__} needs y of shape (n_samples,); got y of shape {y.shape}."
+            )
+        return column_or_1d(y, warn=True)
+
     def _encode_targets(self, y: Any) -> np.ndarray:
-        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-        y = column_or_1d(y, warn=True)
+        y = self._classification_targets(y)
         check_classification_targets(y)
         self._label_encoder = LabelEncoder().fit(y)
         self.classes_ = self._label_encoder.classes_
@@ -447,7 +509,7 @@ class ClassifierTask:
         return {"weight": torch.from_numpy(self._class_weights)}
 
     def _encode_targets_again(self, y: Any) -> np.ndarray:
-        y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
+        y = self._classification_targets(y)
         unseen = np.setdiff1d(np.unique(y), self.classes_)
         if unseen.size:
             raise ValueError(
@@ -496,10 +558,28 @@ class ClassifierTask:
 class RegressorTask:
     """Target handling (standardised internally), criterion and prediction for regressors."""
 
-    def _encode_targets(self, y: Any) -> np.ndarray:
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+    def _regression_targets(self, y: Any) -> np.ndarray:
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=None, ensure_all_finite=False,
+                        input_name="y")
+        if y.dtype.kind not in "biuf":
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"{type(self).__name__} needs numeric targets y; got y of dtype {y.dtype} "
+                    f"that cannot be converted to float ({exc}). For class labels use a "
+                    "classifier."
+                ) from exc
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y")
         if y.ndim > 2:
-            raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
+            raise ValueError(
+                f"{type(self).__name__} needs y of shape (n_samples,) or (n_samples, "
+                f"n_outputs); got y of shape {y.shape}."
+            )
+        return y
+
+    def _encode_targets(self, y: Any) -> np.ndarray:
+        y = self._regression_targets(y)
         self._y_shape = y.shape[1:]
         y2d = y.reshape(len(y), -1)
         # Statistics of y divided by its largest magnitude, scaled back: squaring finite
@@ -512,7 +592,7 @@ class RegressorTask:
         return self._scale_targets(y2d)
 
     def _encode_targets_again(self, y: Any) -> np.ndarray:
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        y = self._regression_targets(y)
         if y.shape[1:] != self._y_shape:
             raise ValueError(
                 f"y has shape {y.shape[1:]} per sample; the first fit had {self._y_shape}."

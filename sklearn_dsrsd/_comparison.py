@@ -118,7 +118,8 @@ def ablation_models(task: str, **budget: Any) -> dict[str, Any]:
         "no auxiliary terms": {"alignment_weight": 0.0, "decorrelation_weight": 0.0,
                                "orthogonality_weight": 0.0},
         "shared stream only": {"dual_stream": False},
-        "concatenation fusion": {"fusion": "concat"},
+        "gated sum fusion": {"fusion": "gated"},
+        "concatenation fusion (no gates)": {"fusion": "concat"},
     }
     return {name: clone(full).set_params(**params) for name, params in variants.items()}
 

@@ -32,7 +32,7 @@ class _DSRSDBase(MultimodalNetEstimator):
         **MultimodalNetEstimator._parameter_constraints,
         "code_size": [Interval(Integral, 1, None, closed="left")],
         "dual_stream": ["boolean"],
-        "fusion": [StrOptions({"gated", "concat"})],
+        "fusion": [StrOptions({"gated", "gated_concat", "concat"})],
         "temporal_encoder": [StrOptions(set(TEMPORAL_ENCODERS))],
         "alignment_weight": [Interval(Real, 0, None, closed="left")],
         "decorrelation_weight": [Interval(Real, 0, None, closed="left")],
@@ -54,7 +54,7 @@ class _DSRSDBase(MultimodalNetEstimator):
         code_size: int = 32,
         dropout: float = 0.1,
         dual_stream: bool = True,
-        fusion: str = "gated",
+        fusion: str = "gated_concat",
         temporal_encoder: str = "conv",
         alignment_weight: float = 0.1,
         decorrelation_weight: float = 0.01,
@@ -211,10 +211,16 @@ _PARAMETERS = """
     dual_stream : bool, default=True
         Learn a private stream beside the shared one. False keeps the shared
         stream only (ablation).
-    fusion : {"gated", "concat"}, default="gated"
-        ``"gated"``: per-sample modality weights from each modality's codes,
-        renormalised over the modalities present. ``"concat"``: concatenate the
-        codes, absent modalities zeroed (ablation).
+    fusion : {"gated_concat", "gated", "concat"}, default="gated_concat"
+        How the modalities' codes meet. Per-sample gates computed from each
+        modality's codes weight it, renormalised over the modalities present
+        (``modality_weights`` returns them). ``"gated_concat"``: the
+        gate-weighted contributions are concatenated, so the head sees each
+        modality apart (the default: it scored at least as well as ``"gated"``
+        on both tuning tasks, see ``benchmarks/tune_defaults.md``). ``"gated"``:
+        they are summed. ``"concat"``: concatenation without gates, absent
+        modalities zeroed (ablation; its weights are uniform over the present
+        modalities).
     temporal_encoder : {"conv", "gru", "attention"}, default="conv"
         Encoder of sequence modalities (3-D blocks ``(n_samples, n_steps,
         n_features)``): a two-layer 1-D convolution with mean and max pooling
@@ -330,7 +336,7 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
         code_size: int = 32,
         dropout: float = 0.1,
         dual_stream: bool = True,
-        fusion: str = "gated",
+        fusion: str = "gated_concat",
         temporal_encoder: str = "conv",
         alignment_weight: float = 0.1,
         decorrelation_weight: float = 0.01,

@@ -48,10 +48,70 @@ class ModalityBatch:
         return self.modality_mask.shape[0]
 
 
+_ACCEPTED_FORMS = (
+    "a mapping {modality_name: array-like of shape (n_samples, n_features)} such as a dict or "
+    "ModalityDict, or a 2-D array-like or DataFrame (split into modalities by the modalities "
+    "parameter)"
+)
+
+
+def _check_array_form(X: Any) -> None:
+    """Refuse, before any conversion, an ``X`` that is neither a mapping nor 2-D data."""
+    if X is None or isinstance(X, (str, bytes, set, frozenset)):
+        raise TypeError(f"X must be {_ACCEPTED_FORMS}; got {type(X).__name__}.")
+    if isinstance(X, (list, tuple)) and any(getattr(item, "ndim", 0) >= 2 for item in X):
+        raise TypeError(
+            f"X is a {type(X).__name__} of 2-D arrays; pass the modalities as a mapping "
+            "from modality name to block, e.g. {'m0': X[0], 'm1': X[1]} (a dict or "
+            f"ModalityDict). X must be {_ACCEPTED_FORMS}."
+        )
+    _check_frame(X, "X")
+
+
+def _check_frame(value: Any, where: str) -> None:
+    """A pandas DataFrame must have unique, numeric columns; errors name ``where`` and them."""
+    if not (hasattr(value, "columns") and hasattr(value, "iloc")):
+        return
+    duplicated = value.columns[value.columns.duplicated()].unique()
+    if len(duplicated):
+        raise ValueError(
+            f"{where}: the DataFrame has duplicate column names {[str(c) for c in duplicated]}; "
+            "each column must have a distinct name."
+        )
+    non_numeric = []
+    for j, (column, dtype) in enumerate(zip(value.columns, value.dtypes, strict=True)):
+        if getattr(dtype, "kind", "O") in "biufc":
+            continue
+        series = value.iloc[:, j]
+        try:
+            series.astype(np.float64)
+        except (TypeError, ValueError):
+            non_numeric.append((column, series))
+    if non_numeric:
+        column, series = non_numeric[0]
+        raise ValueError(
+            f"{where}: the DataFrame has non-numeric column(s) "
+            f"{[str(c) for c, _ in non_numeric][:10]}; column {str(column)!r} has dtype "
+            f"{series.dtype} and values such as {_first_non_numeric(series)!r}. Every feature "
+            "must be numeric: encode such columns first (e.g. OneHotEncoder or OrdinalEncoder "
+            "in a ColumnTransformer)."
+        )
+
+
+def _first_non_numeric(series: Any) -> Any:
+    for value in series:
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return value
+    return series.iloc[0]
+
+
 def _validate_block(name: str, value: Any) -> np.ndarray:
     """One modality's block as float64 ndarray of ndim 2 or 3; errors name the modality."""
     if hasattr(value, "detach"):  # torch tensor
         value = value.detach().cpu().numpy()
+    _check_frame(value, f"Modality {name!r}")
     try:
         block = check_array(
             value,
@@ -216,6 +276,7 @@ class ModalitySchema:
                 f"{_estimator_name(estimator)} was fitted on a mapping of modalities "
                 f"{self.names}; got {type(X).__name__}. Pass a dict or ModalityDict."
             )
+        _check_array_form(X)
         array = validate_data(
             estimator, X, reset=reset, ensure_all_finite="allow-nan", dtype=np.float64
         )
@@ -366,6 +427,7 @@ def fit_schema(X: Any, modalities: Mapping | None, estimator: Any) -> tuple[Moda
                 "modalities has names that collide once converted to str (modality names are "
                 f"strings): {list(modalities)}. Give each modality a distinct name."
             )
+        _check_array_form(X)
         array = validate_data(estimator, X, reset=True, ensure_all_finite="allow-nan",
                               dtype=np.float64)
         feature_names = getattr(estimator, "feature_names_in_", None)

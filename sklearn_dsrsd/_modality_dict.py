@@ -109,14 +109,41 @@ class ModalityDict(dict):
         if isinstance(key, tuple) and len(key) == 2 and key[1] is Ellipsis:
             # scikit-learn's _safe_indexing asks for ``X[rows, ...]``.
             key = key[0]
+        key = self._rows(key)
+        return type(self)({name: _take_rows(value, key) for name, value in dict.items(self)})
+
+    def _rows(self, key: Any) -> slice | np.ndarray:
+        """A row selector checked against the number of samples; errors name the key."""
+        n = self.n_samples
+        if isinstance(key, slice):
+            return key
         if isinstance(key, Integral) and not isinstance(key, bool):
-            n = self.n_samples
             if not -n <= key < n:
                 raise IndexError(f"Row {key} is out of range for {n} samples.")
-            key = slice(key % n, key % n + 1)
-        elif isinstance(key, list):
-            key = np.asarray(key)
-        return type(self)({name: _take_rows(value, key) for name, value in dict.items(self)})
+            return slice(key % n, key % n + 1)
+        rows = None if isinstance(key, (tuple, bool, float)) or key is None else np.asarray(key)
+        if rows is not None and rows.ndim == 1 and rows.dtype == bool:
+            if rows.shape[0] != n:
+                raise IndexError(
+                    f"The boolean row mask has length {rows.shape[0]}, but the ModalityDict "
+                    f"has {n} samples."
+                )
+            return rows
+        if rows is not None and rows.ndim == 1 and (rows.dtype.kind in "iu" or rows.size == 0):
+            rows = rows.astype(np.intp)
+            bad = rows[(rows < -n) | (rows >= n)]
+            if bad.size:
+                raise IndexError(
+                    f"Row indices {bad[:10].tolist()} are out of range for {n} samples."
+                )
+            return rows
+        shown = (f"{type(key).__name__} of shape {key.shape} and dtype {key.dtype}"
+                 if hasattr(key, "shape") and hasattr(key, "dtype")
+                 else f"{key!r:.80} of type {type(key).__name__}")
+        raise TypeError(
+            "A ModalityDict is indexed with a modality name (str), or by rows with an int, a "
+            f"slice, a boolean mask or a 1-D array of int indices; got {shown}."
+        )
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if not isinstance(key, str):

@@ -230,9 +230,12 @@ class DSRSDModule(nn.Module):
         Dropout inside encoders and the task head.
     dual_stream : bool
         False keeps only the shared stream (ablation).
-    fusion : {"gated", "concat"}
-        Gated fusion renormalised over present modalities, or concatenation of the
-        fusion inputs with absent modalities zeroed (ablation).
+    fusion : {"gated", "gated_concat", "concat"}
+        ``"gated"``: the fusion inputs weighted by per-sample gates renormalised
+        over the present modalities, and summed. ``"gated_concat"``: the same
+        gate-weighted inputs concatenated instead of summed, so that the head sees
+        each modality's contribution apart. ``"concat"``: concatenation of the
+        fusion inputs with absent modalities zeroed and no gates (ablation).
     modality_dropout : float
         Training-time probability of hiding each present modality of a sample.
     temporal_encoder : {"conv", "gru", "attention"}
@@ -258,7 +261,7 @@ class DSRSDModule(nn.Module):
         code_size: int = 32,
         dropout: float = 0.1,
         dual_stream: bool = True,
-        fusion: str = "gated",
+        fusion: str = "gated_concat",
         modality_dropout: float = 0.0,
         temporal_encoder: str = "conv",
     ):
@@ -284,10 +287,10 @@ class DSRSDModule(nn.Module):
         code_width = code_size * (2 if dual_stream else 1)
         self.gates = (
             nn.ModuleList(nn.Linear(code_width, 1) for _ in modality_shapes)
-            if fusion == "gated"
+            if fusion != "concat"
             else None
         )
-        fused_width = code_width * (self.n_modalities if fusion == "concat" else 1)
+        fused_width = code_width * (1 if fusion == "gated" else self.n_modalities)
         self.head = mlp(fused_width, hidden_size, n_outputs, dropout)
 
     def forward(self, modality_mask: Tensor, **blocks: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
@@ -324,7 +327,8 @@ class DSRSDModule(nn.Module):
                 [gate(codes[:, index]) for index, gate in enumerate(self.gates)], dim=1
             )
             modality_weights = masked_softmax(gate_scores, modality_mask)
-            fused = (modality_weights.unsqueeze(2) * fusion_inputs).sum(dim=1)
+            weighted = modality_weights.unsqueeze(2) * fusion_inputs
+            fused = weighted.sum(dim=1) if self.fusion == "gated" else weighted.flatten(1)
         output = self.head(fused)
         return output, {
             "fused": fused,

@@ -415,11 +415,12 @@ def test_refit_leaves_no_stale_fitted_attributes(blocks_and_y):
     assert np.isnan(clf.validation_scores_[0]) and np.isfinite(clf.validation_scores_[-1])
 
 
-def test_fusion_sums_codes_of_a_common_space(blocks_and_y):
+@pytest.mark.parametrize("fusion", ["gated", "gated_concat"])
+def test_fusion_weights_codes_of_a_common_space(blocks_and_y, fusion):
     # Gated fusion sums per-modality summands [u_m; V_m p_m]: u_m the shared code mapped into
     # the common (aligned) space, V_m p_m the private code through its own projection.
     blocks, y = blocks_and_y
-    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    clf = DSRSDClassifier(**TINY, fusion=fusion).fit(blocks, y)
     module = clf.net_.module_.double().eval()
     batch = clf._schema.batch(blocks, clf)
     inputs = {f"m{i}": torch.from_numpy(b).double() for i, b in enumerate(batch.blocks)}
@@ -433,7 +434,8 @@ def test_fusion_sums_codes_of_a_common_space(blocks_and_y):
     for m in range(3):
         torch.testing.assert_close(summands[:, m, code_size:],
                                    module.private_projections[m](codes["private"][:, m]))
-    fused = (codes["modality_weights"].unsqueeze(2) * summands).sum(dim=1)
+    weighted = codes["modality_weights"].unsqueeze(2) * summands
+    fused = weighted.sum(dim=1) if fusion == "gated" else weighted.flatten(1)
     torch.testing.assert_close(codes["fused"], fused)
 
 
