@@ -581,10 +581,15 @@ def _run(args: argparse.Namespace) -> int:
 
     say = (lambda message: None) if args.quiet else (
         lambda message: print(message, file=sys.stderr, flush=True))
+    from threadpoolctl import threadpool_limits
+
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        return _compare_and_report(args, say)
+        # The same limit for OpenMP/BLAS pools (gradient boosting, linear models): on a busy
+        # machine an oversubscribed pool is many times slower than one thread.
+        with threadpool_limits(limits=args.threads):
+            return _compare_and_report(args, say)
     finally:
         torch.set_num_threads(previous_threads)
 
