@@ -28,7 +28,12 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.dataset import ValidSplit
 
-from ._inputs import ModalityBatch, check_some_modality_present, fit_schema
+from ._inputs import (
+    ModalityBatch,
+    check_some_modality_present,
+    fit_schema,
+    overflow_safe_mean_std,
+)
 from ._modules import block_key
 from ._training import DivergenceGuard, ModalityDataset, MultimodalNet, collate_batch
 
@@ -180,11 +185,12 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         weight takes effect; only the architecture must stay the same.
         """
         # Dropout rates can change; any other module parameter reshapes the network.
+        current = self.net_.get_params()
         reshaping = {
-            key.removeprefix("module__"): (value, self.net_.get_params()[key])
+            key.removeprefix("module__"): (value, current[key])
             for key, value in previous.get_params().items()
             if key.startswith("module__") and not key.endswith("dropout")
-            and not _same(value, self.net_.get_params()[key])
+            and not _same(value, current[key])
         }
         if reshaping:
             changes = ", ".join(f"{name} {old!r} -> {new!r}"
@@ -582,12 +588,7 @@ class RegressorTask:
         y = self._regression_targets(y)
         self._y_shape = y.shape[1:]
         y2d = y.reshape(len(y), -1)
-        # Statistics of y divided by its largest magnitude, scaled back: squaring finite
-        # targets near the float64 limit would overflow.
-        magnitude = np.abs(y2d).max(axis=0)
-        magnitude = np.where(magnitude > 0, magnitude, 1.0)
-        self._y_mean = (y2d / magnitude).mean(axis=0) * magnitude
-        scale = (y2d / magnitude).std(axis=0) * magnitude
+        self._y_mean, scale = overflow_safe_mean_std(y2d, (0,))
         self._y_scale = np.where(scale > 1e-12, scale, 1.0)
         return self._scale_targets(y2d)
 

@@ -30,7 +30,7 @@ from scipy.sparse import issparse
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
-__all__ = ["ModalityBatch", "ModalitySchema", "fit_schema"]
+__all__ = ["ModalityBatch", "ModalitySchema", "fit_schema", "overflow_safe_mean_std"]
 
 SINGLE_MODALITY_NAME = "X"
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -298,15 +298,7 @@ class ModalitySchema:
             block = blocks[name]
             present = block[_rows_present(block)]
             axes = tuple(range(present.ndim - 1))
-            with warnings.catch_warnings():
-                # All-NaN columns are legal; they get mean 0 and scale 1 below.
-                warnings.simplefilter("ignore", RuntimeWarning)
-                # Statistics of the block divided by its largest magnitude, scaled back:
-                # squaring finite values near the float64 limit would overflow.
-                magnitude = np.nanmax(np.abs(present), axis=axes)
-                magnitude = np.where(np.isfinite(magnitude) & (magnitude > 0), magnitude, 1.0)
-                mean = np.nanmean(present / magnitude, axis=axes) * magnitude
-                scale = np.nanstd(present / magnitude, axis=axes) * magnitude
+            mean, scale = overflow_safe_mean_std(present, axes)
             mean = np.where(np.isfinite(mean), mean, 0.0)
             scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
             self.means[name] = mean
@@ -340,6 +332,23 @@ class ModalitySchema:
         batch = self.transform(blocks, _common_length(blocks))
         check_some_modality_present(batch)
         return batch
+
+
+def overflow_safe_mean_std(values: np.ndarray,
+                           axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """NaN-ignoring mean and standard deviation over ``axes`` that cannot overflow.
+
+    The statistics are those of ``values`` divided by its largest magnitude, scaled back:
+    squaring finite values near the float64 limit would overflow. All-NaN columns give NaN
+    (the caller replaces them) without a warning.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        magnitude = np.nanmax(np.abs(values), axis=axes)
+        magnitude = np.where(np.isfinite(magnitude) & (magnitude > 0), magnitude, 1.0)
+        mean = np.nanmean(values / magnitude, axis=axes) * magnitude
+        std = np.nanstd(values / magnitude, axis=axes) * magnitude
+    return mean, std
 
 
 def _describe_shape(shape: tuple[int, ...]) -> str:
