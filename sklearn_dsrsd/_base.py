@@ -342,6 +342,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             optimizer=torch.optim.AdamW,
             lr=self.learning_rate_init,
             optimizer__weight_decay=self.alpha,
+            optimizer__fused=True,
             max_epochs=self.max_iter,
             batch_size=self.batch_size,
             iterator_train__shuffle=True,

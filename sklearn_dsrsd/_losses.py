@@ -111,6 +111,26 @@ def _resolve_mask(mask: Tensor | None, n: int, name: str, device: torch.device) 
         raise ValueError(f"{name} must have shape ({n},); got {tuple(mask.shape)}.")
     return mask
 
+def _grouped(codes: Tensor, mask: Tensor | None, name: str,
+             mask_name: str) -> tuple[Tensor, Tensor]:
+    """Codes as ``(n, G, d)`` and a bool row mask ``(n, G)``, from 2-D or 3-D codes."""
+    if codes.dim() not in (2, 3):
+        raise ValueError(f"{name} must be a 2-D tensor (n_samples, n_features) or a 3-D tensor "
+                         f"(n_samples, n_modalities, n_features); got shape "
+                         f"{tuple(codes.shape)}.")
+    if codes.dim() == 2:
+        return codes[:, None], _resolve_mask(mask, codes.shape[0], mask_name,
+                                             codes.device)[:, None]
+    n, n_groups = codes.shape[:2]
+    if mask is None:
+        return codes, torch.ones(n, n_groups, dtype=torch.bool, device=codes.device)
+    if mask.dtype != torch.bool:
+        raise TypeError(f"{mask_name} must be a torch.bool tensor; got dtype {mask.dtype}.")
+    if mask.shape != (n, n_groups):
+        raise ValueError(f"{mask_name} must have shape ({n}, {n_groups}); got "
+                         f"{tuple(mask.shape)}.")
+    return codes, mask
+
 
 def _decoupled_log_responses(logits: Tensor, labels: Tensor,
                              temperature: float) -> tuple[Tensor, Tensor]:
@@ -142,6 +162,79 @@ def _decoupled_log_responses(logits: Tensor, labels: Tensor,
     log_binary = torch.stack([target_logit - log_norm, non_target_lse - log_norm], dim=1)
     log_non_target = non_target - non_target_lse.unsqueeze(1)
     return log_binary, log_non_target
+
+
+# --------------------------------------------------------------------------------------------
+# per-group kernels: every DSRSD term is computed for all modalities (or modality pairs) at
+# once on (n, G, k) tensors with a (n, G) row mask. Invalid rows get weight 0 instead of being
+# removed by boolean indexing, so the hot path has no data-dependent shapes and no host syncs.
+# --------------------------------------------------------------------------------------------
+def _masked_centre(x: Tensor, weights: Tensor, n_valid: Tensor) -> Tensor:
+    """Centre ``x`` (n, G, d) over its valid rows per group; invalid rows become 0."""
+    mean = (x * weights).sum(dim=0) / n_valid.clamp_min(1.0).unsqueeze(1)
+    return (x - mean) * weights
+
+
+def _row_weights(x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+    """0/1 row weights of shape (n, G, 1) and the valid-row count of each group, (G,)."""
+    weights = mask.to(x.dtype).unsqueeze(2)
+    return weights, weights.sum(dim=0)[:, 0]
+
+
+def _info_nce_per_group(z_a: Tensor, z_b: Tensor, mask: Tensor, temperature: float) -> Tensor:
+    """Symmetric InfoNCE of each group of ``(n, G, k)`` codes over its valid rows, ``(G,)``."""
+    a, b = (z_a / temperature).transpose(0, 1), z_b.transpose(0, 1)
+    logits = torch.bmm(a, b.transpose(1, 2))  # (G, n, n): row i of a against row j of b
+    valid = mask.T  # (G, n)
+    n_valid = valid.sum(dim=1).to(logits.dtype)
+    # Invalid rows and columns get the most negative finite value rather than -inf: a group
+    # without valid rows must keep finite gradients (0 * nan would still be nan).
+    excluded = logits.new_zeros(valid.shape).masked_fill(~valid, torch.finfo(logits.dtype).min)
+    a_to_b = torch.log_softmax(logits + excluded.unsqueeze(1), dim=2)
+    b_to_a = torch.log_softmax(logits + excluded.unsqueeze(2), dim=1)
+    matched = torch.diagonal(a_to_b, dim1=1, dim2=2) + torch.diagonal(b_to_a, dim1=1, dim2=2)
+    per_group = -0.5 * torch.where(valid, matched, 0.0).sum(dim=1) / n_valid.clamp_min(1.0)
+    return torch.where(n_valid >= 2, per_group, per_group * 0.0)
+
+
+def _sq_distance_per_group(z_a: Tensor, z_b: Tensor, mask: Tensor) -> Tensor:
+    """Mean squared distance of paired rows of each group over its valid rows, ``(G,)``."""
+    weights, n_valid = _row_weights(z_a, mask)
+    per_group = ((z_a - z_b).pow(2) * weights).sum(dim=(0, 2)) / n_valid.clamp_min(1.0)
+    return per_group
+
+
+def _decorrelation_per_group(x: Tensor, mask: Tensor, variance_floor: float,
+                             eps: float) -> Tensor:
+    """:func:`decorrelation_loss` of each group of ``(n, G, d)`` codes, ``(G,)``."""
+    d = x.shape[2]
+    weights, n_valid = _row_weights(x, mask)
+    centred = _masked_centre(x, weights, n_valid)
+    cov = (torch.einsum("ngd,nge->gde", centred, centred)
+           / (n_valid - 1.0).clamp_min(1.0)[:, None, None])
+    std = torch.sqrt(torch.diagonal(cov, dim1=1, dim2=2) + eps)
+    per_group = F.relu(variance_floor - std).mean(dim=1)
+    if d > 1:
+        corr = cov / (std.unsqueeze(2) * std.unsqueeze(1))
+        off_diagonal = 1.0 - torch.eye(d, dtype=x.dtype, device=x.device)
+        per_group = per_group + (corr.pow(2) * off_diagonal).sum(dim=(1, 2)) / (d * (d - 1))
+    return torch.where(n_valid >= 2, per_group, per_group * 0.0)
+
+
+def _orthogonality_per_group(s: Tensor, p: Tensor, mask: Tensor, eps: float,
+                             variance_floor: float) -> Tensor:
+    """:func:`orthogonality_loss` of each group of ``(n, G, d)`` codes, ``(G,)``."""
+    d_s, d_p = s.shape[2], p.shape[2]
+    weights, n_valid = _row_weights(s, mask)
+    s = F.normalize(_masked_centre(s, weights, n_valid), p=2.0, dim=0, eps=eps)
+    p_centred = _masked_centre(p, weights, n_valid)
+    p_std = torch.sqrt(p_centred.pow(2).sum(dim=0) / (n_valid - 1.0).clamp_min(1.0)[:, None]
+                       + 1e-4)
+    floor = F.relu(variance_floor - p_std).mean(dim=1)
+    p = F.normalize(p_centred, p=2.0, dim=0, eps=eps)
+    cross = torch.einsum("ngd,nge->gde", s, p).pow(2).sum(dim=(1, 2)) / (d_s * d_p)
+    per_group = cross + floor
+    return torch.where(n_valid >= 2, per_group, per_group * 0.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -189,13 +282,7 @@ def symmetric_info_nce(z_a: Tensor, z_b: Tensor, temperature: float = 0.1,
     _check_same_shape(z_a, z_b, "z_a", "z_b")
     _check_positive(temperature, "temperature")
     mask = _resolve_mask(pair_mask, z_a.shape[0], "pair_mask", z_a.device)
-    a, b = z_a[mask], z_b[mask]
-    n_valid = a.shape[0]
-    if n_valid < 2:
-        return _zero_like_graph(z_a, z_b)
-    logits = a @ b.T / temperature
-    targets = torch.arange(n_valid, device=logits.device)
-    return 0.5 * (F.cross_entropy(logits, targets) + F.cross_entropy(logits.T, targets))
+    return _info_nce_per_group(z_a[:, None], z_b[:, None], mask[:, None], temperature)[0]
 
 
 def alignment_regression(z_a: Tensor, z_b: Tensor, pair_mask: Tensor | None = None) -> Tensor:
@@ -220,10 +307,7 @@ def alignment_regression(z_a: Tensor, z_b: Tensor, pair_mask: Tensor | None = No
     _check_2d(z_a, "z_a")
     _check_same_shape(z_a, z_b, "z_a", "z_b")
     mask = _resolve_mask(pair_mask, z_a.shape[0], "pair_mask", z_a.device)
-    a, b = z_a[mask], z_b[mask]
-    if a.shape[0] == 0:
-        return _zero_like_graph(z_a, z_b)
-    return (a - b).pow(2).sum(dim=1).mean()
+    return _sq_distance_per_group(z_a[:, None], z_b[:, None], mask[:, None])[0]
 
 
 def alignment_loss(aligned_codes: Tensor, modality_mask: Tensor,
@@ -262,20 +346,16 @@ def alignment_loss(aligned_codes: Tensor, modality_mask: Tensor,
         raise ValueError(f"modality_mask must have shape ({n}, {n_modalities}); got "
                          f"{tuple(modality_mask.shape)}.")
     _check_positive(temperature, "temperature")
-    total = _zero_like_graph(aligned_codes)
-    n_pairs = 0
-    for a in range(n_modalities):
-        for b in range(a + 1, n_modalities):
-            pair_mask = modality_mask[:, a] & modality_mask[:, b]
-            if not bool(pair_mask.any()):
-                continue
-            z_a, z_b = aligned_codes[:, a], aligned_codes[:, b]
-            total = total + symmetric_info_nce(z_a, z_b, temperature, pair_mask)
-            total = total + alignment_regression(z_a, z_b, pair_mask)
-            n_pairs += 1
-    if n_pairs == 0:
-        return total
-    return total / n_pairs
+    if n_modalities < 2:
+        return _zero_like_graph(aligned_codes)
+    first, second = torch.triu_indices(n_modalities, n_modalities, offset=1,
+                                       device=aligned_codes.device)
+    z_a, z_b = aligned_codes[:, first], aligned_codes[:, second]
+    pair_mask = modality_mask[:, first] & modality_mask[:, second]
+    per_pair = (_info_nce_per_group(z_a, z_b, pair_mask, temperature)
+                + _sq_distance_per_group(z_a, z_b, pair_mask))
+    co_present = pair_mask.any(dim=0).to(per_pair.dtype)
+    return (per_pair * co_present).sum() / co_present.sum().clamp_min(1.0)
 
 
 def decorrelation_loss(shared_codes: Tensor, sample_mask: Tensor | None = None,
@@ -293,9 +373,10 @@ def decorrelation_loss(shared_codes: Tensor, sample_mask: Tensor | None = None,
 
     Parameters
     ----------
-    shared_codes : Tensor of shape (n, d)
-        Shared codes of one modality.
-    sample_mask : Tensor of shape (n,), dtype bool, default=None
+    shared_codes : Tensor of shape (n, d) or (n, M, d)
+        Shared codes of one modality, or of ``M`` modalities at once; the loss of 3-D codes
+        is the mean over the modalities of each modality's loss (computed in one pass).
+    sample_mask : Tensor of shape (n,) or (n, M), dtype bool, default=None
         Rows to use (samples where the modality is present). ``None`` means all rows.
     variance_floor : float, default=1.0
         Target minimum standard deviation of every feature. 0 switches the floor off.
@@ -307,24 +388,13 @@ def decorrelation_loss(shared_codes: Tensor, sample_mask: Tensor | None = None,
     Returns
     -------
     loss : Tensor
-        Scalar. With ``d == 1`` only the floor term remains; with fewer than two valid rows a
-        graph-attached zero is returned.
+        Scalar. With ``d == 1`` only the floor term remains; a modality with fewer than two
+        valid rows contributes a graph-attached zero.
     """
-    _check_2d(shared_codes, "shared_codes")
-    mask = _resolve_mask(sample_mask, shared_codes.shape[0], "sample_mask", shared_codes.device)
-    x = shared_codes[mask]
-    n_valid, d = x.shape
-    if n_valid < 2 or d == 0:
+    codes, mask = _grouped(shared_codes, sample_mask, "shared_codes", "sample_mask")
+    if codes.shape[2] == 0:
         return _zero_like_graph(shared_codes)
-    centred = x - x.mean(dim=0, keepdim=True)
-    cov = centred.T @ centred / (n_valid - 1)
-    std = torch.sqrt(torch.diagonal(cov) + eps)
-    floor = F.relu(variance_floor - std).mean()
-    if d == 1:
-        return floor
-    corr = cov / (std.unsqueeze(1) * std.unsqueeze(0))
-    off_diagonal = ~torch.eye(d, dtype=torch.bool, device=corr.device)
-    return corr[off_diagonal].pow(2).mean() + floor
+    return _decorrelation_per_group(codes, mask, variance_floor, eps).mean()
 
 
 def orthogonality_loss(shared_codes: Tensor, private_codes: Tensor,
@@ -349,11 +419,12 @@ def orthogonality_loss(shared_codes: Tensor, private_codes: Tensor,
 
     Parameters
     ----------
-    shared_codes : Tensor of shape (n, d_s)
-        Shared codes of one modality.
-    private_codes : Tensor of shape (n, d_p)
-        Private codes of the same modality.
-    sample_mask : Tensor of shape (n,), dtype bool, default=None
+    shared_codes : Tensor of shape (n, d_s) or (n, M, d_s)
+        Shared codes of one modality, or of ``M`` modalities at once; the loss of 3-D codes
+        is the mean over the modalities of each modality's loss (computed in one pass).
+    private_codes : Tensor of shape (n, d_p) or (n, M, d_p)
+        Private codes of the same modalities.
+    sample_mask : Tensor of shape (n,) or (n, M), dtype bool, default=None
         Rows to use. ``None`` means all rows.
     eps : float, default=1e-8
         Lower bound of the column norms; a constant column becomes a zero column and
@@ -364,7 +435,7 @@ def orthogonality_loss(shared_codes: Tensor, private_codes: Tensor,
     Returns
     -------
     loss : Tensor
-        Scalar; a graph-attached zero with fewer than two valid rows.
+        Scalar; a modality with fewer than two valid rows contributes a graph-attached zero.
 
     Notes
     -----
@@ -376,23 +447,16 @@ def orthogonality_loss(shared_codes: Tensor, private_codes: Tensor,
     private stream carry unrelated information" means, and keeps the loss weight comparable
     across batch sizes and code widths.
     """
-    _check_2d(shared_codes, "shared_codes")
-    _check_2d(private_codes, "private_codes")
-    if shared_codes.shape[0] != private_codes.shape[0]:
-        raise ValueError("shared_codes and private_codes must have the same number of rows; "
-                         f"got {shared_codes.shape[0]} and {private_codes.shape[0]}.")
-    mask = _resolve_mask(sample_mask, shared_codes.shape[0], "sample_mask", shared_codes.device)
-    s, p = shared_codes[mask], private_codes[mask]
-    n_valid, d_s = s.shape
-    d_p = p.shape[1]
-    if n_valid < 2 or d_s == 0 or d_p == 0:
+    if shared_codes.dim() != private_codes.dim() or shared_codes.shape[:-1] != \
+            private_codes.shape[:-1]:
+        raise ValueError("shared_codes and private_codes must have the same number of rows "
+                         "(and modalities); got shapes "
+                         f"{tuple(shared_codes.shape)} and {tuple(private_codes.shape)}.")
+    shared, mask = _grouped(shared_codes, sample_mask, "shared_codes", "sample_mask")
+    private, _ = _grouped(private_codes, sample_mask, "private_codes", "sample_mask")
+    if shared.shape[2] == 0 or private.shape[2] == 0:
         return _zero_like_graph(shared_codes, private_codes)
-    s = F.normalize(s - s.mean(dim=0, keepdim=True), p=2.0, dim=0, eps=eps)
-    p_centred = p - p.mean(dim=0, keepdim=True)
-    floor = F.relu(variance_floor - torch.sqrt(p_centred.pow(2).sum(dim=0) / (n_valid - 1)
-                                               + 1e-4)).mean()
-    p = F.normalize(p_centred, p=2.0, dim=0, eps=eps)
-    return (s.T @ p).pow(2).sum() / (d_s * d_p) + floor
+    return _orthogonality_per_group(shared, private, mask, eps, variance_floor).mean()
 
 
 # --------------------------------------------------------------------------------------------

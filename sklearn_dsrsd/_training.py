@@ -102,6 +102,18 @@ class MultimodalNet(NeuralNet):
         self.orthogonality_weight = orthogonality_weight
         self.temperature = temperature
 
+    # Modules that stay in evaluation mode while the net trains.
+    _frozen_modules: tuple[str, ...] = ()
+
+    def _set_training(self, training: bool = True) -> None:
+        # skorch sets the mode before every batch; walking every submodule each time costs
+        # as much as the arithmetic of a small batch, so only modules in the other mode move.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if (isinstance(module, torch.nn.Module) and name not in self._frozen_modules
+                    and module.training != training):
+                module.train(training)
+
     def get_auxiliary_losses(self, codes: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Unweighted auxiliary terms whose weight is non-zero and whose codes exist."""
         terms: dict[str, torch.Tensor] = {}
@@ -109,31 +121,34 @@ class MultimodalNet(NeuralNet):
             return terms
         mask = codes["modality_mask"]
         shared, private = codes["shared"], codes["private"]
-        n_modalities = shared.shape[1]
-        if self.alignment_weight and n_modalities > 1:
+        # Each term takes every modality (or modality pair) at once: (n, M, d) codes.
+        if self.alignment_weight and shared.shape[1] > 1:
             terms["alignment"] = alignment_loss(codes["aligned"], mask, self.temperature)
         if self.decorrelation_weight:
-            terms["decorrelation"] = torch.stack(
-                [decorrelation_loss(shared[:, m], mask[:, m]) for m in range(n_modalities)]
-            ).mean()
+            terms["decorrelation"] = decorrelation_loss(shared, mask)
         if self.orthogonality_weight and private is not None:
-            terms["orthogonality"] = torch.stack(
-                [
-                    orthogonality_loss(shared[:, m], private[:, m], mask[:, m])
-                    for m in range(n_modalities)
-                ]
-            ).mean()
+            terms["orthogonality"] = orthogonality_loss(shared, private, mask)
         return terms
+
+    def _add_weighted(self, loss: torch.Tensor, terms: dict[str, torch.Tensor],
+                      training: bool) -> torch.Tensor:
+        """``loss`` plus each term times its ``<name>_weight``; terms logged when training."""
+        if not terms:
+            return loss
+        for name, value in terms.items():
+            loss = loss + getattr(self, f"{name}_weight") * value
+        if training:
+            # One transfer to the host per batch for all terms, not one per term.
+            values = torch.stack([value.detach() for value in terms.values()]).tolist()
+            for name, value in zip(terms, values, strict=True):
+                self.history.record_batch(name, value)
+        return loss
 
     def get_loss(self, y_pred: Any, y_true: torch.Tensor, X: Any = None,
                  training: bool = False) -> torch.Tensor:
         output, codes = y_pred
         loss = super().get_loss(output, y_true, X=X, training=training)
-        for name, value in self.get_auxiliary_losses(codes).items():
-            loss = loss + getattr(self, f"{name}_weight") * value
-            if training:
-                self.history.record_batch(name, value.item())
-        return loss
+        return self._add_weighted(loss, self.get_auxiliary_losses(codes), training)
 
 
 class DistillationNet(MultimodalNet):
@@ -169,6 +184,8 @@ class DistillationNet(MultimodalNet):
         self.n_prototypes = n_prototypes
         self.prototype_bin_edges = prototype_bin_edges
 
+    _frozen_modules = ("teacher_module",)  # no dropout, whatever the student does
+
     def set_teacher(self, teacher: torch.nn.Module) -> None:
         """Freeze ``teacher`` and distil from it."""
         teacher.eval()
@@ -179,11 +196,6 @@ class DistillationNet(MultimodalNet):
         # the optimiser was built before, so it never holds the teacher's parameters.
         with self._current_init_context("module"):
             self.teacher_module_ = teacher
-
-    def _set_training(self, training: bool = True) -> None:
-        super()._set_training(training)
-        if hasattr(self, "teacher_module_"):
-            self.teacher_module_.eval()  # frozen: no dropout, whatever the student does
 
     def prototype_labels(self, y_true: torch.Tensor) -> torch.Tensor:
         if self.prototype_bin_edges is None:
@@ -230,7 +242,6 @@ class DistillationNet(MultimodalNet):
         if not training:
             return loss
         output, codes = y_pred
-        for name, value in self.get_distillation_losses(output, codes, X, y_true).items():
-            loss = loss + getattr(self, f"{name}_weight") * value
-            self.history.record_batch(name, value.item())
-        return loss
+        return self._add_weighted(
+            loss, self.get_distillation_losses(output, codes, X, y_true), training
+        )
