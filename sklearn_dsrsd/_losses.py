@@ -169,16 +169,16 @@ def _decoupled_log_responses(logits: Tensor, labels: Tensor,
 # once on (n, G, k) tensors with a (n, G) row mask. Invalid rows get weight 0 instead of being
 # removed by boolean indexing, so the hot path has no data-dependent shapes and no host syncs.
 # --------------------------------------------------------------------------------------------
-def _masked_centre(x: Tensor, weights: Tensor, n_valid: Tensor) -> Tensor:
-    """Centre ``x`` (n, G, d) over its valid rows per group; invalid rows become 0."""
-    mean = (x * weights).sum(dim=0) / n_valid.clamp_min(1.0).unsqueeze(1)
-    return (x - mean) * weights
-
-
 def _row_weights(x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
-    """0/1 row weights of shape (n, G, 1) and the valid-row count of each group, (G,)."""
-    weights = mask.to(x.dtype).unsqueeze(2)
-    return weights, weights.sum(dim=0)[:, 0]
+    """0/1 row weights ``(G, n, 1)`` of group-major ``x`` and each group's valid count ``(G,)``."""
+    weights = mask.T.to(x.dtype).unsqueeze(2)
+    return weights, weights.sum(dim=1)[:, 0]
+
+
+def _masked_centre(x: Tensor, weights: Tensor, n_valid: Tensor) -> Tensor:
+    """Centre group-major ``x`` (G, n, d) over each group's valid rows; invalid rows become 0."""
+    mean = (x * weights).sum(dim=1, keepdim=True) / n_valid.clamp_min(1.0)[:, None, None]
+    return (x - mean) * weights
 
 
 def _info_nce_per_group(z_a: Tensor, z_b: Tensor, mask: Tensor, temperature: float) -> Tensor:
@@ -199,18 +199,18 @@ def _info_nce_per_group(z_a: Tensor, z_b: Tensor, mask: Tensor, temperature: flo
 
 def _sq_distance_per_group(z_a: Tensor, z_b: Tensor, mask: Tensor) -> Tensor:
     """Mean squared distance of paired rows of each group over its valid rows, ``(G,)``."""
-    weights, n_valid = _row_weights(z_a, mask)
-    per_group = ((z_a - z_b).pow(2) * weights).sum(dim=(0, 2)) / n_valid.clamp_min(1.0)
-    return per_group
+    weights = mask.to(z_a.dtype)
+    return ((z_a - z_b).pow(2).sum(dim=2) * weights).sum(dim=0) / weights.sum(dim=0).clamp_min(1.0)
 
 
 def _decorrelation_per_group(x: Tensor, mask: Tensor, variance_floor: float,
                              eps: float) -> Tensor:
     """:func:`decorrelation_loss` of each group of ``(n, G, d)`` codes, ``(G,)``."""
+    x = x.transpose(0, 1)
     d = x.shape[2]
     weights, n_valid = _row_weights(x, mask)
     centred = _masked_centre(x, weights, n_valid)
-    cov = (torch.einsum("ngd,nge->gde", centred, centred)
+    cov = (torch.bmm(centred.transpose(1, 2), centred)
            / (n_valid - 1.0).clamp_min(1.0)[:, None, None])
     std = torch.sqrt(torch.diagonal(cov, dim1=1, dim2=2) + eps)
     per_group = F.relu(variance_floor - std).mean(dim=1)
@@ -224,15 +224,16 @@ def _decorrelation_per_group(x: Tensor, mask: Tensor, variance_floor: float,
 def _orthogonality_per_group(s: Tensor, p: Tensor, mask: Tensor, eps: float,
                              variance_floor: float) -> Tensor:
     """:func:`orthogonality_loss` of each group of ``(n, G, d)`` codes, ``(G,)``."""
+    s, p = s.transpose(0, 1), p.transpose(0, 1)
     d_s, d_p = s.shape[2], p.shape[2]
     weights, n_valid = _row_weights(s, mask)
-    s = F.normalize(_masked_centre(s, weights, n_valid), p=2.0, dim=0, eps=eps)
+    s = F.normalize(_masked_centre(s, weights, n_valid), p=2.0, dim=1, eps=eps)
     p_centred = _masked_centre(p, weights, n_valid)
-    p_std = torch.sqrt(p_centred.pow(2).sum(dim=0) / (n_valid - 1.0).clamp_min(1.0)[:, None]
+    p_std = torch.sqrt(p_centred.pow(2).sum(dim=1) / (n_valid - 1.0).clamp_min(1.0)[:, None]
                        + 1e-4)
     floor = F.relu(variance_floor - p_std).mean(dim=1)
-    p = F.normalize(p_centred, p=2.0, dim=0, eps=eps)
-    cross = torch.einsum("ngd,nge->gde", s, p).pow(2).sum(dim=(1, 2)) / (d_s * d_p)
+    p = F.normalize(p_centred, p=2.0, dim=1, eps=eps)
+    cross = torch.bmm(s.transpose(1, 2), p).pow(2).sum(dim=(1, 2)) / (d_s * d_p)
     per_group = cross + floor
     return torch.where(n_valid >= 2, per_group, per_group * 0.0)
 

@@ -19,6 +19,7 @@ __all__ = [
     "CoAttentionModule",
     "DSRSDModule",
     "EarlyFusionModule",
+    "GroupedLinear",
     "LateFusionModule",
     "ModalityEncoder",
     "ModalityTokenizer",
@@ -177,15 +178,40 @@ def drop_modalities(modality_mask: Tensor, rate: float) -> Tensor:
     return dropped
 
 
-class DualStream(nn.Module):
-    """Shared ``s = phi(h)``; private ``p = rho(h - psi(s))`` sees what ``s`` did not explain."""
+class GroupedLinear(nn.Module):
+    """One affine map per group, applied to ``(G, n, in)`` inputs in a single batched product.
 
-    def __init__(self, hidden_size: int, code_size: int, dual_stream: bool):
+    Equivalent to ``G`` separate ``nn.Linear`` layers (with their default initialisation,
+    uniform in ``+-1/sqrt(in_features)``), but one operation instead of ``G`` in the forward
+    and backward pass: the per-modality layers of DSRSD-Net all have the same shape.
+    """
+
+    def __init__(self, n_groups: int, in_features: int, out_features: int, bias: bool = True):
         super().__init__()
-        self.shared = nn.Linear(hidden_size, code_size)
+        bound = 1.0 / math.sqrt(in_features) if in_features else 0.0
+        self.weight = nn.Parameter(
+            torch.empty(n_groups, in_features, out_features).uniform_(-bound, bound))
+        self.bias = (nn.Parameter(torch.empty(n_groups, 1, out_features).uniform_(-bound, bound))
+                     if bias else None)
+
+    def forward(self, grouped: Tensor) -> Tensor:
+        if self.bias is None:
+            return torch.bmm(grouped, self.weight)
+        return torch.baddbmm(self.bias, grouped, self.weight)
+
+
+class DualStream(nn.Module):
+    """Shared ``s = phi(h)``; private ``p = rho(h - psi(s))`` sees what ``s`` did not explain.
+
+    Inputs and codes are modality-major, ``(M, n, width)``: one map per modality.
+    """
+
+    def __init__(self, n_modalities: int, hidden_size: int, code_size: int, dual_stream: bool):
+        super().__init__()
+        self.shared = GroupedLinear(n_modalities, hidden_size, code_size)
         if dual_stream:
-            self.back_projection = nn.Linear(code_size, hidden_size)
-            self.private = nn.Linear(hidden_size, code_size)
+            self.back_projection = GroupedLinear(n_modalities, code_size, hidden_size)
+            self.private = GroupedLinear(n_modalities, hidden_size, code_size)
         else:
             self.back_projection = self.private = None
 
@@ -201,14 +227,16 @@ class ResidualAlignmentHead(nn.Module):
     """``u = W s + g(s)``: a modality's shared code in the space common to all modalities.
 
     The alignment loss compares ``z = normalize(u)`` across modalities; the fusion sums
-    ``u`` itself, which keeps the magnitude the normalisation would discard.
+    ``u`` itself, which keeps the magnitude the normalisation would discard. Modality-major
+    ``(M, n, code_size)`` codes, one ``W`` and ``g`` per modality.
     """
 
-    def __init__(self, code_size: int, hidden_size: int):
+    def __init__(self, n_modalities: int, code_size: int, hidden_size: int):
         super().__init__()
-        self.linear = nn.Linear(code_size, code_size, bias=False)
+        self.linear = GroupedLinear(n_modalities, code_size, code_size, bias=False)
         self.residual = nn.Sequential(
-            nn.Linear(code_size, hidden_size), nn.ReLU(), nn.Linear(hidden_size, code_size)
+            GroupedLinear(n_modalities, code_size, hidden_size), nn.ReLU(),
+            GroupedLinear(n_modalities, hidden_size, code_size),
         )
 
     def forward(self, shared_code: Tensor) -> Tensor:
@@ -273,23 +301,14 @@ class DSRSDModule(nn.Module):
             ModalityEncoder(shape, hidden_size, dropout, temporal_encoder)
             for shape in modality_shapes
         )
-        self.streams = nn.ModuleList(
-            DualStream(hidden_size, code_size, dual_stream) for _ in modality_shapes
-        )
-        self.alignment_heads = nn.ModuleList(
-            ResidualAlignmentHead(code_size, hidden_size) for _ in modality_shapes
-        )
+        n_modalities = self.n_modalities
+        self.streams = DualStream(n_modalities, hidden_size, code_size, dual_stream)
+        self.alignment_heads = ResidualAlignmentHead(n_modalities, code_size, hidden_size)
         self.private_projections = (
-            nn.ModuleList(nn.Linear(code_size, code_size) for _ in modality_shapes)
-            if dual_stream
-            else None
+            GroupedLinear(n_modalities, code_size, code_size) if dual_stream else None
         )
         code_width = code_size * (2 if dual_stream else 1)
-        self.gates = (
-            nn.ModuleList(nn.Linear(code_width, 1) for _ in modality_shapes)
-            if fusion != "concat"
-            else None
-        )
+        self.gates = GroupedLinear(n_modalities, code_width, 1) if fusion != "concat" else None
         fused_width = code_width * (1 if fusion == "gated" else self.n_modalities)
         self.head = mlp(fused_width, hidden_size, n_outputs, dropout)
 
@@ -297,35 +316,30 @@ class DSRSDModule(nn.Module):
         modality_mask = modality_mask.bool()
         if self.training:
             modality_mask = drop_modalities(modality_mask, self.modality_dropout)
-        shared_codes, private_codes, common_codes = [], [], []
-        for index, (encoder, stream, align) in enumerate(
-            zip(self.encoders, self.streams, self.alignment_heads, strict=True)
-        ):
-            shared_code, private_code = stream(encoder(blocks[block_key(index)]))
-            shared_codes.append(shared_code)
-            private_codes.append(private_code)
-            common_codes.append(align(shared_code))
-        shared = torch.stack(shared_codes, dim=1)
-        common = torch.stack(common_codes, dim=1)
-        if private_codes[0] is None:
+        # Modality-major (M, n, width) from here: each per-modality layer is one batched
+        # product over all modalities. Codes are returned sample-major, (n, M, width).
+        hidden = torch.stack(
+            [encoder(blocks[block_key(index)]) for index, encoder in enumerate(self.encoders)]
+        )
+        shared_major, private_major = self.streams(hidden)
+        common_major = self.alignment_heads(shared_major)
+        shared, common = shared_major.transpose(0, 1), common_major.transpose(0, 1)
+        if private_major is None:
             private = None
+            codes_major = shared_major
             codes, fusion_inputs = shared, common
         else:
-            private = torch.stack(private_codes, dim=1)
-            codes = torch.cat([shared, private], dim=2)
-            projected = torch.stack(
-                [project(private[:, m]) for m, project in enumerate(self.private_projections)],
-                dim=1,
-            )
-            fusion_inputs = torch.cat([common, projected], dim=2)
+            private = private_major.transpose(0, 1)
+            codes_major = torch.cat([shared_major, private_major], dim=2)
+            codes = codes_major.transpose(0, 1)
+            projected = self.private_projections(private_major)
+            fusion_inputs = torch.cat([common_major, projected], dim=2).transpose(0, 1)
         present = modality_mask.to(codes.dtype)
         if self.gates is None:
             fused = (fusion_inputs * present.unsqueeze(2)).flatten(1)
             modality_weights = present / present.sum(dim=1, keepdim=True).clamp_min(1.0)
         else:
-            gate_scores = torch.cat(
-                [gate(codes[:, index]) for index, gate in enumerate(self.gates)], dim=1
-            )
+            gate_scores = self.gates(codes_major)[:, :, 0].T
             modality_weights = masked_softmax(gate_scores, modality_mask)
             weighted = modality_weights.unsqueeze(2) * fusion_inputs
             fused = weighted.sum(dim=1) if self.fusion == "gated" else weighted.flatten(1)

@@ -301,6 +301,35 @@ def test_net_auxiliary_losses_components():
     _assert_finite_grads(total, shared)
 
 
+def test_three_dimensional_codes_give_the_mean_over_modalities():
+    # The training net passes all modalities at once; a modality with a single valid row
+    # contributes an attached zero, as the 2-D function gives for it.
+    gen = torch.Generator().manual_seed(7)
+    shared = torch.randn(7, 3, 4, generator=gen, dtype=DT, requires_grad=True)
+    private = torch.randn(7, 3, 2, generator=gen, dtype=DT, requires_grad=True)
+    mask = torch.rand(7, 3, generator=gen) > 0.3
+    mask[:, 2] = False
+    mask[0, 2] = True
+    dec = [decorrelation_loss(shared[:, m], mask[:, m]) for m in range(3)]
+    ort = [orthogonality_loss(shared[:, m], private[:, m], mask[:, m]) for m in range(3)]
+    assert dec[2].item() == 0.0 and ort[2].item() == 0.0
+    assert decorrelation_loss(shared, mask).item() == pytest.approx(
+        sum(d.item() for d in dec) / 3, rel=1e-12)
+    total = orthogonality_loss(shared, private, mask)
+    assert total.item() == pytest.approx(sum(o.item() for o in ort) / 3, rel=1e-12)
+    _assert_finite_grads(total + decorrelation_loss(shared, mask), shared, private)
+
+
+def test_three_dimensional_codes_check_the_mask():
+    codes = torch.randn(5, 2, 3)
+    with pytest.raises(ValueError, match=r"sample_mask must have shape \(5, 2\)"):
+        decorrelation_loss(codes, torch.ones(5, dtype=torch.bool))
+    with pytest.raises(ValueError, match="shared_codes and private_codes"):
+        orthogonality_loss(codes, torch.randn(5, 3, 3))
+    with pytest.raises(ValueError, match="2-D tensor .* or a 3-D tensor"):
+        decorrelation_loss(torch.randn(5, 2, 3, 1))
+
+
 # ------------------------------------------------------------------------------------------
 # CorrKD distillation
 # ------------------------------------------------------------------------------------------
