@@ -260,6 +260,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             else:
                 self._continue_training(previous, dataset, y_encoded, seed)
             self.net_.partial_fit(dataset, y_encoded)
+        self._build_inference_module()
         history = self.net_.history
         self.n_iter_ = len(history)
         self.loss_curve_ = [float(loss) for loss in history[:, "train_loss"]]
@@ -363,10 +364,11 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         A float64 copy of the module makes each row's output independent of the
         batch it is computed in (float32 matrix products round differently for
         different batch sizes), so predictions are invariant to subsets and order.
+        The copy is made once per fit (:meth:`_build_inference_module`).
         """
         check_is_fitted(self)
         batch: ModalityBatch = self._schema.batch(X, self)
-        module = copy.deepcopy(self.net_.module_).double().eval()
+        module = self._inference_module
         device = self.net_.device
         outputs, weights = [], []
         with torch.no_grad():
@@ -381,6 +383,25 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
                 outputs.append(output.cpu().numpy())
                 weights.append(codes["modality_weights"].cpu().numpy())
         return np.concatenate(outputs), np.concatenate(weights)
+
+    def _build_inference_module(self) -> None:
+        """Keep a float64, evaluation-mode copy of the fitted module for inference.
+
+        Made once at the end of ``fit`` (and after unpickling) rather than on every
+        call: copying the module costs more than predicting a few rows.
+        """
+        self._inference_module = copy.deepcopy(self.net_.module_).double().eval()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy: object.__getstate__ may return the instance's own __dict__.
+        state = dict(super().__getstate__())
+        state.pop("_inference_module", None)  # a copy of net_'s module: not stored twice
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "net_" in state:
+            self._build_inference_module()
 
     def modality_weights(self, X: Any) -> np.ndarray:
         """Per-sample weight of each modality in the fused representation.
