@@ -34,6 +34,8 @@ __all__ = ["ModalityBatch", "ModalitySchema", "fit_schema", "overflow_safe_mean_
 
 SINGLE_MODALITY_NAME = "X"
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Rows per chunk when standardising: bounds the float64 temporaries whatever n_samples is.
+_CHUNK_ROWS = 65536
 
 
 @dataclass
@@ -108,14 +110,17 @@ def _first_non_numeric(series: Any) -> Any:
 
 
 def _validate_block(name: str, value: Any) -> np.ndarray:
-    """One modality's block as float64 ndarray of ndim 2 or 3; errors name the modality."""
+    """One modality's block as a float ndarray of ndim 2 or 3; errors name the modality.
+
+    float32 blocks stay float32 (no copy); any other numeric type becomes float64.
+    """
     if hasattr(value, "detach"):  # torch tensor
         value = value.detach().cpu().numpy()
     _check_frame(value, f"Modality {name!r}")
     try:
         block = check_array(
             value,
-            dtype=np.float64,
+            dtype=[np.float64, np.float32],
             ensure_all_finite="allow-nan",
             ensure_2d=False,
             allow_nd=True,
@@ -240,7 +245,7 @@ class ModalitySchema:
         return int(sum(np.prod(shape) for shape in self.shapes.values()))
 
     def raw_blocks(self, X: Any, estimator: Any, *, reset: bool = False) -> dict[str, Any]:
-        """Validated float64 blocks by modality name (``None`` for an absent modality)."""
+        """Validated float blocks by modality name (``None`` for an absent modality)."""
         if _is_mapping(X):
             if self.form != "mapping":
                 raise TypeError(
@@ -278,7 +283,8 @@ class ModalitySchema:
             )
         _check_array_form(X)
         array = validate_data(
-            estimator, X, reset=reset, ensure_all_finite="allow-nan", dtype=np.float64
+            estimator, X, reset=reset, ensure_all_finite="allow-nan",
+            dtype=[np.float64, np.float32],
         )
         return {name: array[:, self.columns[name]] for name in self.names}
 
@@ -296,9 +302,8 @@ class ModalitySchema:
         """Per-feature mean and scale over the samples where each modality is present."""
         for name in self.names:
             block = blocks[name]
-            present = block[_rows_present(block)]
-            axes = tuple(range(present.ndim - 1))
-            mean, scale = overflow_safe_mean_std(present, axes)
+            axes = tuple(range(block.ndim - 1))
+            mean, scale = overflow_safe_mean_std(block, axes, rows=_rows_present(block))
             mean = np.where(np.isfinite(mean), mean, 0.0)
             scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
             self.means[name] = mean
@@ -313,15 +318,21 @@ class ModalitySchema:
                 presence.append(np.zeros(n_samples, dtype=bool))
                 continue
             present = _rows_present(block)
-            block = (block - self.means[name]) / self.scales[name]
-            largest = np.nanmax(np.abs(block), initial=0.0)
-            if not largest <= _FLOAT32_MAX:
-                raise ValueError(
-                    f"Modality {name!r} holds values {largest:.3g} training standard deviations "
-                    f"from the training mean, beyond the float32 range ({_FLOAT32_MAX:.3g}) the "
-                    "network computes in; check the units of this modality or rescale it."
-                )
-            block = np.nan_to_num(block, nan=0.0).astype(np.float32)
+            standardised_block = np.empty(block.shape, dtype=np.float32)
+            # Chunks of rows: the float64 temporaries stay bounded whatever n_samples is.
+            for start in range(0, block.shape[0], _CHUNK_ROWS):
+                rows = slice(start, start + _CHUNK_ROWS)
+                chunk = (block[rows] - self.means[name]) / self.scales[name]
+                largest = np.nanmax(np.abs(chunk), initial=0.0)
+                if not largest <= _FLOAT32_MAX:
+                    raise ValueError(
+                        f"Modality {name!r} holds values {largest:.3g} training standard "
+                        "deviations from the training mean, beyond the float32 range "
+                        f"({_FLOAT32_MAX:.3g}) the network computes in; check the units of "
+                        "this modality or rescale it."
+                    )
+                standardised_block[rows] = np.nan_to_num(chunk, nan=0.0, copy=False)
+            block = standardised_block
             standardised.append(block)
             presence.append(present)
         return ModalityBatch(standardised, np.stack(presence, axis=1))
@@ -334,21 +345,43 @@ class ModalitySchema:
         return batch
 
 
-def overflow_safe_mean_std(values: np.ndarray,
-                           axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+def overflow_safe_mean_std(values: np.ndarray, axes: tuple[int, ...],
+                           rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """NaN-ignoring mean and standard deviation over ``axes`` that cannot overflow.
 
-    The statistics are those of ``values`` divided by its largest magnitude, scaled back:
-    squaring finite values near the float64 limit would overflow. All-NaN columns give NaN
-    (the caller replaces them) without a warning.
+    ``axes`` must include the sample axis 0; ``rows`` (boolean, one per sample) restricts
+    the statistics to some samples. The statistics are those of ``values`` divided by its
+    largest magnitude, scaled back: squaring finite values near the float64 limit would
+    overflow. They are accumulated in float64 over chunks of ``_CHUNK_ROWS`` samples, so
+    the temporaries stay bounded whatever the number of samples and a float32 input is
+    never copied whole. All-NaN columns give NaN (the caller replaces them).
     """
+    reduced_shape = tuple(size for axis, size in enumerate(values.shape) if axis not in axes)
+
+    def chunks():
+        for start in range(0, values.shape[0], _CHUNK_ROWS):
+            chunk = values[start:start + _CHUNK_ROWS]
+            if rows is not None:
+                chunk = chunk[rows[start:start + _CHUNK_ROWS]]
+            yield chunk.astype(np.float64, copy=False)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        magnitude = np.nanmax(np.abs(values), axis=axes)
+        magnitude = np.full(reduced_shape, np.nan)
+        count = np.zeros(reduced_shape)
+        total = np.zeros(reduced_shape)
+        for chunk in chunks():
+            magnitude = np.fmax(magnitude, np.nanmax(np.abs(chunk), axis=axes, initial=-np.inf))
         magnitude = np.where(np.isfinite(magnitude) & (magnitude > 0), magnitude, 1.0)
-        mean = np.nanmean(values / magnitude, axis=axes) * magnitude
-        std = np.nanstd(values / magnitude, axis=axes) * magnitude
-    return mean, std
+        for chunk in chunks():
+            count += np.sum(~np.isnan(chunk), axis=axes)
+            total += np.nansum(chunk / magnitude, axis=axes)
+        mean = total / count
+        squares = np.zeros(reduced_shape)
+        for chunk in chunks():
+            squares += np.nansum((chunk / magnitude - mean) ** 2, axis=axes)
+        std = np.sqrt(squares / count)
+    return mean * magnitude, std * magnitude
 
 
 def _describe_shape(shape: tuple[int, ...]) -> str:

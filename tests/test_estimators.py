@@ -533,3 +533,25 @@ def test_dataframe_modalities_must_keep_their_columns(blocks_and_y):
     renamed = {**frames, "m0": frames["m0"].rename(columns={"m0_0": "age"})}
     with pytest.raises(ValueError, match="Modality 'm0'.*got \\['age'"):
         clf.predict(renamed)
+
+
+def test_chunked_standardisation_matches_one_chunk(monkeypatch):
+    # fit and predict standardise in chunks of rows to bound memory; the chunk size must not
+    # change the statistics, the scaled input nor the predictions. float32 blocks are used
+    # as given (no float64 copy) and never modified.
+    from sklearn_dsrsd import _inputs
+
+    blocks, y = make_blocks(n_samples=90, seed=4)
+    blocks = {name: block.astype(np.float32) for name, block in blocks.items()}
+    blocks["m0"][::5, 1] = np.nan
+    blocks["m1"][:7] = np.nan  # modality absent on the first rows
+    originals = {name: block.copy() for name, block in blocks.items()}
+    one_chunk = DSRSDClassifier(**TINY).fit(blocks, y)
+    monkeypatch.setattr(_inputs, "_CHUNK_ROWS", 8)
+    chunked = DSRSDClassifier(**TINY).fit(blocks, y)
+    for name in blocks:
+        assert_allclose(chunked._schema.means[name], one_chunk._schema.means[name], rtol=1e-12)
+        assert_allclose(chunked._schema.scales[name], one_chunk._schema.scales[name],
+                        rtol=1e-12)
+        assert_array_equal(blocks[name], originals[name])
+    assert_allclose(chunked.predict_proba(blocks), one_chunk.predict_proba(blocks), rtol=1e-6)
