@@ -555,3 +555,33 @@ def test_chunked_standardisation_matches_one_chunk(monkeypatch):
                         rtol=1e-12)
         assert_array_equal(blocks[name], originals[name])
     assert_allclose(chunked.predict_proba(blocks), one_chunk.predict_proba(blocks), rtol=1e-6)
+
+
+def test_fit_and_predict_leave_torch_threads_as_set(blocks_and_y):
+    blocks, y = blocks_and_y
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        clf = DSRSDClassifier(**TINY).fit(blocks, y)
+        assert torch.get_num_threads() == 2
+        clf.predict_proba(blocks)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_inference_module_is_made_once_per_fit_and_not_pickled(blocks_and_y):
+    # predict reuses the float64 copy made at the end of fit; a refit replaces it, and the
+    # pickle holds only the trained net (the copy is rebuilt when unpickled).
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    module = clf._inference_module
+    clf.predict(blocks)
+    assert clf._inference_module is module
+    assert next(module.parameters()).dtype == torch.float64 and not module.training
+    state = clf.__getstate__()
+    assert "_inference_module" not in state and "_inference_module" in clf.__dict__
+    restored = pickle.loads(pickle.dumps(clf))
+    assert_allclose(restored.predict_proba(blocks), clf.predict_proba(blocks), rtol=0, atol=0)
+    clf.set_params(max_iter=2).fit(blocks, y)
+    assert clf._inference_module is not module
