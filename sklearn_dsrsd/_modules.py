@@ -169,13 +169,12 @@ def drop_modalities(modality_mask: Tensor, rate: float) -> Tensor:
     keep = torch.rand(modality_mask.shape, device=modality_mask.device) >= rate
     dropped = modality_mask & keep
     emptied = ~dropped.any(dim=1)
-    if emptied.any():
-        # Restore one present modality, chosen at random, for samples that lost them all.
-        scores = torch.rand(modality_mask.shape, device=modality_mask.device)
-        scores = scores.masked_fill(~modality_mask, -1.0)
-        chosen = F.one_hot(scores.argmax(dim=1), modality_mask.shape[1]).bool()
-        dropped = torch.where(emptied[:, None], chosen, dropped)
-    return dropped
+    # Restore one present modality, chosen at random, for samples that lost them all. Computed
+    # for every batch (it is cheap) rather than behind `if emptied.any()`, a host sync.
+    scores = torch.rand(modality_mask.shape, device=modality_mask.device)
+    scores = scores.masked_fill(~modality_mask, -1.0)
+    chosen = F.one_hot(scores.argmax(dim=1), modality_mask.shape[1]).bool()
+    return torch.where(emptied[:, None], chosen, dropped)
 
 
 class GroupedLinear(nn.Module):
