@@ -11,6 +11,7 @@ and, optionally, auxiliary loss weights through
 from __future__ import annotations
 
 import copy
+import threading
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 from typing import Any
@@ -34,13 +35,17 @@ from ._inputs import (
     fit_schema,
     overflow_safe_mean_std,
 )
-from ._modules import block_key
+from ._modules import block_key, use_generator
 from ._training import DivergenceGuard, ModalityDataset, MultimodalNet, collate_batch
 
 __all__ = ["ClassifierTask", "MultimodalNetEstimator", "RegressorTask"]
 
 # Large enough to amortise Python overhead, small enough to bound memory at predict.
 _PREDICT_BATCH_SIZE = 4096
+
+# Weight initialisation draws from torch's global generator, which every thread shares: fits
+# running in threads take turns to seed it, draw their initial weights and restore it.
+_GLOBAL_RNG_LOCK = threading.Lock()
 
 
 # Parameter descriptions shared by the docstrings of every estimator in the package.
@@ -252,14 +257,13 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         for name in self._optional_fitted_attributes(warm):
             if hasattr(self, name):
                 delattr(self, name)
-        with self._seeded(seed):
-            self.net_ = self._build_net(seed)
-            self.net_.initialize()
-            if previous is None:
-                self._prepare_training(dataset, y_encoded, seed)
-            else:
-                self._continue_training(previous, dataset, y_encoded, seed)
-            self.net_.partial_fit(dataset, y_encoded)
+        self.net_ = self._build_net(seed)
+        self._initialize_seeded(self.net_, seed)
+        if previous is None:
+            self._prepare_training(dataset, y_encoded, seed)
+        else:
+            self._continue_training(previous, dataset, y_encoded, seed)
+        self.net_.partial_fit(dataset, y_encoded)
         self._build_inference_module()
         history = self.net_.history
         self.n_iter_ = len(history)
@@ -301,11 +305,23 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
                 f"y has {n_targets} samples, but X has {n_samples}; they must match."
             )
 
-    def _seeded(self, seed: int):
+    def _initialize_seeded(self, net: MultimodalNet, seed: int) -> None:
+        """Initialise ``net`` from ``seed`` and give it random generators of its own.
+
+        The initial weights are drawn from torch's global generator, seeded and then
+        restored under a lock; training draws its dropout and modality-dropout masks
+        from a generator of the module's own and its shuffling from the data loader's
+        (see :meth:`_build_net`), so fits running at the same time in several threads
+        with the same seed give the same model, and torch's global state is untouched.
+        """
         devices = []
         if str(self.device).startswith("cuda") and torch.cuda.is_available():
             devices = [torch.device(self.device).index or 0]
-        return _SeededContext(torch.random.fork_rng(devices=devices), seed)
+        with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            net.initialize()
+        generator = torch.Generator(device=torch.device(net.device)).manual_seed(seed)
+        use_generator(net.module_, generator)
 
     def _build_net(self, seed: int, *, net_class: type[MultimodalNet] | None = None,
                    module_overrides: dict[str, Any] | None = None,
@@ -347,6 +363,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             max_epochs=self.max_iter,
             batch_size=self.batch_size,
             iterator_train__shuffle=True,
+            iterator_train__generator=torch.Generator().manual_seed(seed),
             iterator_train__collate_fn=collate_batch,
             iterator_valid__collate_fn=collate_batch,
             train_split=train_split,
@@ -480,22 +497,6 @@ class _EarlyStoppingSplit(ValidSplit):
 
 def _same(a: Any, b: Any) -> bool:
     return bool(np.array_equal(a, b)) if isinstance(a, np.ndarray | list | tuple) else a == b
-
-
-class _SeededContext:
-    """``torch.random.fork_rng`` that seeds the forked state on entry."""
-
-    def __init__(self, fork, seed: int):
-        self.fork = fork
-        self.seed = seed
-
-    def __enter__(self):
-        self.fork.__enter__()
-        torch.manual_seed(self.seed)
-        return self
-
-    def __exit__(self, *exc):
-        return self.fork.__exit__(*exc)
 
 
 class ClassifierTask:

@@ -188,7 +188,7 @@ class _DSRSDBase(MultimodalNetEstimator):
             loss_weights={key: value for key, value in self._loss_weights().items()
                           if key in _DSRSD_LOSS_KEYS},
         )
-        teacher.initialize()
+        self._initialize_seeded(teacher, seed)
         complete_rows = ModalityDataset(
             [block[complete].numpy() for block in dataset.blocks],
             dataset.modality_mask[complete].numpy(),

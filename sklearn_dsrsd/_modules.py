@@ -23,11 +23,14 @@ __all__ = [
     "LateFusionModule",
     "ModalityEncoder",
     "ModalityTokenizer",
+    "RandomDraws",
+    "SeededDropout",
     "SingleModalityModule",
     "block_key",
     "drop_modalities",
     "masked_softmax",
     "uniform_weights",
+    "use_generator",
 ]
 
 
@@ -36,12 +39,49 @@ def block_key(index: int) -> str:
     return f"m{index}"
 
 
+class RandomDraws:
+    """A module that draws random numbers in training, from ``generator`` when one is set.
+
+    Each fit gives its network a ``torch.Generator`` of its own (:func:`use_generator`), so
+    that fits running at the same time in several threads with the same seed draw the same
+    numbers: torch's global generator is shared by every thread of the process.
+    """
+
+    generator: torch.Generator | None = None
+
+
+def use_generator(module: nn.Module, generator: torch.Generator | None) -> None:
+    """Make every :class:`RandomDraws` part of ``module`` draw from ``generator``."""
+    for part in module.modules():
+        if isinstance(part, RandomDraws):
+            part.generator = generator
+
+
+class SeededDropout(RandomDraws, nn.Module):
+    """``nn.Dropout`` whose masks come from the module's own generator when it has one."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.p == 0:
+            return x
+        if self.generator is None:
+            return F.dropout(x, self.p, training=True)
+        keep = torch.rand(x.shape, generator=self.generator, device=x.device, dtype=x.dtype)
+        return x * (keep >= self.p) / (1.0 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
 def mlp(in_features: int, hidden_size: int, out_features: int, dropout: float) -> nn.Sequential:
     """Two-layer perceptron with ReLU and dropout after the hidden layer."""
     return nn.Sequential(
         nn.Linear(in_features, hidden_size),
         nn.ReLU(),
-        nn.Dropout(dropout),
+        SeededDropout(dropout),
         nn.Linear(hidden_size, out_features),
     )
 
@@ -63,7 +103,7 @@ class TemporalConvEncoder(nn.Module):
             nn.ReLU(),
         )
         self.projection = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(2 * hidden_size, out_features)
+            SeededDropout(dropout), nn.Linear(2 * hidden_size, out_features)
         )
 
     def forward(self, sequence: Tensor) -> Tensor:
@@ -83,7 +123,7 @@ class TemporalGRUEncoder(nn.Module):
         super().__init__()
         self.gru = nn.GRU(in_features, hidden_size, batch_first=True)
         self.projection = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(2 * hidden_size, out_features)
+            SeededDropout(dropout), nn.Linear(2 * hidden_size, out_features)
         )
 
     def forward(self, sequence: Tensor) -> Tensor:
@@ -101,16 +141,19 @@ class TemporalAttentionEncoder(nn.Module):
         self.embedding = nn.Linear(in_features, hidden_size)
         self.positions = nn.Parameter(torch.zeros(1, n_steps, hidden_size))
         nn.init.normal_(self.positions, std=0.02)
+        # torch's layer would draw its dropout from the global generator (see RandomDraws):
+        # it gets none, and the steps get seeded dropout before it instead.
+        self.step_dropout = SeededDropout(dropout)
         self.layer = nn.TransformerEncoderLayer(
-            hidden_size, heads, dim_feedforward=2 * hidden_size, dropout=dropout,
+            hidden_size, heads, dim_feedforward=2 * hidden_size, dropout=0.0,
             batch_first=True,
         )
         self.projection = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(2 * hidden_size, out_features)
+            SeededDropout(dropout), nn.Linear(2 * hidden_size, out_features)
         )
 
     def forward(self, sequence: Tensor) -> Tensor:
-        steps = self.layer(self.embedding(sequence) + self.positions)
+        steps = self.layer(self.step_dropout(self.embedding(sequence) + self.positions))
         return self.projection(torch.cat([steps.mean(dim=1), steps.amax(dim=1)], dim=1))
 
 
@@ -144,7 +187,7 @@ class ModalityEncoder(nn.Module):
             self.body = nn.Sequential(
                 nn.Linear(shape[0], hidden_size),
                 nn.ReLU(),
-                nn.Dropout(dropout),
+                SeededDropout(dropout),
                 nn.Linear(hidden_size, hidden_size),
                 nn.ReLU(),
             )
@@ -162,16 +205,18 @@ def masked_softmax(scores: Tensor, mask: Tensor) -> Tensor:
     return torch.nan_to_num(weights, nan=0.0)
 
 
-def drop_modalities(modality_mask: Tensor, rate: float) -> Tensor:
+def drop_modalities(modality_mask: Tensor, rate: float,
+                    generator: torch.Generator | None = None) -> Tensor:
     """Hide each present modality with probability ``rate``, never all of one sample's."""
     if rate <= 0:
         return modality_mask
-    keep = torch.rand(modality_mask.shape, device=modality_mask.device) >= rate
+    keep = torch.rand(modality_mask.shape, generator=generator,
+                      device=modality_mask.device) >= rate
     dropped = modality_mask & keep
     emptied = ~dropped.any(dim=1)
     # Restore one present modality, chosen at random, for samples that lost them all. Computed
     # for every batch (it is cheap) rather than behind `if emptied.any()`, a host sync.
-    scores = torch.rand(modality_mask.shape, device=modality_mask.device)
+    scores = torch.rand(modality_mask.shape, generator=generator, device=modality_mask.device)
     scores = scores.masked_fill(~modality_mask, -1.0)
     chosen = F.one_hot(scores.argmax(dim=1), modality_mask.shape[1]).bool()
     return torch.where(emptied[:, None], chosen, dropped)
@@ -242,7 +287,7 @@ class ResidualAlignmentHead(nn.Module):
         return self.linear(shared_code) + self.residual(shared_code)
 
 
-class DSRSDModule(nn.Module):
+class DSRSDModule(RandomDraws, nn.Module):
     """DSRSD-Net: encoders, residual dual stream, alignment head, gated fusion, task head.
 
     Parameters
@@ -314,7 +359,8 @@ class DSRSDModule(nn.Module):
     def forward(self, modality_mask: Tensor, **blocks: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         modality_mask = modality_mask.bool()
         if self.training:
-            modality_mask = drop_modalities(modality_mask, self.modality_dropout)
+            modality_mask = drop_modalities(modality_mask, self.modality_dropout,
+                                            self.generator)
         # Modality-major (M, n, width) from here: each per-modality layer is one batched
         # product over all modalities. Codes are returned sample-major, (n, M, width).
         hidden = torch.stack(
@@ -515,13 +561,13 @@ class CoAttentionModule(nn.Module):
              enumerate(self.tokenizers)]
         )
         self.register_buffer("token_modality", owner, persistent=False)
-        self.attention = nn.MultiheadAttention(
-            hidden_size, n_heads, dropout=dropout, batch_first=True
-        )
+        # No dropout on the attention weights: torch would draw it from the global generator
+        # (see RandomDraws). The attended tokens get seeded dropout below.
+        self.attention = nn.MultiheadAttention(hidden_size, n_heads, batch_first=True)
         self.norm1 = nn.LayerNorm(hidden_size)
         self.norm2 = nn.LayerNorm(hidden_size)
         self.feed_forward = mlp(hidden_size, 2 * hidden_size, hidden_size, dropout)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = SeededDropout(dropout)
         self.head = mlp(hidden_size, hidden_size, n_outputs, dropout)
 
     def forward(self, modality_mask: Tensor, **blocks: Tensor) -> tuple[Tensor, dict[str, Tensor]]:

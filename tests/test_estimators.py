@@ -463,7 +463,7 @@ def test_class_weight_balanced_weights_the_criterion_and_lifts_the_rare_class():
 def test_learning_rate_schedules(blocks_and_y, schedule):
     blocks, y = blocks_and_y
     # a learning rate so large that the loss stalls: "adaptive" must cut it
-    clf = DSRSDClassifier(**{**TINY, "max_iter": 12}, learning_rate=schedule,
+    clf = DSRSDClassifier(**{**TINY, "max_iter": 30}, learning_rate=schedule,
                           learning_rate_init=0.5, n_iter_no_change=50).fit(blocks, y)
     final = clf.net_.optimizer_.param_groups[0]["lr"]
     if schedule == "constant":
@@ -585,3 +585,39 @@ def test_inference_module_is_made_once_per_fit_and_not_pickled(blocks_and_y):
     assert_allclose(restored.predict_proba(blocks), clf.predict_proba(blocks), rtol=0, atol=0)
     clf.set_params(max_iter=2).fit(blocks, y)
     assert clf._inference_module is not module
+
+
+def _fit_probabilities(estimator, blocks, y):
+    return clone(estimator).fit(blocks, y).predict_proba(blocks)
+
+
+@pytest.mark.parametrize("estimator", [
+    DSRSDClassifier(**TINY),  # modality dropout and dropout in training
+    DSRSDClassifier(**TINY, missing_strategy="distill"),  # a teacher is trained too
+], ids=["dropout", "distill"])
+@pytest.mark.parametrize("backend", ["threading", "loky", "threads"])
+def test_concurrent_fits_with_one_seed_are_identical(estimator, backend, blocks_and_y):
+    # Each fit draws from generators of its own, so fits running at the same time in threads
+    # (which share torch's global generator) give the same model as a fit run alone.
+    from joblib import Parallel, delayed
+
+    blocks, y = blocks_and_y
+    alone = _fit_probabilities(estimator, blocks, y)
+    if backend == "threads":
+        import threading
+
+        results = [None] * 4
+
+        def run(index):
+            results[index] = _fit_probabilities(estimator, blocks, y)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    else:
+        results = Parallel(n_jobs=2, backend=backend)(
+            delayed(_fit_probabilities)(estimator, blocks, y) for _ in range(4))
+    for result in results:
+        assert_array_equal(result, alone)
