@@ -177,9 +177,11 @@ class _DSRSDBase(MultimodalNetEstimator):
                        seed: int) -> MultimodalNet:
         complete = dataset.modality_mask.all(dim=1).numpy()
         if complete.sum() < 2:
+            n_complete = int(complete.sum())
             raise ValueError(
                 "missing_strategy='distill' trains its teacher on samples with every modality "
-                f"present; found {int(complete.sum())} such samples."
+                f"present and needs at least 2; found {n_complete} "
+                f"sample{'' if n_complete == 1 else 's'} with every modality present."
             )
         teacher = self._build_net(
             seed,

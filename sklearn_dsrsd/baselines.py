@@ -102,7 +102,7 @@ class _WrappedEstimatorMixin:
     reports, computed from the presence mask alone).
     """
 
-    _neural_attributes = ("net_", "n_iter_", "loss_curve_", "validation_scores_")
+    _neural_attributes = ("net_", "loss_curve_", "validation_scores_")
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> MultimodalNetEstimator:
@@ -114,9 +114,13 @@ class _WrappedEstimatorMixin:
         batch = self._fit_inputs(X)
         self._check_y_length(y, batch.n_samples)
         self._prepare_wrapped()
-        self.estimator_ = clone(self.estimator).fit(self._wrapped_features(batch), y)
+        self.estimator_ = clone(self.estimator).fit(self._features_for_wrapped(batch), y)
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
+        # The wrapped estimator's iterations (its largest, when it reports one per class or
+        # target), or 1 for an estimator fitted in one pass, as scikit-learn's checks expect.
+        n_iter = getattr(self.estimator_, "n_iter_", None)
+        self.n_iter_ = 1 if n_iter is None else int(np.max(n_iter))
         return self
 
     fit.__doc__ = MultimodalNetEstimator.fit.__doc__
@@ -126,10 +130,20 @@ class _WrappedEstimatorMixin:
             if hasattr(self, name):
                 delattr(self, name)
 
+    def _features_for_wrapped(self, batch: ModalityBatch) -> np.ndarray:
+        # float64, as scikit-learn estimators are fitted and predict (a float32 input makes
+        # some of them predict in float32).
+        return self._wrapped_features(batch).astype(np.float64)
+
     def _wrapped_batch_features(self, X: Any) -> tuple[ModalityBatch, np.ndarray]:
         check_is_fitted(self)
         batch = self._schema.batch(X, self)
-        return batch, self._wrapped_features(batch)
+        return batch, self._features_for_wrapped(batch)
+
+    def _wrapped(self, method: str, X: Any) -> np.ndarray:
+        """``method`` of the fitted wrapped estimator on ``X``; NotFittedError before fit."""
+        features = self._wrapped_batch_features(X)[1]
+        return getattr(self.estimator_, method)(features)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict targets (classes for a classifier).
@@ -145,7 +159,7 @@ class _WrappedEstimatorMixin:
         """
         if self.estimator is None:
             return super().predict(X)
-        return self.estimator_.predict(self._wrapped_batch_features(X)[1])
+        return self._wrapped("predict", X)
 
     def modality_weights(self, X: Any) -> np.ndarray:
         """Per-sample weight of each modality in the prediction.
@@ -187,7 +201,7 @@ class _WrappedClassifierMixin(_WrappedEstimatorMixin):
         """
         if self.estimator is None:
             return super().predict_proba(X)
-        return self.estimator_.predict_proba(self._wrapped_batch_features(X)[1])
+        return self._wrapped("predict_proba", X)
 
     @available_if(lambda self: self.estimator is not None and _wrapped_has(
         "decision_function")(self))
@@ -203,7 +217,7 @@ class _WrappedClassifierMixin(_WrappedEstimatorMixin):
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
-        return self.estimator_.decision_function(self._wrapped_batch_features(X)[1])
+        return self._wrapped("decision_function", X)
 
 
 # -- the four families -----------------------------------------------------------------------
@@ -423,7 +437,9 @@ _ATTRIBUTES = """
         The trained skorch net; ``net_.module_`` is the torch module and
         ``net_.history`` the per-epoch history.{neural_only}
     n_iter_ : int
-        Number of epochs run (accumulated over warm starts).{neural_only}
+        Number of epochs run (accumulated over warm starts). On the wrapped
+        path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
+        it reports none.
     loss_curve_ : list of float
         Training loss after each epoch.{neural_only}
     validation_scores_ : list of float

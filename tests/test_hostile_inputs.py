@@ -241,7 +241,7 @@ ESTIMATOR_CASES = [
          lambda c: clf(missing_strategy="distill").fit(
              {"m1": nan_rows(c.m1, c.y == 0), "m2": nan_rows(c.m2, c.y == 1)}, c.y),
          ValueError, r"missing_strategy='distill' trains its teacher on samples with every "
-                     r"modality present; found 0 such samples"),
+                     r"modality present and needs at least 2; found 0 samples"),
     # -- DataFrames ---------------------------------------------------------------------------
     Case("fit-dataframe-modality-string-column",
          lambda c: clf().fit({"m1": c.words, "m2": c.m2}, c.y),
