@@ -36,7 +36,13 @@ from ._inputs import (
     overflow_safe_mean_std,
 )
 from ._modules import block_key, use_generator
-from ._training import DivergenceGuard, ModalityDataset, MultimodalNet, collate_batch
+from ._training import (
+    DivergenceGuard,
+    ModalityDataset,
+    MultimodalNet,
+    PlainPrintLog,
+    collate_batch,
+)
 
 __all__ = ["ClassifierTask", "MultimodalNetEstimator", "RegressorTask"]
 
@@ -368,6 +374,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             iterator_valid__collate_fn=collate_batch,
             train_split=train_split,
             callbacks=callbacks,
+            callbacks__print_log=PlainPrintLog(),
             device=self.device,
             verbose=self.verbose,
             **{f"module__{key}": value for key, value in module_kwargs.items()},

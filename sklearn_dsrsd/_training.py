@@ -8,13 +8,15 @@ DSRSD-Net to the task loss.
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, PrintLog
 from skorch.utils import to_tensor
 from torch.utils.data import Dataset
 
@@ -29,7 +31,9 @@ from ._losses import (
 from ._modules import block_key
 
 __all__ = ["DistillationNet", "DivergenceGuard", "ModalityDataset", "MultimodalNet",
-           "collate_batch"]
+           "PlainPrintLog", "collate_batch"]
+
+_ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class ModalityDataset(Dataset):
@@ -82,6 +86,20 @@ class DivergenceGuard(Callback):
                     "that they overflow once scaled; lower learning_rate_init or rescale "
                     "the input."
                 )
+
+
+class PlainPrintLog(PrintLog):
+    """skorch's per-epoch table (``verbose=1``), coloured only when stdout is a terminal.
+
+    skorch colours the best value of each column with ANSI escape codes, which end up as
+    noise in log files and CI output.
+    """
+
+    def format_row(self, row: Any, key: str, color: str) -> Any:
+        value = super().format_row(row, key, color)
+        if isinstance(value, str) and not sys.stdout.isatty():
+            return _ANSI_CODE.sub("", value)
+        return value
 
 
 class MultimodalNet(NeuralNet):

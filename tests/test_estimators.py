@@ -621,3 +621,11 @@ def test_concurrent_fits_with_one_seed_are_identical(estimator, backend, blocks_
             delayed(_fit_probabilities)(estimator, blocks, y) for _ in range(4))
     for result in results:
         assert_array_equal(result, alone)
+
+
+def test_verbose_log_has_no_ansi_codes_outside_a_terminal(blocks_and_y, capsys):
+    blocks, y = blocks_and_y
+    DSRSDClassifier(**TINY, verbose=1).fit(blocks, y)
+    printed = capsys.readouterr().out
+    assert "train_loss" in printed and len(printed.splitlines()) >= 2 + TINY["max_iter"]
+    assert "\x1b[" not in printed
