@@ -54,56 +54,6 @@ _PREDICT_BATCH_SIZE = 4096
 _GLOBAL_RNG_LOCK = threading.Lock()
 
 
-# Parameter descriptions shared by the docstrings of every estimator in the package.
-MODALITIES_PARAMETER_DOC = """    modalities : dict of str to column selector, default=None
-        For 2-D array or DataFrame input: modality name -> columns (list of
-        names or indices, boolean mask or slice). With None, a DataFrame whose
-        columns all look like ``name__feature`` (``ColumnTransformer`` output)
-        is split by prefix and any other 2-D input is one modality ``"X"``.
-        Must be None when ``X`` is a mapping of modalities.
-"""
-
-TRAINING_PARAMETERS_DOC = """    max_iter : int, default=100
-        Maximum number of epochs (passes over the training data).
-    batch_size : int, default=64
-        Number of samples per minibatch.
-    learning_rate_init : float, default=1e-3
-        Initial learning rate of the AdamW optimiser.
-    learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
-        Learning-rate schedule over the epochs. ``"constant"`` keeps
-        ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
-        monitored loss (the validation loss with ``early_stopping``, else the
-        training loss) has not improved by ``tol`` for 2 epochs, as in
-        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
-        ``max_iter`` epochs.
-    alpha : float, default=1e-4
-        Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified for
-        classification), stop when the validation loss has not improved by
-        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
-        When False, training stops when the training loss stalls likewise.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Epochs without improvement of at least ``tol`` before stopping.
-    tol : float, default=1e-4
-        Minimum decrease of the monitored loss that counts as improvement.
-    warm_start : bool, default=False
-        Reuse the fitted network and input scaling and continue training.
-    device : str, default="cpu"
-        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
-        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
-        cannot parse it or this machine does not have that device.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, batch shuffling, dropout and the validation
-        split. With an int, two fits give identical predictions on CPU. Torch's
-        global random state is left unchanged.
-    verbose : int, default=0
-        Print a line of training statistics per epoch when positive.
-"""
-
-
 class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
     """Base of every estimator in the package; not for direct use.
 
@@ -382,8 +332,8 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         )
 
     # -- inference ----------------------------------------------------------------------
-    def _forward(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Task outputs and modality weights, computed in float64.
+    def _forward(self, X: Any, *code_names: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Task outputs and the named codes (``"modality_weights"`` always), in float64.
 
         A float64 copy of the module makes each row's output independent of the
         batch it is computed in (float32 matrix products round differently for
@@ -394,7 +344,8 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         batch: ModalityBatch = self._schema.batch(X, self)
         module = self._inference_module
         device = self.net_.device
-        outputs, weights = [], []
+        names = ("modality_weights", *code_names)
+        outputs, codes = [], {name: [] for name in names}
         with torch.no_grad():
             for start in range(0, batch.n_samples, _PREDICT_BATCH_SIZE):
                 rows = slice(start, start + _PREDICT_BATCH_SIZE)
@@ -403,10 +354,11 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
                     for i, block in enumerate(batch.blocks)
                 }
                 mask = torch.from_numpy(batch.modality_mask[rows]).to(device)
-                output, codes = module(modality_mask=mask, **inputs)
+                output, chunk_codes = module(modality_mask=mask, **inputs)
                 outputs.append(output.cpu().numpy())
-                weights.append(codes["modality_weights"].cpu().numpy())
-        return np.concatenate(outputs), np.concatenate(weights)
+                for name in names:
+                    codes[name].append(chunk_codes[name].cpu().numpy())
+        return np.concatenate(outputs), {name: np.concatenate(codes[name]) for name in names}
 
     def _build_inference_module(self) -> None:
         """Keep a float64, evaluation-mode copy of the fitted module for inference.
@@ -443,7 +395,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         -------
         weights : ndarray of shape (n_samples, n_modalities)
         """
-        return self._forward(X)[1]
+        return self._forward(X)[1]["modality_weights"]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

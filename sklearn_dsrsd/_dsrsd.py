@@ -6,12 +6,11 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
-    MODALITIES_PARAMETER_DOC,
-    TRAINING_PARAMETERS_DOC,
     ClassifierTask,
     MultimodalNetEstimator,
     RegressorTask,
@@ -27,7 +26,7 @@ _DSRSD_LOSS_KEYS = ("alignment_weight", "decorrelation_weight", "orthogonality_w
                     "temperature")
 
 
-class _DSRSDBase(MultimodalNetEstimator):
+class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
     _parameter_constraints: dict = {
         **MultimodalNetEstimator._parameter_constraints,
         "code_size": [Interval(Integral, 1, None, closed="left")],
@@ -102,6 +101,56 @@ class _DSRSDBase(MultimodalNetEstimator):
         self.prototype_distillation_weight = prototype_distillation_weight
         self.response_distillation_weight = response_distillation_weight
         self.response_estimator = response_estimator
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Shared and private codes of every modality, as features for other models.
+
+        For each modality in ``modalities_`` order, its ``code_size`` shared code
+        ``s_m`` and then (with ``dual_stream=True``) its ``code_size`` private code
+        ``p_m``, computed in float64 by the trained network in evaluation mode. A
+        modality absent from a sample is encoded from its imputed block (the training
+        mean), as the network sees it; its fusion weight is 0 (see
+        ``modality_weights``). ``set_output(transform="pandas")`` returns a DataFrame
+        with the columns of :meth:`get_feature_names_out`.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_codes)
+            ``n_codes = n_modalities * code_size``, doubled with ``dual_stream=True``.
+        """
+        names = self._code_streams()
+        codes = self._forward(X, *names)[1]
+        per_modality = np.concatenate([codes[name] for name in names], axis=2)
+        return per_modality.reshape(len(per_modality), -1)
+
+    def _code_streams(self) -> tuple[str, ...]:
+        """The code streams of the fitted network (not of the current parameters)."""
+        check_is_fitted(self)
+        dual = self.net_.module_.streams.private is not None
+        return ("shared", "private") if dual else ("shared",)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the columns of :meth:`transform`.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; the names come from the modalities and the code size.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``"<modality>__shared<j>"`` and ``"<modality>__private<j>"``.
+        """
+        streams = self._code_streams()
+        code_size = self.net_.module_.streams.shared.weight.shape[2]
+        return np.asarray([f"{modality}__{stream}{j}" for modality in self.modalities_
+                           for stream in streams for j in range(code_size)], dtype=object)
 
     def _module_spec(self, modality_shapes, n_outputs):
         return DSRSDModule, {
@@ -201,10 +250,24 @@ class _DSRSDBase(MultimodalNetEstimator):
         return teacher
 
 
-_PARAMETERS = """
+class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
+    """Dual-stream residual semantic decorrelation network for classification.
+
+    Each modality is encoded, split into a shared and a private code by
+    residual projection, aligned across modalities, and fused with per-sample
+    gates over the modalities present; a head predicts the class. See the user
+    guide for what comes from the DSRSD-Net paper and what is this package's
+    choice.
+
     Parameters
     ----------
-""" + MODALITIES_PARAMETER_DOC + """    hidden_size : int, default=64
+    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+    hidden_size : int, default=64
         Width of the per-modality encoders, the alignment head and the task head.
     code_size : int, default=32
         Size of each modality's shared code and private code.
@@ -268,12 +331,49 @@ _PARAMETERS = """
         the Jensen-Shannon mutual-information estimator named by CorrKD (whose
         gradient is about an order of magnitude weaker).
     class_weight : dict, "balanced" or None, default=None
-        :class:`DSRSDClassifier` only. Weights of the classes in the
-        cross-entropy, ``{label: weight}``; ``"balanced"`` weights each class
-        by ``n_samples / (n_classes * count)`` of the training data, which
-        counters a network's tendency to under-predict rare classes. None
-        weighs every sample equally.
-""" + TRAINING_PARAMETERS_DOC + """
+        Weights of the classes in the cross-entropy, ``{label: weight}``;
+        ``"balanced"`` weights each class by ``n_samples / (n_classes * count)``
+        of the training data, which counters a network's tendency to
+        under-predict rare classes. None weighs every sample equally.
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the AdamW optimiser.
+    learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
+        Learning-rate schedule over the epochs. ``"constant"`` keeps
+        ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
+        monitored loss (the validation loss with ``early_stopping``, else the
+        training loss) has not improved by ``tol`` for 2 epochs, as in
+        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
+        cannot parse it or this machine does not have that device.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
+
     Attributes
     ----------
     modalities_ : dict of str to int or tuple
@@ -295,23 +395,7 @@ _PARAMETERS = """
         Validation loss after each epoch; only with ``early_stopping=True``.
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.
-"""
-
-
-class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
-    _parameter_constraints: dict = {
-        **_DSRSDBase._parameter_constraints,
-        "class_weight": [StrOptions({"balanced"}), dict, None],
-    }
-
-    __doc__ = f"""Dual-stream residual semantic decorrelation network for classification.
-
-    Each modality is encoded, split into a shared and a private code by
-    residual projection, aligned across modalities, and fused with per-sample
-    gates over the modalities present; a head predicts the class. See the user
-    guide for what comes from the DSRSD-Net paper and what is this package's
-    choice.
-{_PARAMETERS}    classes_ : ndarray of shape (n_classes,)
+    classes_ : ndarray of shape (n_classes,)
         Class labels.
 
     See Also
@@ -329,6 +413,11 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
     >>> clf.modality_weights(X).shape
     (200, 3)
     """
+
+    _parameter_constraints: dict = {
+        **_DSRSDBase._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
 
     def __init__(
         self,
@@ -403,11 +492,143 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
 
 
 class DSRSDRegressor(RegressorMixin, RegressorTask, _DSRSDBase):
-    __doc__ = f"""Dual-stream residual semantic decorrelation network for regression.
+    """Dual-stream residual semantic decorrelation network for regression.
 
     The network of :class:`DSRSDClassifier` with a regression head trained on
     standardised targets (mean squared error); ``y`` may be 1-D or 2-D.
-{_PARAMETERS}
+
+    Parameters
+    ----------
+    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+    hidden_size : int, default=64
+        Width of the per-modality encoders, the alignment head and the task head.
+    code_size : int, default=32
+        Size of each modality's shared code and private code.
+    dropout : float, default=0.1
+        Dropout probability inside the encoders and the task head.
+    dual_stream : bool, default=True
+        Learn a private stream beside the shared one. False keeps the shared
+        stream only (ablation).
+    fusion : {"gated_concat", "gated", "concat"}, default="gated_concat"
+        How the modalities' codes meet. Per-sample gates computed from each
+        modality's codes weight it, renormalised over the modalities present
+        (``modality_weights`` returns them). ``"gated_concat"``: the
+        gate-weighted contributions are concatenated, so the head sees each
+        modality apart (the default: it scored at least as well as ``"gated"``
+        on both tuning tasks, see ``benchmarks/tune_defaults.md``). ``"gated"``:
+        they are summed. ``"concat"``: concatenation without gates, absent
+        modalities zeroed (ablation; its weights are uniform over the present
+        modalities).
+    temporal_encoder : {"conv", "gru", "attention"}, default="conv"
+        Encoder of sequence modalities (3-D blocks ``(n_samples, n_steps,
+        n_features)``): a two-layer 1-D convolution with mean and max pooling
+        (fast, a few steps of context), a GRU (its last and mean states), or one
+        Transformer encoder layer with learned step positions. 2-D blocks always
+        use an MLP.
+    alignment_weight : float, default=0.1
+        Weight of the cross-modal alignment term (symmetric InfoNCE plus squared
+        distance between aligned codes of the same sample). 0 switches it off.
+    decorrelation_weight : float, default=0.01
+        Weight of the decorrelation term on the shared codes (squared
+        off-diagonal correlations plus a variance floor). 0 switches it off.
+    orthogonality_weight : float, default=0.1
+        Weight of the shared/private orthogonality term. 0 switches it off.
+    temperature : float, default=0.1
+        Temperature of the InfoNCE alignment term.
+    missing_strategy : {"none", "dropout", "distill"}, default="dropout"
+        How training prepares the model for missing modalities. ``"none"``:
+        train on the data as given. ``"dropout"``: hide each present modality of
+        a training sample with probability ``missing_rate`` (never all of a
+        sample's); the default because it also regularises when nothing is
+        missing (chosen on OULAD presentations no benchmark evaluates on, see
+        ``benchmarks/tune_defaults.py``). ``"distill"`` (CorrKD): train
+        a teacher on the samples with every modality present, freeze it, then
+        train a student of the same architecture, initialised from the teacher,
+        on randomly incomplete inputs (rate ``missing_rate``) with the task loss
+        plus the three distillation terms below. Only the student predicts.
+    missing_rate : float, default=0.3
+        Per-sample probability of hiding each modality for ``"dropout"`` and
+        ``"distill"``; unused with ``"none"``.
+    contrastive_distillation_weight : float, default=0.1
+        Weight of sample-level contrastive distillation between student and
+        teacher fused codes (``"distill"`` only).
+    prototype_distillation_weight : float, default=0.1
+        Weight of category-guided prototype distillation; regression uses 5
+        target-quantile bins as categories (``"distill"`` only).
+    response_distillation_weight : float, default=0.1
+        Weight of response-disentangled consistency distillation of the logits
+        (classification); regression matches the teacher's predictions with a
+        squared error instead (``"distill"`` only).
+    response_estimator : {"js", "kl"}, default="kl"
+        KL divergence between the decoupled teacher and student responses, or
+        the Jensen-Shannon mutual-information estimator named by CorrKD (whose
+        gradient is about an order of magnitude weaker).
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the AdamW optimiser.
+    learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
+        Learning-rate schedule over the epochs. ``"constant"`` keeps
+        ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
+        monitored loss (the validation loss with ``early_stopping``, else the
+        training loss) has not improved by ``tol`` for 2 epochs, as in
+        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
+        cannot parse it or this machine does not have that device.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
+
+    Attributes
+    ----------
+    modalities_ : dict of str to int or tuple
+        Modality name -> number of features, or ``(n_steps, n_features)`` for a
+        sequence modality, in the order the network uses.
+    n_features_in_ : int
+        Number of features seen during fit, summed over modalities.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the training history: per-epoch losses and, per batch,
+        the unweighted auxiliary terms (``history[:, "batches", :, "alignment"]``).
+    n_iter_ : int
+        Number of epochs run (accumulated over warm starts).
+    loss_curve_ : list of float
+        Training loss (task plus weighted auxiliary terms) after each epoch.
+    validation_scores_ : list of float
+        Validation loss after each epoch; only with ``early_stopping=True``.
+    teacher_net_ : skorch.NeuralNet
+        The frozen teacher; only with ``missing_strategy="distill"``.
+
     See Also
     --------
     DSRSDClassifier : The same network for classification.

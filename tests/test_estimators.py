@@ -629,3 +629,33 @@ def test_verbose_log_has_no_ansi_codes_outside_a_terminal(blocks_and_y, capsys):
     printed = capsys.readouterr().out
     assert "train_loss" in printed and len(printed.splitlines()) >= 2 + TINY["max_iter"]
     assert "\x1b[" not in printed
+
+
+@pytest.mark.parametrize("dual_stream", [True, False])
+def test_transform_gives_the_codes_as_named_features(blocks_and_y, dual_stream):
+    from sklearn.linear_model import LogisticRegression
+
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY, dual_stream=dual_stream).fit(blocks, y)
+    codes = clf.transform(blocks)
+    code_size = TINY["code_size"]
+    streams = ["shared", "private"] if dual_stream else ["shared"]
+    assert codes.shape == (len(y), len(blocks) * len(streams) * code_size)
+    names = clf.get_feature_names_out()
+    assert list(names[:code_size + 1]) == [f"m0__{streams[0]}{j}" for j in range(code_size)] + [
+        f"m0__{streams[-1]}0" if dual_stream else "m1__shared0"]
+    # the same numbers as the network's own codes, in float64
+    module = clf._inference_module
+    batch = clf._schema.batch(blocks, clf)
+    with torch.no_grad():
+        _, expected = module(modality_mask=torch.from_numpy(batch.modality_mask),
+                             **{f"m{i}": torch.from_numpy(b).double()
+                                for i, b in enumerate(batch.blocks)})
+    m1_shared = names.tolist().index("m1__shared0")
+    assert_allclose(codes[:, m1_shared:m1_shared + code_size], expected["shared"][:, 1].numpy())
+    # pandas output, and the codes as features of another model
+    frame = clone(clf).set_output(transform="pandas").fit(blocks, y).transform(blocks)
+    assert isinstance(frame, pd.DataFrame) and list(frame.columns) == list(names)
+    assert_allclose(frame.to_numpy(), codes)
+    assert LogisticRegression().fit(codes, y).score(codes, y) > 0.5
+    assert_allclose(clf.fit_transform(blocks, y), codes)
