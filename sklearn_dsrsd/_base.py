@@ -512,6 +512,27 @@ class ClassifierTask:
     def _n_outputs(self) -> int:
         return len(self.classes_)
 
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Confidence scores: the network's class logits.
+
+        ``softmax`` of the scores gives :meth:`predict_proba`, and the class with
+        the largest score is :meth:`predict`'s.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With two classes, the log-odds of ``classes_[1]`` (positive: predicted
+            ``classes_[1]``), as scikit-learn's binary classifiers return;
+            otherwise one logit per class, columns following ``classes_``.
+        """
+        logits = self._forward(X)[0]
+        return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
+
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities.
 

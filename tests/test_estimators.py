@@ -659,3 +659,20 @@ def test_transform_gives_the_codes_as_named_features(blocks_and_y, dual_stream):
     assert_allclose(frame.to_numpy(), codes)
     assert LogisticRegression().fit(codes, y).score(codes, y) > 0.5
     assert_allclose(clf.fit_transform(blocks, y), codes)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_decision_function_agrees_with_predict_and_predict_proba(n_classes):
+    blocks, y = make_blocks(n_classes=n_classes)
+    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    scores = clf.decision_function(blocks)
+    proba = clf.predict_proba(blocks)
+    if n_classes == 2:
+        assert scores.shape == (len(y),)
+        assert_allclose(1 / (1 + np.exp(-scores)), proba[:, 1], rtol=1e-10)
+        assert_array_equal(clf.classes_[(scores > 0).astype(int)], clf.predict(blocks))
+    else:
+        assert scores.shape == (len(y), n_classes)
+        exp = np.exp(scores - scores.max(axis=1, keepdims=True))
+        assert_allclose(exp / exp.sum(axis=1, keepdims=True), proba, rtol=1e-10)
+        assert_array_equal(clf.classes_[scores.argmax(axis=1)], clf.predict(blocks))
