@@ -40,8 +40,6 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
-    MODALITIES_PARAMETER_DOC,
-    TRAINING_PARAMETERS_DOC,
     ClassifierTask,
     MultimodalNetEstimator,
     RegressorTask,
@@ -106,6 +104,23 @@ class _WrappedEstimatorMixin:
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> MultimodalNetEstimator:
+        """Fit the model to modality blocks ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like of shape \
+                (n_samples, n_features)
+            Modality blocks of shape ``(n_samples, n_features)`` or
+            ``(n_samples, n_steps, n_features)``, or a 2-D array / DataFrame split
+            into modalities by the ``modalities`` parameter.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
         if self.estimator is None:
             self._forget(("estimator_",))
             return super().fit(X, y)
@@ -122,8 +137,6 @@ class _WrappedEstimatorMixin:
         n_iter = getattr(self.estimator_, "n_iter_", None)
         self.n_iter_ = 1 if n_iter is None else int(np.max(n_iter))
         return self
-
-    fit.__doc__ = MultimodalNetEstimator.fit.__doc__
 
     def _forget(self, names: tuple[str, ...]) -> None:
         for name in names:
@@ -421,9 +434,85 @@ class _CoAttentionBase(_BaselineBase):
         }
 
 
-# -- docstrings --------------------------------------------------------------------------------
+# -- public estimators ------------------------------------------------------------------------
 
-_ATTRIBUTES = """
+
+class SingleModalityClassifier(
+    ClassifierMixin, _WrappedClassifierMixin, ClassifierTask, _SingleModalityBase
+):
+    """Classification baseline that uses one modality only.
+
+    With ``estimator=None``, the chosen modality is encoded like in DSRSD (an
+    MLP for a 2-D block, a temporal convolution for a 3-D block) and an MLP
+    head predicts. A sample that lacks the modality is predicted from its
+    imputed block (the training mean). ``modality_weights`` is 1 on the chosen
+    modality where it is present and 0 everywhere else (a row of zeros when
+    the chosen modality is absent: no modality informs that prediction).
+
+    Parameters
+    ----------
+    modality : str, default=None
+        Name of the modality to use (a key of ``X`` or of ``modalities``, a
+        ``ColumnTransformer`` prefix, or ``"X"`` for plain 2-D input). None
+        uses the first modality.
+    estimator : estimator object, default=None
+        None trains the network described above. Otherwise a scikit-learn
+        classifier is cloned and fitted on the flattened standardised block of
+        ``modality``; ``predict``, ``predict_proba`` and ``decision_function``
+        (where it has them) delegate to it. The features come from the same
+        input handling as the network: each block standardised with training
+        statistics, absent values imputed with the training mean (0), 3-D blocks
+        flattened. ``warm_start`` and the network's training parameters do not
+        apply to it.
+    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+    hidden_size : int, default=64
+        Width of the encoder and of the head (neural path).
+    dropout : float, default=0.1
+        Dropout probability inside the encoders and the head.
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the AdamW optimiser.
+    learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
+        Learning-rate schedule over the epochs. ``"constant"`` keeps
+        ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
+        monitored loss (the validation loss with ``early_stopping``, else the
+        training loss) has not improved by ``tol`` for 2 epochs, as in
+        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
+        cannot parse it or this machine does not have that device.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
+
     Attributes
     ----------
     modalities_ : dict of str to int or tuple
@@ -435,112 +524,35 @@ _ATTRIBUTES = """
         Column names, when fitted on a DataFrame.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
-        ``net_.history`` the per-epoch history.{neural_only}
+        ``net_.history`` the per-epoch history. Only on the neural path
+        (``estimator=None``).
     n_iter_ : int
         Number of epochs run (accumulated over warm starts). On the wrapped
         path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
         it reports none.
     loss_curve_ : list of float
-        Training loss after each epoch.{neural_only}
+        Training loss after each epoch. Only on the neural path
+        (``estimator=None``).
     validation_scores_ : list of float
-        Validation loss after each epoch; only with ``early_stopping=True``.{neural_only}
-"""
+        Validation loss after each epoch; only with ``early_stopping=True``.
+        Only on the neural path (``estimator=None``).
+    estimator_ : estimator object
+        The fitted clone of ``estimator``. Only on the wrapped path.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
 
-_NEURAL_ONLY = "\n        Only on the neural path (``estimator=None``)."
+    See Also
+    --------
+    SingleModalityRegressor : The same baseline for regression.
+    EarlyFusionClassifier : All modalities concatenated.
 
-_ESTIMATOR = """    estimator : estimator object, default=None
-        None trains the network described above. Otherwise a scikit-learn
-        {kind} is cloned and fitted on {features}; {methods}
-        delegate to it. The features come from the same input handling as
-        the network: each block standardised with training statistics,
-        absent values imputed with the training mean (0), 3-D blocks
-        flattened. ``warm_start`` and the network's training parameters do not
-        apply to it.
-"""
-
-_CLASSIFIER_METHODS = (
-    "``predict``,\n        ``predict_proba`` and ``decision_function`` (where it has them)"
-)
-
-_HIDDEN = """    hidden_size : int, default=64
-        {what}
-    dropout : float, default=0.1
-        Dropout probability inside the encoders and the head.
-"""
-
-_SINGLE_PARAMS = (
-    "    modality : str, default=None\n"
-    "        Name of the modality to use (a key of ``X`` or of ``modalities``, a\n"
-    "        ``ColumnTransformer`` prefix, or ``\"X\"`` for plain 2-D input). None\n"
-    "        uses the first modality.\n"
-)
-
-_EXAMPLE_DATA = """    >>> import numpy as np
+    Examples
+    --------
+    >>> import numpy as np
     >>> rng = np.random.RandomState(0)
     >>> X = {"a": rng.normal(size=(100, 3)), "b": rng.normal(size=(100, 2))}
     >>> y = (X["a"][:, 0] + X["b"][:, 0] > 0).astype(int)
-"""
-
-
-def _build_doc(summary: str, params: str, wrapped: bool, task_attr: str, see_also: str,
-               example: str) -> str:
-    """Assemble a numpydoc class docstring from the shared sections."""
-    neural_only = _NEURAL_ONLY if wrapped else ""
-    estimator_attr = (
-        "    estimator_ : estimator object\n"
-        "        The fitted clone of ``estimator``. Only on the wrapped path.\n"
-        if wrapped
-        else ""
-    )
-    return (
-        f"{summary}\n\n    Parameters\n    ----------\n{params}"
-        f"{_ATTRIBUTES.format(neural_only=neural_only)}{estimator_attr}{task_attr}"
-        f"\n    See Also\n    --------\n{see_also}\n"
-        f"\n    Examples\n    --------\n{_EXAMPLE_DATA}{example}    "
-    )
-
-
-_CLASSES_ATTR = "    classes_ : ndarray of shape (n_classes,)\n        Class labels.\n"
-
-
-def _params(head: str, hidden_what: str, tail: str = "") -> str:
-    return (f"{head}{MODALITIES_PARAMETER_DOC}{_HIDDEN.format(what=hidden_what)}{tail}"
-            f"{TRAINING_PARAMETERS_DOC}")
-
-
-# -- public estimators ------------------------------------------------------------------------
-
-_SINGLE_SUMMARY = """Baseline that uses one modality only.
-
-    With ``estimator=None``, the chosen modality is encoded like in DSRSD (an
-    MLP for a 2-D block, a temporal convolution for a 3-D block) and an MLP
-    head predicts. A sample that lacks the modality is predicted from its
-    imputed block (the training mean). ``modality_weights`` is 1 on the chosen
-    modality where it is present and 0 everywhere else (a row of zeros when
-    the chosen modality is absent: no modality informs that prediction)."""
-
-_SINGLE_HIDDEN = "Width of the encoder and of the head (neural path)."
-
-
-def _single_params(kind: str, methods: str) -> str:
-    estimator = _ESTIMATOR.format(
-        kind=kind, features="the flattened\n        standardised block of ``modality``",
-        methods=methods,
-    )
-    return _params(_SINGLE_PARAMS + estimator, _SINGLE_HIDDEN)
-
-
-class SingleModalityClassifier(
-    ClassifierMixin, _WrappedClassifierMixin, ClassifierTask, _SingleModalityBase
-):
-    __doc__ = _build_doc(
-        _SINGLE_SUMMARY.replace("Baseline", "Classification baseline"),
-        _single_params("classifier", _CLASSIFIER_METHODS),
-        True,
-        _CLASSES_ATTR,
-        "    SingleModalityRegressor : The same baseline for regression.\n"
-        "    EarlyFusionClassifier : All modalities concatenated.",
-        """    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn_dsrsd.baselines import SingleModalityClassifier
     >>> clf = SingleModalityClassifier(modality="a", max_iter=20, random_state=0).fit(X, y)
     >>> clf.predict_proba(X).shape
@@ -550,31 +562,134 @@ class SingleModalityClassifier(
     >>> wrapped = SingleModalityClassifier(modality="b", estimator=LogisticRegression())
     >>> wrapped.fit(X, y).estimator_.coef_.shape
     (1, 2)
-""",
-    )
+    """
 
 
 class SingleModalityRegressor(
     RegressorMixin, _WrappedEstimatorMixin, RegressorTask, _SingleModalityBase
 ):
-    __doc__ = _build_doc(
-        _SINGLE_SUMMARY.replace("Baseline", "Regression baseline"),
-        _single_params("regressor", "``predict`` and ``score``"),
-        True,
-        "",
-        "    SingleModalityClassifier : The same baseline for classification.\n"
-        "    EarlyFusionRegressor : All modalities concatenated.",
-        """    >>> from sklearn_dsrsd.baselines import SingleModalityRegressor
+    """Regression baseline that uses one modality only.
+
+    With ``estimator=None``, the chosen modality is encoded like in DSRSD (an
+    MLP for a 2-D block, a temporal convolution for a 3-D block) and an MLP
+    head predicts. A sample that lacks the modality is predicted from its
+    imputed block (the training mean). ``modality_weights`` is 1 on the chosen
+    modality where it is present and 0 everywhere else (a row of zeros when
+    the chosen modality is absent: no modality informs that prediction).
+
+    Parameters
+    ----------
+    modality : str, default=None
+        Name of the modality to use (a key of ``X`` or of ``modalities``, a
+        ``ColumnTransformer`` prefix, or ``"X"`` for plain 2-D input). None
+        uses the first modality.
+    estimator : estimator object, default=None
+        None trains the network described above. Otherwise a scikit-learn
+        regressor is cloned and fitted on the flattened standardised block of
+        ``modality``; ``predict`` and ``score`` delegate to it. The features
+        come from the same input handling as the network: each block
+        standardised with training statistics, absent values imputed with the
+        training mean (0), 3-D blocks flattened. ``warm_start`` and the
+        network's training parameters do not apply to it.
+    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+    hidden_size : int, default=64
+        Width of the encoder and of the head (neural path).
+    dropout : float, default=0.1
+        Dropout probability inside the encoders and the head.
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the AdamW optimiser.
+    learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
+        Learning-rate schedule over the epochs. ``"constant"`` keeps
+        ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
+        monitored loss (the validation loss with ``early_stopping``, else the
+        training loss) has not improved by ``tol`` for 2 epochs, as in
+        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
+        cannot parse it or this machine does not have that device.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
+
+    Attributes
+    ----------
+    modalities_ : dict of str to int or tuple
+        Modality name -> number of features, or ``(n_steps, n_features)`` for a
+        sequence modality, in the order the network uses.
+    n_features_in_ : int
+        Number of features seen during fit, summed over modalities.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the per-epoch history. Only on the neural path
+        (``estimator=None``).
+    n_iter_ : int
+        Number of epochs run (accumulated over warm starts). On the wrapped
+        path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
+        it reports none.
+    loss_curve_ : list of float
+        Training loss after each epoch. Only on the neural path
+        (``estimator=None``).
+    validation_scores_ : list of float
+        Validation loss after each epoch; only with ``early_stopping=True``.
+        Only on the neural path (``estimator=None``).
+    estimator_ : estimator object
+        The fitted clone of ``estimator``. Only on the wrapped path.
+
+    See Also
+    --------
+    SingleModalityClassifier : The same baseline for classification.
+    EarlyFusionRegressor : All modalities concatenated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = {"a": rng.normal(size=(100, 3)), "b": rng.normal(size=(100, 2))}
+    >>> y = (X["a"][:, 0] + X["b"][:, 0] > 0).astype(int)
+    >>> from sklearn_dsrsd.baselines import SingleModalityRegressor
     >>> reg = SingleModalityRegressor(max_iter=20, random_state=0).fit(X, X["a"][:, 0])
     >>> reg.modality_
     'a'
     >>> reg.predict(X).shape
     (100,)
-""",
-    )
+    """
 
 
-_EARLY_SUMMARY = """Baseline that concatenates all modalities before one model.
+class EarlyFusionClassifier(
+    ClassifierMixin, _WrappedClassifierMixin, ClassifierTask, _EarlyFusionBase
+):
+    """Classification baseline that concatenates all modalities before one model.
 
     With ``estimator=None``, each block is flattened (a 3-D block
     ``(n, T, d)`` becomes ``T * d`` features: the raw inputs meet before any
@@ -582,32 +697,108 @@ _EARLY_SUMMARY = """Baseline that concatenates all modalities before one model.
     indicators are concatenated, and an MLP of the same depth as DSRSD's
     encoder plus head predicts. Absent modalities are imputed with the training
     mean (0 after standardisation); the indicators tell imputed from observed.
-    ``modality_weights`` is uniform over the modalities present in a sample."""
+    ``modality_weights`` is uniform over the modalities present in a sample.
 
-_EARLY_HIDDEN = "Width of the hidden layers of the MLP (neural path)."
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        None trains the network described above. Otherwise a scikit-learn
+        classifier is cloned and fitted on the concatenated flattened
+        standardised blocks followed by one presence indicator per modality;
+        ``predict``, ``predict_proba`` and ``decision_function`` (where it has
+        them) delegate to it. The features come from the same input handling as
+        the network: each block standardised with training statistics, absent
+        values imputed with the training mean (0), 3-D blocks flattened.
+        ``warm_start`` and the network's training parameters do not apply to it.
+    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+    hidden_size : int, default=64
+        Width of the hidden layers of the MLP (neural path).
+    dropout : float, default=0.1
+        Dropout probability inside the encoders and the head.
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the AdamW optimiser.
+    learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
+        Learning-rate schedule over the epochs. ``"constant"`` keeps
+        ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
+        monitored loss (the validation loss with ``early_stopping``, else the
+        training loss) has not improved by ``tol`` for 2 epochs, as in
+        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
+        cannot parse it or this machine does not have that device.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
 
+    Attributes
+    ----------
+    modalities_ : dict of str to int or tuple
+        Modality name -> number of features, or ``(n_steps, n_features)`` for a
+        sequence modality, in the order the network uses.
+    n_features_in_ : int
+        Number of features seen during fit, summed over modalities.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the per-epoch history. Only on the neural path
+        (``estimator=None``).
+    n_iter_ : int
+        Number of epochs run (accumulated over warm starts). On the wrapped
+        path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
+        it reports none.
+    loss_curve_ : list of float
+        Training loss after each epoch. Only on the neural path
+        (``estimator=None``).
+    validation_scores_ : list of float
+        Validation loss after each epoch; only with ``early_stopping=True``.
+        Only on the neural path (``estimator=None``).
+    estimator_ : estimator object
+        The fitted clone of ``estimator``. Only on the wrapped path.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
 
-def _early_params(kind: str, methods: str) -> str:
-    estimator = _ESTIMATOR.format(
-        kind=kind,
-        features="the concatenated\n        flattened standardised blocks followed by "
-        "one presence indicator per\n        modality",
-        methods=methods,
-    )
-    return _params(estimator, _EARLY_HIDDEN)
+    See Also
+    --------
+    EarlyFusionRegressor : The same baseline for regression.
+    LateFusionClassifier : One model per modality, predictions averaged.
 
-
-class EarlyFusionClassifier(
-    ClassifierMixin, _WrappedClassifierMixin, ClassifierTask, _EarlyFusionBase
-):
-    __doc__ = _build_doc(
-        _EARLY_SUMMARY.replace("Baseline", "Classification baseline"),
-        _early_params("classifier", _CLASSIFIER_METHODS),
-        True,
-        _CLASSES_ATTR,
-        "    EarlyFusionRegressor : The same baseline for regression.\n"
-        "    LateFusionClassifier : One model per modality, predictions averaged.",
-        """    >>> from sklearn.ensemble import HistGradientBoostingClassifier
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = {"a": rng.normal(size=(100, 3)), "b": rng.normal(size=(100, 2))}
+    >>> y = (X["a"][:, 0] + X["b"][:, 0] > 0).astype(int)
+    >>> from sklearn.ensemble import HistGradientBoostingClassifier
     >>> from sklearn_dsrsd.baselines import EarlyFusionClassifier
     >>> clf = EarlyFusionClassifier(max_iter=20, random_state=0).fit(X, y)
     >>> clf.predict_proba(X).shape
@@ -617,21 +808,120 @@ class EarlyFusionClassifier(
     >>> gbm = EarlyFusionClassifier(estimator=HistGradientBoostingClassifier(max_iter=10))
     >>> gbm.fit(X, y).predict(X).shape
     (100,)
-""",
-    )
+    """
 
 
 class EarlyFusionRegressor(
     RegressorMixin, _WrappedEstimatorMixin, RegressorTask, _EarlyFusionBase
 ):
-    __doc__ = _build_doc(
-        _EARLY_SUMMARY.replace("Baseline", "Regression baseline"),
-        _early_params("regressor", "``predict`` and ``score``"),
-        True,
-        "",
-        "    EarlyFusionClassifier : The same baseline for classification.\n"
-        "    LateFusionRegressor : One model per modality, predictions averaged.",
-        """    >>> from sklearn.linear_model import Ridge
+    """Regression baseline that concatenates all modalities before one model.
+
+    With ``estimator=None``, each block is flattened (a 3-D block
+    ``(n, T, d)`` becomes ``T * d`` features: the raw inputs meet before any
+    per-modality processing), the blocks and the ``modality_mask`` presence
+    indicators are concatenated, and an MLP of the same depth as DSRSD's
+    encoder plus head predicts. Absent modalities are imputed with the training
+    mean (0 after standardisation); the indicators tell imputed from observed.
+    ``modality_weights`` is uniform over the modalities present in a sample.
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        None trains the network described above. Otherwise a scikit-learn
+        regressor is cloned and fitted on the concatenated flattened
+        standardised blocks followed by one presence indicator per modality;
+        ``predict`` and ``score`` delegate to it. The features come from the
+        same input handling as the network: each block standardised with
+        training statistics, absent values imputed with the training mean (0),
+        3-D blocks flattened. ``warm_start`` and the network's training
+        parameters do not apply to it.
+    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+    hidden_size : int, default=64
+        Width of the hidden layers of the MLP (neural path).
+    dropout : float, default=0.1
+        Dropout probability inside the encoders and the head.
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the AdamW optimiser.
+    learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
+        Learning-rate schedule over the epochs. ``"constant"`` keeps
+        ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
+        monitored loss (the validation loss with ``early_stopping``, else the
+        training loss) has not improved by ``tol`` for 2 epochs, as in
+        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
+        cannot parse it or this machine does not have that device.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
+
+    Attributes
+    ----------
+    modalities_ : dict of str to int or tuple
+        Modality name -> number of features, or ``(n_steps, n_features)`` for a
+        sequence modality, in the order the network uses.
+    n_features_in_ : int
+        Number of features seen during fit, summed over modalities.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the per-epoch history. Only on the neural path
+        (``estimator=None``).
+    n_iter_ : int
+        Number of epochs run (accumulated over warm starts). On the wrapped
+        path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
+        it reports none.
+    loss_curve_ : list of float
+        Training loss after each epoch. Only on the neural path
+        (``estimator=None``).
+    validation_scores_ : list of float
+        Validation loss after each epoch; only with ``early_stopping=True``.
+        Only on the neural path (``estimator=None``).
+    estimator_ : estimator object
+        The fitted clone of ``estimator``. Only on the wrapped path.
+
+    See Also
+    --------
+    EarlyFusionClassifier : The same baseline for classification.
+    LateFusionRegressor : One model per modality, predictions averaged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = {"a": rng.normal(size=(100, 3)), "b": rng.normal(size=(100, 2))}
+    >>> y = (X["a"][:, 0] + X["b"][:, 0] > 0).astype(int)
+    >>> from sklearn.linear_model import Ridge
     >>> from sklearn_dsrsd.baselines import EarlyFusionRegressor
     >>> target = X["a"][:, 0] + X["b"][:, 1]
     >>> reg = EarlyFusionRegressor(estimator=Ridge()).fit(X, target)
@@ -639,64 +929,218 @@ class EarlyFusionRegressor(
     (7,)
     >>> round(reg.score(X, target), 2)
     1.0
-""",
-    )
+    """
 
 
-_LATE_SUMMARY = """Baseline with one model per modality, predictions averaged.
+class LateFusionClassifier(ClassifierMixin, ClassifierTask, _LateFusionBase):
+    """Classification baseline with one model per modality, predictions averaged.
 
     Each modality has its own encoder (as in DSRSD: an MLP for a 2-D block, a
     temporal convolution for a 3-D block) and MLP head. For each sample the
     per-modality predictions are averaged over the modalities present in that
-    sample{how}. All per-modality models are trained
-    jointly on the loss of the averaged prediction. ``modality_weights`` is
-    uniform over the modalities present in a sample (the averaging weights)."""
+    sample: the class probabilities are averaged (the network's logits are the
+    log of the average, so that the cross-entropy applies to it). All
+    per-modality models are trained jointly on the loss of the averaged
+    prediction. ``modality_weights`` is uniform over the modalities present in a
+    sample (the averaging weights).
 
-_LATE_HIDDEN = "Width of each modality's encoder and head."
+    Parameters
+    ----------
+    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+    hidden_size : int, default=64
+        Width of each modality's encoder and head.
+    dropout : float, default=0.1
+        Dropout probability inside the encoders and the head.
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the AdamW optimiser.
+    learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
+        Learning-rate schedule over the epochs. ``"constant"`` keeps
+        ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
+        monitored loss (the validation loss with ``early_stopping``, else the
+        training loss) has not improved by ``tol`` for 2 epochs, as in
+        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
+        cannot parse it or this machine does not have that device.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
 
+    Attributes
+    ----------
+    modalities_ : dict of str to int or tuple
+        Modality name -> number of features, or ``(n_steps, n_features)`` for a
+        sequence modality, in the order the network uses.
+    n_features_in_ : int
+        Number of features seen during fit, summed over modalities.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the per-epoch history.
+    n_iter_ : int
+        Number of epochs run (accumulated over warm starts). On the wrapped
+        path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
+        it reports none.
+    loss_curve_ : list of float
+        Training loss after each epoch.
+    validation_scores_ : list of float
+        Validation loss after each epoch; only with ``early_stopping=True``.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
 
-class LateFusionClassifier(ClassifierMixin, ClassifierTask, _LateFusionBase):
-    __doc__ = _build_doc(
-        _LATE_SUMMARY.replace("Baseline", "Classification baseline").format(
-            how=": the class probabilities are averaged (the network's\n    "
-            "logits are the log of the average, so that the cross-entropy applies\n    "
-            "to it)"
-        ),
-        _params("", _LATE_HIDDEN),
-        False,
-        _CLASSES_ATTR,
-        "    LateFusionRegressor : The same baseline for regression.\n"
-        "    EarlyFusionClassifier : All modalities concatenated.",
-        """    >>> from sklearn_dsrsd.baselines import LateFusionClassifier
+    See Also
+    --------
+    LateFusionRegressor : The same baseline for regression.
+    EarlyFusionClassifier : All modalities concatenated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = {"a": rng.normal(size=(100, 3)), "b": rng.normal(size=(100, 2))}
+    >>> y = (X["a"][:, 0] + X["b"][:, 0] > 0).astype(int)
+    >>> from sklearn_dsrsd.baselines import LateFusionClassifier
     >>> clf = LateFusionClassifier(max_iter=20, random_state=0).fit(X, y)
     >>> clf.predict_proba(X).shape
     (100, 2)
     >>> X_missing = {"a": X["a"], "b": None}  # modality b absent at predict
     >>> clf.modality_weights(X_missing)[0]
     array([1., 0.])
-""",
-    )
+    """
 
 
 class LateFusionRegressor(RegressorMixin, RegressorTask, _LateFusionBase):
-    __doc__ = _build_doc(
-        _LATE_SUMMARY.replace("Baseline", "Regression baseline").format(
-            how=" (the outputs are averaged)"
-        ),
-        _params("", _LATE_HIDDEN),
-        False,
-        "",
-        "    LateFusionClassifier : The same baseline for classification.\n"
-        "    EarlyFusionRegressor : All modalities concatenated.",
-        """    >>> from sklearn_dsrsd.baselines import LateFusionRegressor
+    """Regression baseline with one model per modality, predictions averaged.
+
+    Each modality has its own encoder (as in DSRSD: an MLP for a 2-D block, a
+    temporal convolution for a 3-D block) and MLP head. For each sample the
+    per-modality predictions are averaged over the modalities present in that
+    sample (the outputs are averaged). All per-modality models are trained
+    jointly on the loss of the averaged prediction. ``modality_weights`` is
+    uniform over the modalities present in a sample (the averaging weights).
+
+    Parameters
+    ----------
+    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+    hidden_size : int, default=64
+        Width of each modality's encoder and head.
+    dropout : float, default=0.1
+        Dropout probability inside the encoders and the head.
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the AdamW optimiser.
+    learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
+        Learning-rate schedule over the epochs. ``"constant"`` keeps
+        ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
+        monitored loss (the validation loss with ``early_stopping``, else the
+        training loss) has not improved by ``tol`` for 2 epochs, as in
+        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
+        cannot parse it or this machine does not have that device.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
+
+    Attributes
+    ----------
+    modalities_ : dict of str to int or tuple
+        Modality name -> number of features, or ``(n_steps, n_features)`` for a
+        sequence modality, in the order the network uses.
+    n_features_in_ : int
+        Number of features seen during fit, summed over modalities.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the per-epoch history.
+    n_iter_ : int
+        Number of epochs run (accumulated over warm starts). On the wrapped
+        path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
+        it reports none.
+    loss_curve_ : list of float
+        Training loss after each epoch.
+    validation_scores_ : list of float
+        Validation loss after each epoch; only with ``early_stopping=True``.
+
+    See Also
+    --------
+    LateFusionClassifier : The same baseline for classification.
+    EarlyFusionRegressor : All modalities concatenated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = {"a": rng.normal(size=(100, 3)), "b": rng.normal(size=(100, 2))}
+    >>> y = (X["a"][:, 0] + X["b"][:, 0] > 0).astype(int)
+    >>> from sklearn_dsrsd.baselines import LateFusionRegressor
     >>> reg = LateFusionRegressor(max_iter=20, random_state=0).fit(X, X["a"][:, 0])
     >>> reg.predict(X).shape
     (100,)
-""",
-    )
+    """
 
 
-_COATTENTION_SUMMARY = """Baseline with cross-modal multi-head attention over modality tokens.
+class CoAttentionClassifier(ClassifierMixin, ClassifierTask, _CoAttentionBase):
+    """Classification baseline with cross-modal multi-head attention over modality tokens.
 
     Each modality is turned into tokens of width ``hidden_size``: a 2-D block
     into ``n_tokens`` tokens by one linear projection, a 3-D block into one
@@ -707,47 +1151,211 @@ _COATTENTION_SUMMARY = """Baseline with cross-modal multi-head attention over mo
     modalities are masked out of the keys). The tokens of present modalities
     are mean-pooled and an MLP head predicts. ``modality_weights`` is the
     attention mass each modality receives, averaged over heads and over the
-    query tokens of present modalities."""
+    query tokens of present modalities.
 
-_COATTENTION_PARAMS = """    n_tokens : int, default=4
+    Parameters
+    ----------
+    n_tokens : int, default=4
         Number of tokens a 2-D block is projected to (a 3-D block gives one
         token per step).
     n_heads : int, default=4
         Number of attention heads; must divide ``hidden_size``.
-"""
+    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+    hidden_size : int, default=64
+        Width of the tokens (attention embedding) and of the head.
+    dropout : float, default=0.1
+        Dropout probability inside the encoders and the head.
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the AdamW optimiser.
+    learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
+        Learning-rate schedule over the epochs. ``"constant"`` keeps
+        ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
+        monitored loss (the validation loss with ``early_stopping``, else the
+        training loss) has not improved by ``tol`` for 2 epochs, as in
+        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
+        cannot parse it or this machine does not have that device.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
 
-_COATTENTION_HIDDEN = "Width of the tokens (attention embedding) and of the head."
+    Attributes
+    ----------
+    modalities_ : dict of str to int or tuple
+        Modality name -> number of features, or ``(n_steps, n_features)`` for a
+        sequence modality, in the order the network uses.
+    n_features_in_ : int
+        Number of features seen during fit, summed over modalities.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the per-epoch history.
+    n_iter_ : int
+        Number of epochs run (accumulated over warm starts). On the wrapped
+        path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
+        it reports none.
+    loss_curve_ : list of float
+        Training loss after each epoch.
+    validation_scores_ : list of float
+        Validation loss after each epoch; only with ``early_stopping=True``.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
 
+    See Also
+    --------
+    CoAttentionRegressor : The same baseline for regression.
+    LateFusionClassifier : One model per modality, predictions averaged.
 
-class CoAttentionClassifier(ClassifierMixin, ClassifierTask, _CoAttentionBase):
-    __doc__ = _build_doc(
-        _COATTENTION_SUMMARY.replace("Baseline", "Classification baseline"),
-        _params(_COATTENTION_PARAMS, _COATTENTION_HIDDEN),
-        False,
-        _CLASSES_ATTR,
-        "    CoAttentionRegressor : The same baseline for regression.\n"
-        "    LateFusionClassifier : One model per modality, predictions averaged.",
-        """    >>> from sklearn_dsrsd.baselines import CoAttentionClassifier
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = {"a": rng.normal(size=(100, 3)), "b": rng.normal(size=(100, 2))}
+    >>> y = (X["a"][:, 0] + X["b"][:, 0] > 0).astype(int)
+    >>> from sklearn_dsrsd.baselines import CoAttentionClassifier
     >>> clf = CoAttentionClassifier(max_iter=20, random_state=0).fit(X, y)
     >>> clf.predict_proba(X).shape
     (100, 2)
     >>> bool(np.allclose(clf.modality_weights(X).sum(axis=1), 1.0))
     True
-""",
-    )
+    """
 
 
 class CoAttentionRegressor(RegressorMixin, RegressorTask, _CoAttentionBase):
-    __doc__ = _build_doc(
-        _COATTENTION_SUMMARY.replace("Baseline", "Regression baseline"),
-        _params(_COATTENTION_PARAMS, _COATTENTION_HIDDEN),
-        False,
-        "",
-        "    CoAttentionClassifier : The same baseline for classification.\n"
-        "    LateFusionRegressor : One model per modality, predictions averaged.",
-        """    >>> from sklearn_dsrsd.baselines import CoAttentionRegressor
+    """Regression baseline with cross-modal multi-head attention over modality tokens.
+
+    Each modality is turned into tokens of width ``hidden_size``: a 2-D block
+    into ``n_tokens`` tokens by one linear projection, a 3-D block into one
+    token per step; tokens carry learned modality (and step) embeddings. One
+    transformer block -- ``torch.nn.MultiheadAttention`` with ``n_heads`` heads,
+    residual connections, layer norms and a feed-forward layer -- lets every
+    token attend to the tokens of all modalities present in the sample (absent
+    modalities are masked out of the keys). The tokens of present modalities
+    are mean-pooled and an MLP head predicts. ``modality_weights`` is the
+    attention mass each modality receives, averaged over heads and over the
+    query tokens of present modalities.
+
+    Parameters
+    ----------
+    n_tokens : int, default=4
+        Number of tokens a 2-D block is projected to (a 3-D block gives one
+        token per step).
+    n_heads : int, default=4
+        Number of attention heads; must divide ``hidden_size``.
+    modalities : dict of str to column selector, default=None
+        For 2-D array or DataFrame input: modality name -> columns (list of
+        names or indices, boolean mask or slice). With None, a DataFrame whose
+        columns all look like ``name__feature`` (``ColumnTransformer`` output)
+        is split by prefix and any other 2-D input is one modality ``"X"``.
+        Must be None when ``X`` is a mapping of modalities.
+    hidden_size : int, default=64
+        Width of the tokens (attention embedding) and of the head.
+    dropout : float, default=0.1
+        Dropout probability inside the encoders and the head.
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=64
+        Number of samples per minibatch.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the AdamW optimiser.
+    learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
+        Learning-rate schedule over the epochs. ``"constant"`` keeps
+        ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
+        monitored loss (the validation loss with ``early_stopping``, else the
+        training loss) has not improved by ``tol`` for 2 epochs, as in
+        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs.
+    alpha : float, default=1e-4
+        Weight decay (decoupled L2 penalty) of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classification), stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
+        When False, training stops when the training loss stalls likewise.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    warm_start : bool, default=False
+        Reuse the fitted network and input scaling and continue training.
+    device : str, default="cpu"
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
+        cannot parse it or this machine does not have that device.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation
+        split. With an int, two fits give identical predictions on CPU. Torch's
+        global random state is left unchanged.
+    verbose : int, default=0
+        Print a line of training statistics per epoch when positive.
+
+    Attributes
+    ----------
+    modalities_ : dict of str to int or tuple
+        Modality name -> number of features, or ``(n_steps, n_features)`` for a
+        sequence modality, in the order the network uses.
+    n_features_in_ : int
+        Number of features seen during fit, summed over modalities.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the per-epoch history.
+    n_iter_ : int
+        Number of epochs run (accumulated over warm starts). On the wrapped
+        path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
+        it reports none.
+    loss_curve_ : list of float
+        Training loss after each epoch.
+    validation_scores_ : list of float
+        Validation loss after each epoch; only with ``early_stopping=True``.
+
+    See Also
+    --------
+    CoAttentionClassifier : The same baseline for classification.
+    LateFusionRegressor : One model per modality, predictions averaged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = {"a": rng.normal(size=(100, 3)), "b": rng.normal(size=(100, 2))}
+    >>> y = (X["a"][:, 0] + X["b"][:, 0] > 0).astype(int)
+    >>> from sklearn_dsrsd.baselines import CoAttentionRegressor
     >>> reg = CoAttentionRegressor(max_iter=20, random_state=0).fit(X, X["a"][:, 0])
     >>> reg.predict(X).shape
     (100,)
-""",
-    )
+    """

@@ -10,10 +10,15 @@ Examples that need data outside the repository or long runs are written as ```` 
 Blocks run in a temporary working directory (files they write land there), with matplotlib on
 the non-interactive Agg backend. A block that imports matplotlib is skipped, alone, when
 matplotlib is not installed (it is an optional dependency); no other block may depend on it.
+
+The estimators' class docstrings in ``sklearn_dsrsd/_dsrsd.py`` and ``sklearn_dsrsd/baselines.py``
+are literal numpydoc text (none assembled at import time, no ``__doc__`` assignment), and each
+documents exactly its ``__init__`` parameters under ``Parameters``.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import re
@@ -166,3 +171,109 @@ def test_api_reference_signature(module, name):
         f"docs/api.md does not show the current signature of {module}.{name}; expected\n"
         f"{signature}"
     )
+
+
+# -- estimator docstrings: literal numpydoc text, every parameter documented -------------------
+
+PACKAGE = ROOT / "sklearn_dsrsd"
+ESTIMATOR_MODULES = {"sklearn_dsrsd._dsrsd": PACKAGE / "_dsrsd.py",
+                     "sklearn_dsrsd.baselines": PACKAGE / "baselines.py"}
+
+
+def _public_classes(path: Path) -> list[ast.ClassDef]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node for node in tree.body
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_")]
+
+
+def _assigns_doc(target: ast.expr) -> bool:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_assigns_doc(element) for element in target.elts)
+    return (isinstance(target, ast.Name) and target.id == "__doc__") or (
+        isinstance(target, ast.Attribute) and target.attr == "__doc__"
+    )
+
+
+def documented_parameters(docstring: str) -> list[str]:
+    """Names listed under the ``Parameters`` section of a numpydoc docstring.
+
+    ``a, b : type`` lines give both names; the section ends at the next underlined heading.
+    """
+    lines = inspect.cleandoc(docstring).splitlines()
+
+    def heading(i: int) -> bool:
+        return bool(lines[i].strip()) and i + 1 < len(lines) and (
+            set(lines[i + 1].strip()) == {"-"}
+        )
+
+    starts = [i for i in range(len(lines)) if heading(i) and lines[i].strip() == "Parameters"]
+    if not starts:
+        return []
+    names: list[str] = []
+    for i in range(starts[0] + 2, len(lines)):
+        if heading(i):
+            break
+        if lines[i] and not lines[i][0].isspace():
+            names += [name.strip() for name in lines[i].split(" : ")[0].split(",")]
+    return names
+
+
+@pytest.mark.parametrize("module", ESTIMATOR_MODULES)
+def test_estimator_docstrings_are_literal(module):
+    """Docstrings are written out in the source, never assembled at import time."""
+    path = ESTIMATOR_MODULES[module]
+    classes = _public_classes(path)
+    assert classes, f"{path.name} defines no public class"
+    missing = [node.name for node in classes if ast.get_docstring(node, clean=False) is None]
+    assert not missing, f"{path.name}: no literal docstring on {missing}"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign))
+                   else [])
+        assert not any(_assigns_doc(target) for target in targets), (
+            f"{path.name}:{node.lineno} assigns to __doc__; write the docstring out instead"
+        )
+        is_setattr_doc = (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "setattr" and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant) and node.args[1].value == "__doc__"
+        )
+        assert not is_setattr_doc, f"{path.name}:{node.lineno} sets __doc__ with setattr"
+
+
+def test_documented_parameters_parser():
+    doc = """Summary.
+
+    Parameters
+    ----------
+    a : int
+        First.
+    b, c : float
+        Second and third.
+
+    Attributes
+    ----------
+    d_ : int
+        Not a parameter.
+    """
+    assert documented_parameters(doc) == ["a", "b", "c"]
+    assert documented_parameters("Summary only.") == []
+
+
+@pytest.mark.parametrize(
+    "module, name",
+    [(module, node.name) for module, path in ESTIMATOR_MODULES.items()
+     for node in _public_classes(path)],
+)
+def test_estimator_parameters_documented(module, name):
+    """``Parameters`` lists exactly the ``__init__`` parameters, each once."""
+    cls = getattr(importlib.import_module(module), name)
+    signature = [parameter for parameter in inspect.signature(cls).parameters
+                 if parameter not in ("self", "args", "kwargs")]
+    documented = documented_parameters(cls.__doc__)
+    undocumented = [parameter for parameter in signature if parameter not in documented]
+    assert not undocumented, f"{name}: Parameters does not document {undocumented}"
+    unknown = [parameter for parameter in documented if parameter not in signature]
+    assert not unknown, f"{name}: Parameters documents {unknown}, which __init__ does not take"
+    repeated = sorted({parameter for parameter in documented if documented.count(parameter) > 1})
+    assert not repeated, f"{name}: Parameters documents {repeated} more than once"
