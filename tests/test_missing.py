@@ -61,7 +61,7 @@ def test_teacher_trains_on_complete_rows_only():
     assert clf.teacher_net_.history[-1, "batches", 0]["train_batch_size"] <= 20
     X["m2"][:] = np.nan
     X["m2"][0] = 1.0
-    with pytest.raises(ValueError, match="every modality present; found 1"):
+    with pytest.raises(ValueError, match="needs at least 2; found 1 sample with every"):
         DSRSDClassifier(**TINY, missing_strategy="distill").fit(X, y)
 
 
