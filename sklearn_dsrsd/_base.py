@@ -341,24 +341,30 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         The copy is made once per fit (:meth:`_build_inference_module`).
         """
         check_is_fitted(self)
-        batch: ModalityBatch = self._schema.batch(X, self)
         module = self._inference_module
         device = self.net_.device
         names = ("modality_weights", *code_names)
-        outputs, codes = [], {name: [] for name in names}
+        outputs: np.ndarray | None = None
+        codes: dict[str, np.ndarray] = {}
         with torch.no_grad():
-            for start in range(0, batch.n_samples, _PREDICT_BATCH_SIZE):
-                rows = slice(start, start + _PREDICT_BATCH_SIZE)
+            # Standardised chunk by chunk, results written into arrays made once: memory
+            # does not grow with the rows beyond the output (results kept chunk by chunk
+            # would fragment the heap that the chunks' temporaries come from).
+            for rows, n_samples, batch in self._schema.batches(X, self, _PREDICT_BATCH_SIZE):
                 inputs = {
-                    block_key(i): torch.from_numpy(block[rows]).to(device, torch.float64)
+                    block_key(i): torch.from_numpy(block).to(device, torch.float64)
                     for i, block in enumerate(batch.blocks)
                 }
-                mask = torch.from_numpy(batch.modality_mask[rows]).to(device)
+                mask = torch.from_numpy(batch.modality_mask).to(device)
                 output, chunk_codes = module(modality_mask=mask, **inputs)
-                outputs.append(output.cpu().numpy())
+                if outputs is None:
+                    outputs = np.empty((n_samples, *output.shape[1:]))
+                    codes = {name: np.empty((n_samples, *chunk_codes[name].shape[1:]))
+                             for name in names}
+                outputs[rows] = output.cpu().numpy()
                 for name in names:
-                    codes[name].append(chunk_codes[name].cpu().numpy())
-        return np.concatenate(outputs), {name: np.concatenate(codes[name]) for name in names}
+                    codes[name][rows] = chunk_codes[name].cpu().numpy()
+        return outputs, codes
 
     def _build_inference_module(self) -> None:
         """Keep a float64, evaluation-mode copy of the fitted module for inference.

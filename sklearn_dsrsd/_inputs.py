@@ -20,7 +20,7 @@ sample lacks a modality (every value NaN, key absent or value ``None``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
@@ -344,6 +344,25 @@ class ModalitySchema:
         check_some_modality_present(batch)
         return batch
 
+    def batches(self, X: Any, estimator: Any,
+                rows_per_batch: int) -> Iterator[tuple[slice, int, ModalityBatch]]:
+        """Validate a later input once, then standardise it ``rows_per_batch`` rows at a time.
+
+        Yields ``(rows, n_samples, batch)``: the rows of the input the batch holds and
+        the input's total number of rows. For prediction: beyond the caller's data (used
+        as is when it is float32 or float64), memory holds one standardised chunk at a
+        time, whatever the number of rows.
+        """
+        blocks = self.raw_blocks(X, estimator)
+        n_samples = _common_length(blocks)
+        for start in range(0, n_samples, rows_per_batch):
+            rows = slice(start, start + rows_per_batch)
+            chunk = {name: None if block is None else block[rows]
+                     for name, block in blocks.items()}
+            batch = self.transform(chunk, min(rows_per_batch, n_samples - start))
+            check_some_modality_present(batch, first_row=start)
+            yield rows, n_samples, batch
+
 
 def overflow_safe_mean_std(values: np.ndarray, axes: tuple[int, ...],
                            rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -420,8 +439,9 @@ def _common_length(blocks: dict[str, np.ndarray | None]) -> int | None:
     return next(iter(lengths.values()), None)
 
 
-def check_some_modality_present(batch: ModalityBatch) -> None:
-    empty = np.flatnonzero(~batch.modality_mask.any(axis=1))
+def check_some_modality_present(batch: ModalityBatch, first_row: int = 0) -> None:
+    """Every sample needs a present modality; ``first_row`` numbers the batch's rows."""
+    empty = first_row + np.flatnonzero(~batch.modality_mask.any(axis=1))
     if empty.size:
         raise ValueError(
             f"{empty.size} sample(s) have every modality missing (all values NaN or the "

@@ -40,6 +40,10 @@ def modality_data(draw):
             if draw(st.booleans()):
                 block[rng.random(block.shape) < 0.1] = np.nan  # scattered missing values
         blocks[f"m{m}"] = block
+    first = blocks["m0"]
+    if first.dtype.kind == "f":
+        # Every sample keeps a present modality (else fit raises its documented ValueError).
+        first[np.isnan(first).all(axis=1), 0] = 0.5
     if n_modalities > 1 and draw(st.booleans()):
         # Whole rows of one modality missing; the first modality stays present everywhere.
         missing_rows = rng.random(N_ROWS) < 0.3
