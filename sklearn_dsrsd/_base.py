@@ -270,13 +270,12 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         (see :meth:`_build_net`), so fits running at the same time in several threads
         with the same seed give the same model, and torch's global state is untouched.
         """
-        devices = []
-        if str(self.device).startswith("cuda") and torch.cuda.is_available():
-            devices = [torch.device(self.device).index or 0]
+        device = torch.device(net.device)
+        devices = [device.index or 0] if device.type == "cuda" else []
         with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             net.initialize()
-        generator = torch.Generator(device=torch.device(net.device)).manual_seed(seed)
+        generator = torch.Generator(device=device).manual_seed(seed)
         use_generator(net.module_, generator)
 
     def _build_net(self, seed: int, *, net_class: type[MultimodalNet] | None = None,

@@ -85,15 +85,16 @@ def _check_positive(value: float, name: str) -> None:
         raise ValueError(f"{name} must be > 0; got {value!r}.")
 
 
-def _resolve_mask(mask: Tensor | None, n: int, name: str, device: torch.device) -> Tensor:
+def _resolve_mask(mask: Tensor | None, shape: int | tuple[int, ...], name: str,
+                  device: torch.device) -> Tensor:
     """Validate a row mask, or build an all-True one when ``mask`` is None.
 
     Parameters
     ----------
-    mask : Tensor of shape (n,) and dtype bool, or None
-        Row mask; ``None`` means every row is valid.
-    n : int
-        Expected number of rows.
+    mask : Tensor of dtype bool, or None
+        Row mask (one column per modality for 3-D codes); ``None`` means every row is valid.
+    shape : int or tuple of int
+        Expected shape: the number of rows, or ``(n, n_modalities)``.
     name : str
         Parameter name, used in error messages.
     device : torch.device
@@ -101,14 +102,15 @@ def _resolve_mask(mask: Tensor | None, n: int, name: str, device: torch.device) 
 
     Returns
     -------
-    mask : Tensor of shape (n,), dtype bool
+    mask : Tensor of shape ``shape``, dtype bool
     """
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if mask is None:
-        return torch.ones(n, dtype=torch.bool, device=device)
+        return torch.ones(shape, dtype=torch.bool, device=device)
     if mask.dtype != torch.bool:
         raise TypeError(f"{name} must be a torch.bool tensor; got dtype {mask.dtype}.")
-    if mask.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},); got {tuple(mask.shape)}.")
+    if tuple(mask.shape) != shape:
+        raise ValueError(f"{name} must have shape {shape}; got {tuple(mask.shape)}.")
     return mask
 
 def _grouped(codes: Tensor, mask: Tensor | None, name: str,
@@ -118,17 +120,9 @@ def _grouped(codes: Tensor, mask: Tensor | None, name: str,
         raise ValueError(f"{name} must be a 2-D tensor (n_samples, n_features) or a 3-D tensor "
                          f"(n_samples, n_modalities, n_features); got shape "
                          f"{tuple(codes.shape)}.")
+    mask = _resolve_mask(mask, tuple(codes.shape[:-1]), mask_name, codes.device)
     if codes.dim() == 2:
-        return codes[:, None], _resolve_mask(mask, codes.shape[0], mask_name,
-                                             codes.device)[:, None]
-    n, n_groups = codes.shape[:2]
-    if mask is None:
-        return codes, torch.ones(n, n_groups, dtype=torch.bool, device=codes.device)
-    if mask.dtype != torch.bool:
-        raise TypeError(f"{mask_name} must be a torch.bool tensor; got dtype {mask.dtype}.")
-    if mask.shape != (n, n_groups):
-        raise ValueError(f"{mask_name} must have shape ({n}, {n_groups}); got "
-                         f"{tuple(mask.shape)}.")
+        return codes[:, None], mask[:, None]
     return codes, mask
 
 
