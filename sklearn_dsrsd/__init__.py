@@ -2,6 +2,7 @@
 
 from ._dsrsd import DSRSDClassifier, DSRSDRegressor
 from ._modality_dict import ModalityDict
+from ._persistence import load
 
-__all__ = ["DSRSDClassifier", "DSRSDRegressor", "ModalityDict"]
+__all__ = ["DSRSDClassifier", "DSRSDRegressor", "ModalityDict", "load"]
 __version__ = "0.1.0"

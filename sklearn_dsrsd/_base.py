@@ -11,6 +11,7 @@ and, optionally, auxiliary loss weights through
 from __future__ import annotations
 
 import copy
+import os
 import threading
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -383,6 +384,51 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         super().__setstate__(state)
         if "net_" in state:
             self._build_inference_module()
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the fitted estimator to ``path`` without pickle.
+
+        The file holds the parameters and fitted attributes as JSON and every
+        array and network weight as tensors, read back by :func:`sklearn_dsrsd.load`
+        (or :meth:`load`) with ``torch.load(weights_only=True)``: loading never runs
+        code from the file, unlike unpickling. A file saved on a GPU machine loads
+        on a CPU one. Pickle and joblib keep working as well.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the file (conventionally ``*.dsrsd``).
+        """
+        from ._persistence import save_estimator
+
+        save_estimator(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, *, device: str | None = None) -> Any:
+        """Load an estimator written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save`.
+        device : str or None, default=None
+            Device to place the network on; ``None`` keeps the saved ``device``
+            parameter where this machine has it and uses ``"cpu"`` otherwise.
+
+        Returns
+        -------
+        estimator : object
+            The fitted estimator, an instance of this class.
+        """
+        from ._persistence import load_estimator
+
+        estimator = load_estimator(path, device=device)
+        if not isinstance(estimator, cls):
+            raise TypeError(
+                f"{path!s} holds a {type(estimator).__name__}, not a {cls.__name__}; use "
+                "sklearn_dsrsd.load to load any estimator of the package."
+            )
+        return estimator
 
     def modality_weights(self, X: Any) -> np.ndarray:
         """Per-sample weight of each modality in the fused representation.
