@@ -20,13 +20,20 @@ from typing import Any
 import numpy as np
 import torch
 from scipy.special import softmax
+from sklearn import get_config
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, check_random_state
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_is_fitted,
+    column_or_1d,
+)
 from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.dataset import ValidSplit
 
@@ -49,6 +56,8 @@ __all__ = ["ClassifierTask", "MultimodalNetEstimator", "RegressorTask"]
 
 # Large enough to amortise Python overhead, small enough to bound memory at predict.
 _PREDICT_BATCH_SIZE = 4096
+# Training rows that modality_importances_ averages over, at most.
+_IMPORTANCE_ROWS = 10_000
 
 # Weight initialisation draws from torch's global generator, which every thread shares: fits
 # running in threads take turns to seed it, draw their initial weights and restore it.
@@ -167,7 +176,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
     # -- task hooks (ClassifierTask / RegressorTask) -------------------------------------
     @abstractmethod
-    def _encode_targets(self, y: Any) -> np.ndarray: ...
+    def _encode_targets(self, y: Any, classes: Any = None) -> np.ndarray: ...
 
     @abstractmethod
     def _criterion(self) -> type: ...
@@ -183,7 +192,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
     # -- fitting ------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any) -> MultimodalNetEstimator:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MultimodalNetEstimator:
         """Fit the model to modality blocks ``X`` and targets ``y``.
 
         Parameters
@@ -195,19 +204,20 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             into modalities by the ``modalities`` parameter.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the task loss (each batch's loss
+            is the weighted mean of its samples' losses) and in the input
+            standardisation statistics. The auxiliary and distillation terms,
+            statistics over a batch's codes, are not weighted. ``None`` weights
+            every sample 1.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        self._check_y_given(y)
-        _check_device(self.device)
         warm = self.warm_start and hasattr(self, "net_")
-        batch = self._schema.batch(X, self) if warm else self._fit_inputs(X)
-        self._check_y_length(y, batch.n_samples)
-        y_encoded = self._encode_targets_again(y) if warm else self._encode_targets(y)
-        dataset = ModalityDataset(batch.blocks, batch.modality_mask, y_encoded)
+        dataset, y_encoded = self._training_data(X, y, sample_weight, first=not warm)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         previous = self.net_ if warm else None
         # A refit must not leave fitted attributes of an earlier configuration behind.
@@ -221,32 +231,110 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         else:
             self._continue_training(previous, dataset, y_encoded, seed)
         self.net_.partial_fit(dataset, y_encoded)
+        self._record_training(dataset)
+        return self
+
+    def _partial_fit(self, X: Any, y: Any, classes: Any,
+                     sample_weight: Any) -> MultimodalNetEstimator:
+        """One epoch over ``X``; the first call (before any fit) also builds the network.
+
+        The first call fits the input standardisation (and, for regressors, the
+        target scaling) on its data; later calls reuse them and continue with the
+        optimiser's state, as scikit-learn's ``MLPClassifier.partial_fit`` does.
+        """
+        first = not hasattr(self, "net_")
+        dataset, y_encoded = self._training_data(X, y, sample_weight, first=first,
+                                                 classes=classes)
+        if first:
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            self.net_ = self._build_net(seed, incremental=True)
+            self._initialize_seeded(self.net_, seed)
+        self.net_.partial_fit(dataset, y_encoded, epochs=1)
+        self._record_training(dataset)
+        return self
+
+    def _check_partial_fit_supported(self) -> bool:
+        """``available_if`` check of ``partial_fit``: AttributeError says why it is absent."""
+        if self.early_stopping:
+            raise AttributeError(
+                "partial_fit trains one epoch on the data it is given and holds out no "
+                "validation data, so early_stopping=True is not supported; set "
+                "early_stopping=False or use fit."
+            )
+        return True
+
+    def _training_data(self, X: Any, y: Any, sample_weight: Any, *, first: bool,
+                       classes: Any = None) -> tuple[ModalityDataset, np.ndarray]:
+        """Validated, standardised training data; the first training also fits the schema."""
+        self._check_y_given(y)
+        _check_device(_resolve_device(self.device))
+        if first:
+            batch, sample_weight = self._fit_inputs(X, sample_weight)
+        else:
+            batch = self._schema.batch(X, self)
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(
+                    sample_weight, np.empty((batch.n_samples, 0)), dtype=np.float64,
+                    ensure_non_negative=True,
+                )
+        self._check_y_length(y, batch.n_samples)
+        y_encoded = (self._encode_targets(y, classes) if first
+                     else self._encode_targets_again(y))
+        return ModalityDataset(batch.blocks, batch.modality_mask, y_encoded,
+                               sample_weight), y_encoded
+
+    def _record_training(self, dataset: ModalityDataset) -> None:
+        """Fitted attributes that follow each training run (fit or partial_fit)."""
         self._build_inference_module()
+        self.modality_importances_ = self._mean_modality_weights(dataset)
         history = self.net_.history
         self.n_iter_ = len(history)
         self.loss_curve_ = [float(loss) for loss in history[:, "train_loss"]]
         if self.early_stopping:
             self.validation_scores_ = [float(row.get("valid_loss", np.nan)) for row in history]
-        return self
+        elif hasattr(self, "validation_scores_"):
+            del self.validation_scores_
+
+    def _mean_modality_weights(self, dataset: ModalityDataset) -> np.ndarray:
+        """Mean fusion weight of each modality over (a subsample of) the training rows."""
+        n_samples = len(dataset)
+        # Evenly spaced rows: a mean over 10,000 rows is precise enough and costs a
+        # bounded share of fit, whatever the data size.
+        rows = np.unique(np.linspace(0, n_samples - 1, min(n_samples, _IMPORTANCE_ROWS))
+                         .astype(np.int64))
+        device = self.net_.device
+        total = np.zeros(dataset.modality_mask.shape[1])
+        with torch.no_grad():
+            for start in range(0, len(rows), _PREDICT_BATCH_SIZE):
+                chunk = torch.from_numpy(rows[start:start + _PREDICT_BATCH_SIZE])
+                inputs = {block_key(i): block[chunk].to(device, torch.float64)
+                          for i, block in enumerate(dataset.blocks)}
+                mask = dataset.modality_mask[chunk].to(device)
+                weights = self._inference_module(modality_mask=mask, **inputs)[1][
+                    "modality_weights"]
+                total += weights.sum(dim=0).cpu().numpy()
+        return total / len(rows)
 
     def _optional_fitted_attributes(self, warm: bool) -> list[str]:
         """Fitted attributes that only some configurations set, to clear before a fit."""
         return [] if self.early_stopping and warm else ["validation_scores_"]
 
-    def _fit_inputs(self, X: Any) -> ModalityBatch:
+    def _fit_inputs(self, X: Any, sample_weight: Any = None
+                    ) -> tuple[ModalityBatch, np.ndarray | None]:
         """Fit the input schema on training ``X``; set ``_schema`` and ``modalities_``.
 
         Shared by every path that learns from ``X`` (the network here, a wrapped
-        scikit-learn estimator in :mod:`sklearn_dsrsd.baselines`).
+        scikit-learn estimator in :mod:`sklearn_dsrsd.baselines`). Returns the
+        standardised batch and the validated sample weights.
         """
-        schema, blocks = fit_schema(X, self.modalities, self)
+        schema, blocks, sample_weight = fit_schema(X, self.modalities, self, sample_weight)
         batch = schema.transform(blocks, next(iter(blocks.values())).shape[0])
         check_some_modality_present(batch)
         self._schema = schema
         self.modalities_ = {
             name: shape[0] if len(shape) == 1 else shape for name, shape in schema.shapes.items()
         }
-        return batch
+        return batch, sample_weight
 
     def _check_y_given(self, y: Any) -> None:
         if y is None:
@@ -281,7 +369,8 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _build_net(self, seed: int, *, net_class: type[MultimodalNet] | None = None,
                    module_overrides: dict[str, Any] | None = None,
-                   loss_weights: dict[str, Any] | None = None) -> MultimodalNet:
+                   loss_weights: dict[str, Any] | None = None,
+                   incremental: bool = False) -> MultimodalNet:
         shapes = [tuple(shape) for shape in self._schema.shapes.values()]
         module, module_kwargs = self._module_spec(shapes, self._n_outputs())
         module_kwargs = {**module_kwargs, **(module_overrides or {})}
@@ -305,12 +394,16 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
                 "ReduceLROnPlateau", monitor=monitor, mode="min", factor=0.2, patience=2,
                 threshold=self.tol, threshold_mode="abs")))
         elif self.learning_rate == "cosine":
+            # A fit (warm or not) anneals over its own max_iter epochs; partial_fit calls
+            # continue one schedule, which skorch resumes from the history's length.
+            schedule = {} if incremental else {"last_epoch": -1}
             callbacks.append(("lr_scheduler", LRScheduler("CosineAnnealingLR",
-                                                          T_max=self.max_iter)))
+                                                          T_max=self.max_iter, **schedule)))
         net_class = net_class or self._net_class()
         return net_class(
             module,
             criterion=self._criterion(),
+            criterion__reduction="none",  # MultimodalNet.get_task_loss weights the samples
             **{f"criterion__{key}": value for key, value in self._criterion_options().items()},
             optimizer=torch.optim.AdamW,
             lr=self.learning_rate_init,
@@ -325,7 +418,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             train_split=train_split,
             callbacks=callbacks,
             callbacks__print_log=PlainPrintLog(),
-            device=self.device,
+            device=_resolve_device(self.device),
             verbose=self.verbose,
             **{f"module__{key}": value for key, value in module_kwargs.items()},
             **(self._loss_weights() if loss_weights is None else loss_weights),
@@ -444,14 +537,39 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
         Returns
         -------
-        weights : ndarray of shape (n_samples, n_modalities)
+        weights : ndarray or DataFrame of shape (n_samples, n_modalities)
+            A DataFrame with one column per modality when pandas output is set
+            (``set_output(transform="pandas")`` or scikit-learn's global
+            ``transform_output``).
         """
-        return self._forward(X)[1]["modality_weights"]
+        return self._weights_output(X, self._forward(X)[1]["modality_weights"])
+
+    def _weights_output(self, X: Any, weights: np.ndarray) -> Any:
+        """``weights`` as a DataFrame (columns ``modalities_``) when pandas output is set."""
+        config = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if config is None:
+            config = get_config()["transform_output"]
+        if config != "pandas":
+            return weights
+        import pandas as pd
+
+        index = getattr(X, "index", None)
+        if index is None and hasattr(X, "values"):  # the first DataFrame block of a mapping
+            index = next((getattr(block, "index", None) for block in X.values()
+                          if hasattr(block, "index")), None)
+        return pd.DataFrame(weights, columns=list(self.modalities_), index=index)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+def _resolve_device(device: str) -> str:
+    """``"auto"`` is CUDA when torch sees a CUDA GPU, else the CPU; other names pass through."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
 
 
 def _check_device(device: str) -> None:
@@ -506,7 +624,13 @@ class _EarlyStoppingSplit(ValidSplit):
 
 
 def _same(a: Any, b: Any) -> bool:
-    return bool(np.array_equal(a, b)) if isinstance(a, np.ndarray | list | tuple) else a == b
+    # Element by element: array_equal is False for ragged lists such as the shapes of a
+    # 2-D and a 3-D modality.
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return bool(np.array_equal(a, b))
+    return bool(a == b)
 
 
 class ClassifierTask:
@@ -522,17 +646,28 @@ class ClassifierTask:
             )
         return column_or_1d(y, warn=True)
 
-    def _encode_targets(self, y: Any) -> np.ndarray:
+    def _encode_targets(self, y: Any, classes: Any = None) -> np.ndarray:
         y = self._classification_targets(y)
         check_classification_targets(y)
-        self._label_encoder = LabelEncoder().fit(y)
+        self._label_encoder = LabelEncoder().fit(y if classes is None else classes)
         self.classes_ = self._label_encoder.classes_
         if len(self.classes_) < 2:
+            source = "samples of at least 2 classes in y" if classes is None else (
+                "at least 2 classes in classes")
             raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in y; got 1 "
-                f"class: {self.classes_.tolist()}."
+                f"{type(self).__name__} needs {source}; got 1 class: {self.classes_.tolist()}."
             )
+        if classes is not None:
+            self._check_known_classes(y, "in classes")
         return self._encoded_with_class_weights(y)
+
+    def _check_known_classes(self, y: np.ndarray, where: str) -> None:
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y holds classes {unseen.tolist()} not {where} (classes_ = "
+                f"{self.classes_.tolist()}); the network's outputs are fixed by then."
+            )
 
     def _encoded_with_class_weights(self, y: np.ndarray) -> np.ndarray:
         encoded = self._label_encoder.transform(y).astype(np.int64)
@@ -549,13 +684,58 @@ class ClassifierTask:
 
     def _encode_targets_again(self, y: Any) -> np.ndarray:
         y = self._classification_targets(y)
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"y holds classes {unseen.tolist()} not seen in the first fit "
-                f"(classes_ = {self.classes_.tolist()}); warm_start cannot add classes."
-            )
+        self._check_known_classes(y, "seen in the first fit")
         return self._encoded_with_class_weights(y)
+
+    @available_if(lambda self: self._check_partial_fit_supported())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any, classes: Any = None,
+                    sample_weight: Any = None) -> Any:
+        """Train for one epoch on ``X`` and ``y``, for data that arrives in parts.
+
+        The first call (before any ``fit``) builds the network and fits the input
+        standardisation on its data, and needs ``classes``, every class the
+        estimator will ever see. Later calls continue training, with the
+        optimiser's state, as scikit-learn's ``MLPClassifier.partial_fit`` does.
+        ``early_stopping=True``, ``class_weight="balanced"`` (its weights need
+        every sample) and ``missing_strategy="distill"`` (its teacher needs a
+        complete pass) are not supported here.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit`` (for the first call, any form
+            ``fit`` accepts).
+        y : array-like of shape (n_samples,)
+            Class labels, each one of ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every class label. Required on the first call; later calls may omit it
+            or must pass the same classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the task loss; see ``fit``.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        if not hasattr(self, "net_"):
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: the network's "
+                    "outputs are fixed then, one per class; got classes=None."
+                )
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes={np.unique(classes).tolist()} differs from the classes of the first "
+                f"call, classes_={self.classes_.tolist()}; partial_fit cannot change them."
+            )
+        if isinstance(getattr(self, "class_weight", None), str):
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: it needs the class "
+                "counts of all the data. Pass class_weight as a dict, or use fit."
+            )
+        return self._partial_fit(X, y, classes, sample_weight)
 
     def _criterion(self) -> type:
         return torch.nn.CrossEntropyLoss
@@ -638,7 +818,7 @@ class RegressorTask:
             )
         return y
 
-    def _encode_targets(self, y: Any) -> np.ndarray:
+    def _encode_targets(self, y: Any, classes: Any = None) -> np.ndarray:
         y = self._regression_targets(y)
         self._y_shape = y.shape[1:]
         y2d = y.reshape(len(y), -1)
@@ -653,6 +833,35 @@ class RegressorTask:
                 f"y has shape {y.shape[1:]} per sample; the first fit had {self._y_shape}."
             )
         return self._scale_targets(y.reshape(len(y), -1))
+
+    @available_if(lambda self: self._check_partial_fit_supported())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        """Train for one epoch on ``X`` and ``y``, for data that arrives in parts.
+
+        The first call (before any ``fit``) builds the network and fits the input
+        standardisation and the target scaling on its data; later calls continue
+        training, with the optimiser's state, as scikit-learn's
+        ``MLPRegressor.partial_fit`` does. ``early_stopping=True`` and
+        ``missing_strategy="distill"`` (its teacher needs a complete pass) are not
+        supported here.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit`` (for the first call, any form
+            ``fit`` accepts).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, of the shape of the first call's.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the task loss; see ``fit``.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        return self._partial_fit(X, y, None, sample_weight)
 
     def _scale_targets(self, y2d: np.ndarray) -> np.ndarray:
         return ((y2d - self._y_mean) / self._y_scale).astype(np.float32)

@@ -33,6 +33,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         "dual_stream": ["boolean"],
         "fusion": [StrOptions({"gated", "gated_concat", "concat"})],
         "temporal_encoder": [StrOptions(set(TEMPORAL_ENCODERS))],
+        "representation": [StrOptions({"codes", "fused"})],
         "alignment_weight": [Interval(Real, 0, None, closed="left")],
         "decorrelation_weight": [Interval(Real, 0, None, closed="left")],
         "orthogonality_weight": [Interval(Real, 0, None, closed="left")],
@@ -55,6 +56,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         dual_stream: bool = True,
         fusion: str = "gated_concat",
         temporal_encoder: str = "conv",
+        representation: str = "codes",
         alignment_weight: float = 0.1,
         decorrelation_weight: float = 0.01,
         orthogonality_weight: float = 0.1,
@@ -91,6 +93,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         self.dual_stream = dual_stream
         self.fusion = fusion
         self.temporal_encoder = temporal_encoder
+        self.representation = representation
         self.alignment_weight = alignment_weight
         self.decorrelation_weight = decorrelation_weight
         self.orthogonality_weight = orthogonality_weight
@@ -103,15 +106,17 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         self.response_estimator = response_estimator
 
     def transform(self, X: Any) -> np.ndarray:
-        """Shared and private codes of every modality, as features for other models.
+        """Codes of the trained network, as features for other models.
 
-        For each modality in ``modalities_`` order, its ``code_size`` shared code
-        ``s_m`` and then (with ``dual_stream=True``) its ``code_size`` private code
-        ``p_m``, computed in float64 by the trained network in evaluation mode. A
-        modality absent from a sample is encoded from its imputed block (the training
-        mean), as the network sees it; its fusion weight is 0 (see
-        ``modality_weights``). ``set_output(transform="pandas")`` returns a DataFrame
-        with the columns of :meth:`get_feature_names_out`.
+        With ``representation="codes"``: for each modality in ``modalities_``
+        order, its ``code_size`` shared code ``s_m`` and then (with
+        ``dual_stream=True``) its ``code_size`` private code ``p_m``. A modality
+        absent from a sample is encoded from its imputed block (the training mean),
+        as the network sees it; its fusion weight is 0 (see ``modality_weights``).
+        With ``representation="fused"``: the fused representation the task head
+        reads, in which absent modalities have no part. Computed in float64 by the
+        trained network in evaluation mode. ``set_output(transform="pandas")``
+        returns a DataFrame with the columns of :meth:`get_feature_names_out`.
 
         Parameters
         ----------
@@ -121,8 +126,12 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         Returns
         -------
         codes : ndarray of shape (n_samples, n_codes)
-            ``n_codes = n_modalities * code_size``, doubled with ``dual_stream=True``.
+            ``n_codes = n_modalities * code_size``, doubled with ``dual_stream=True``;
+            for ``"fused"``, the width of the fused representation (divided by
+            ``n_modalities`` with ``fusion="gated"``).
         """
+        if self.representation == "fused":
+            return self._forward(X, "fused")[1]["fused"]
         names = self._code_streams()
         codes = self._forward(X, *names)[1]
         per_modality = np.concatenate([codes[name] for name in names], axis=2)
@@ -145,8 +154,18 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         Returns
         -------
         feature_names_out : ndarray of str objects
-            ``"<modality>__shared<j>"`` and ``"<modality>__private<j>"``.
+            ``"<modality>__shared<j>"`` and ``"<modality>__private<j>"``; for
+            ``representation="fused"``, ``"<modality>__fused<j>"`` (``"fused<j>"``
+            with ``fusion="gated"``, which sums the modalities).
         """
+        if self.representation == "fused":
+            check_is_fitted(self)
+            width = self.net_.module_.head[0].in_features
+            if self.net_.module_.fusion == "gated":
+                return np.asarray([f"fused{j}" for j in range(width)], dtype=object)
+            per_modality = width // len(self.modalities_)
+            return np.asarray([f"{modality}__fused{j}" for modality in self.modalities_
+                               for j in range(per_modality)], dtype=object)
         streams = self._code_streams()
         code_size = self.net_.module_.streams.shared.weight.shape[2]
         return np.asarray([f"{modality}__{stream}{j}" for modality in self.modalities_
@@ -192,6 +211,15 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
 
     def _net_class(self) -> type[MultimodalNet]:
         return DistillationNet if self.missing_strategy == "distill" else MultimodalNet
+
+    def _check_partial_fit_supported(self) -> bool:
+        if self.missing_strategy == "distill":
+            raise AttributeError(
+                "missing_strategy='distill' trains a teacher on every complete sample before "
+                "the student, which partial_fit cannot do one part at a time; use fit, or "
+                "missing_strategy='dropout' with partial_fit."
+            )
+        return super()._check_partial_fit_supported()
 
     def _optional_fitted_attributes(self, warm: bool) -> list[str]:
         stale = super()._optional_fitted_attributes(warm)
@@ -240,12 +268,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
                           if key in _DSRSD_LOSS_KEYS},
         )
         self._initialize_seeded(teacher, seed)
-        complete_rows = ModalityDataset(
-            [block[complete].numpy() for block in dataset.blocks],
-            dataset.modality_mask[complete].numpy(),
-            y[complete],
-        )
-        teacher.partial_fit(complete_rows, y[complete])
+        teacher.partial_fit(dataset.subset(complete), y[complete])
         self.teacher_net_ = teacher
         return teacher
 
@@ -292,6 +315,10 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
         (fast, a few steps of context), a GRU (its last and mean states), or one
         Transformer encoder layer with learned step positions. 2-D blocks always
         use an MLP.
+    representation : {"codes", "fused"}, default="codes"
+        What :meth:`transform` returns: ``"codes"``, the shared and private
+        code of every modality; ``"fused"``, the fused representation the task
+        head reads (gate-weighted, absent modalities excluded).
     alignment_weight : float, default=0.1
         Weight of the cross-modal alignment term (symmetric InfoNCE plus squared
         distance between aligned codes of the same sample). 0 switches it off.
@@ -364,9 +391,10 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
     warm_start : bool, default=False
         Reuse the fitted network and input scaling and continue training.
     device : str, default="cpu"
-        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
-        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
-        cannot parse it or this machine does not have that device.
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"``,
+        ``"mps"``, or ``"auto"`` (CUDA when torch sees a CUDA GPU, else the
+        CPU). ``fit`` raises a ValueError naming ``device`` when torch cannot
+        parse it or this machine does not have that device.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's
@@ -379,6 +407,11 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
     modalities_ : dict of str to int or tuple
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
+    modality_importances_ : ndarray of shape (n_modalities,)
+        Mean of ``modality_weights`` over the training samples (at most 10,000
+        of them, evenly spaced), columns following ``modalities_``: how much each
+        modality drives the predictions on the training data, absent modalities
+        counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -429,6 +462,7 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
         dual_stream: bool = True,
         fusion: str = "gated_concat",
         temporal_encoder: str = "conv",
+        representation: str = "codes",
         alignment_weight: float = 0.1,
         decorrelation_weight: float = 0.01,
         orthogonality_weight: float = 0.1,
@@ -464,6 +498,7 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
             dual_stream=dual_stream,
             fusion=fusion,
             temporal_encoder=temporal_encoder,
+            representation=representation,
             alignment_weight=alignment_weight,
             decorrelation_weight=decorrelation_weight,
             orthogonality_weight=orthogonality_weight,
@@ -530,6 +565,10 @@ class DSRSDRegressor(RegressorMixin, RegressorTask, _DSRSDBase):
         (fast, a few steps of context), a GRU (its last and mean states), or one
         Transformer encoder layer with learned step positions. 2-D blocks always
         use an MLP.
+    representation : {"codes", "fused"}, default="codes"
+        What :meth:`transform` returns: ``"codes"``, the shared and private
+        code of every modality; ``"fused"``, the fused representation the task
+        head reads (gate-weighted, absent modalities excluded).
     alignment_weight : float, default=0.1
         Weight of the cross-modal alignment term (symmetric InfoNCE plus squared
         distance between aligned codes of the same sample). 0 switches it off.
@@ -597,9 +636,10 @@ class DSRSDRegressor(RegressorMixin, RegressorTask, _DSRSDBase):
     warm_start : bool, default=False
         Reuse the fitted network and input scaling and continue training.
     device : str, default="cpu"
-        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
-        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
-        cannot parse it or this machine does not have that device.
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"``,
+        ``"mps"``, or ``"auto"`` (CUDA when torch sees a CUDA GPU, else the
+        CPU). ``fit`` raises a ValueError naming ``device`` when torch cannot
+        parse it or this machine does not have that device.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's
@@ -612,6 +652,11 @@ class DSRSDRegressor(RegressorMixin, RegressorTask, _DSRSDBase):
     modalities_ : dict of str to int or tuple
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
+    modality_importances_ : ndarray of shape (n_modalities,)
+        Mean of ``modality_weights`` over the training samples (at most 10,000
+        of them, evenly spaced), columns following ``modalities_``: how much each
+        modality drives the predictions on the training data, absent modalities
+        counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
     feature_names_in_ : ndarray of shape (n_features_in_,)

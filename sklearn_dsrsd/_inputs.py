@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils import check_array
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
 __all__ = ["ModalityBatch", "ModalitySchema", "fit_schema", "overflow_safe_mean_std"]
 
@@ -298,12 +298,18 @@ class ModalitySchema:
                     "the order and with the names used in fit."
                 )
 
-    def fit_scaling(self, blocks: dict[str, np.ndarray]) -> None:
-        """Per-feature mean and scale over the samples where each modality is present."""
+    def fit_scaling(self, blocks: dict[str, np.ndarray],
+                    sample_weight: np.ndarray | None = None) -> None:
+        """Per-feature mean and scale over the samples where each modality is present.
+
+        Weighted by ``sample_weight`` when given, so that a sample of weight 2 counts
+        as the sample repeated.
+        """
         for name in self.names:
             block = blocks[name]
             axes = tuple(range(block.ndim - 1))
-            mean, scale = overflow_safe_mean_std(block, axes, rows=_rows_present(block))
+            mean, scale = overflow_safe_mean_std(block, axes, rows=_rows_present(block),
+                                                 sample_weight=sample_weight)
             mean = np.where(np.isfinite(mean), mean, 0.0)
             scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
             self.means[name] = mean
@@ -365,40 +371,52 @@ class ModalitySchema:
 
 
 def overflow_safe_mean_std(values: np.ndarray, axes: tuple[int, ...],
-                           rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                           rows: np.ndarray | None = None,
+                           sample_weight: np.ndarray | None = None,
+                           ) -> tuple[np.ndarray, np.ndarray]:
     """NaN-ignoring mean and standard deviation over ``axes`` that cannot overflow.
 
     ``axes`` must include the sample axis 0; ``rows`` (boolean, one per sample) restricts
-    the statistics to some samples. The statistics are those of ``values`` divided by its
-    largest magnitude, scaled back: squaring finite values near the float64 limit would
-    overflow. They are accumulated in float64 over chunks of ``_CHUNK_ROWS`` samples, so
-    the temporaries stay bounded whatever the number of samples and a float32 input is
-    never copied whole. All-NaN columns give NaN (the caller replaces them).
+    the statistics to some samples and ``sample_weight`` (non-negative, one per sample)
+    weights them as repetitions would. The statistics are those of ``values`` divided by
+    its largest magnitude, scaled back: squaring finite values near the float64 limit
+    would overflow. They are accumulated in float64 over chunks of ``_CHUNK_ROWS``
+    samples, so the temporaries stay bounded whatever the number of samples and a
+    float32 input is never copied whole. All-NaN columns give NaN (the caller replaces
+    them).
     """
     reduced_shape = tuple(size for axis, size in enumerate(values.shape) if axis not in axes)
+    if rows is not None:
+        zero = np.zeros(1) if sample_weight is None else np.zeros_like(sample_weight)
+        sample_weight = np.where(rows, 1.0 if sample_weight is None else sample_weight, zero)
+    # Weights broadcast over every axis after the sample axis.
+    weight_shape = (-1,) + (1,) * (values.ndim - 1)
 
     def chunks():
         for start in range(0, values.shape[0], _CHUNK_ROWS):
-            chunk = values[start:start + _CHUNK_ROWS]
-            if rows is not None:
-                chunk = chunk[rows[start:start + _CHUNK_ROWS]]
-            yield chunk.astype(np.float64, copy=False)
+            chunk = values[start:start + _CHUNK_ROWS].astype(np.float64, copy=False)
+            if sample_weight is None:
+                yield chunk, 1.0
+                continue
+            weights = sample_weight[start:start + _CHUNK_ROWS]
+            kept = weights > 0
+            yield chunk[kept], weights[kept].reshape(weight_shape)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         magnitude = np.full(reduced_shape, np.nan)
         count = np.zeros(reduced_shape)
         total = np.zeros(reduced_shape)
-        for chunk in chunks():
+        for chunk, _ in chunks():
             magnitude = np.fmax(magnitude, np.nanmax(np.abs(chunk), axis=axes, initial=-np.inf))
         magnitude = np.where(np.isfinite(magnitude) & (magnitude > 0), magnitude, 1.0)
-        for chunk in chunks():
-            count += np.sum(~np.isnan(chunk), axis=axes)
-            total += np.nansum(chunk / magnitude, axis=axes)
+        for chunk, weights in chunks():
+            count += np.sum(~np.isnan(chunk) * weights, axis=axes)
+            total += np.nansum(chunk / magnitude * weights, axis=axes)
         mean = total / count
         squares = np.zeros(reduced_shape)
-        for chunk in chunks():
-            squares += np.nansum((chunk / magnitude - mean) ** 2, axis=axes)
+        for chunk, weights in chunks():
+            squares += np.nansum((chunk / magnitude - mean) ** 2 * weights, axis=axes)
         std = np.sqrt(squares / count)
     return mean * magnitude, std * magnitude
 
@@ -450,11 +468,13 @@ def check_some_modality_present(batch: ModalityBatch, first_row: int = 0) -> Non
         )
 
 
-def fit_schema(X: Any, modalities: Mapping | None, estimator: Any) -> tuple[ModalitySchema,
-                                                                           dict[str, Any]]:
+def fit_schema(X: Any, modalities: Mapping | None, estimator: Any,
+               sample_weight: Any = None) -> tuple[ModalitySchema, dict[str, Any],
+                                                   np.ndarray | None]:
     """Learn the input form and modalities from training data.
 
-    Returns the schema (with scaling fitted) and the validated raw blocks.
+    Returns the schema (with scaling fitted, weighted by ``sample_weight``), the
+    validated raw blocks and the validated sample weights (float64, or None).
     """
     if _is_mapping(X):
         if modalities is not None:
@@ -511,8 +531,12 @@ def fit_schema(X: Any, modalities: Mapping | None, estimator: Any) -> tuple[Moda
                 f"Modality {name!r} is missing (all NaN) for every training sample; it "
                 "cannot be learned."
             )
-    schema.fit_scaling(blocks)
-    return schema, blocks
+    if sample_weight is not None:
+        n_samples = next(iter(blocks.values())).shape[0]
+        sample_weight = _check_sample_weight(sample_weight, np.empty((n_samples, 0)),
+                                             dtype=np.float64, ensure_non_negative=True)
+    schema.fit_scaling(blocks, sample_weight)
+    return schema, blocks, sample_weight
 
 
 def _set_n_features(estimator: Any, schema: ModalitySchema) -> None:

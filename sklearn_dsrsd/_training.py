@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,17 +37,31 @@ _ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class ModalityDataset(Dataset):
-    """Modality blocks, presence mask and targets held as tensors.
+    """Modality blocks, presence mask, targets and optional sample weights as tensors.
 
     ``__getitems__`` gathers a whole batch by tensor indexing (one call per batch,
     not one per sample); :func:`collate_batch` then passes it through unchanged.
+    Sample weights travel with a batch's inputs under ``"sample_weight"`` (skorch's
+    way of giving the loss per-sample data); :meth:`MultimodalNet.infer` keeps them
+    from the module.
     """
 
     def __init__(self, blocks: Sequence[np.ndarray], modality_mask: np.ndarray,
-                 y: np.ndarray | None = None):
+                 y: np.ndarray | None = None, sample_weight: np.ndarray | None = None):
         self.blocks = [torch.from_numpy(np.ascontiguousarray(block)) for block in blocks]
         self.modality_mask = torch.from_numpy(np.ascontiguousarray(modality_mask))
         self.y = None if y is None else torch.from_numpy(np.ascontiguousarray(y))
+        self.sample_weight = None if sample_weight is None else torch.from_numpy(
+            np.asarray(sample_weight, dtype=np.float32))
+
+    def subset(self, rows: np.ndarray) -> ModalityDataset:
+        """The dataset of the selected rows (a boolean mask or indices)."""
+        return ModalityDataset(
+            [block[rows].numpy() for block in self.blocks],
+            self.modality_mask[rows].numpy(),
+            None if self.y is None else self.y[rows].numpy(),
+            None if self.sample_weight is None else self.sample_weight[rows].numpy(),
+        )
 
     def __len__(self) -> int:
         return self.modality_mask.shape[0]
@@ -56,6 +70,8 @@ class ModalityDataset(Dataset):
         rows = torch.as_tensor(indices, dtype=torch.long)
         inputs = {block_key(i): block[rows] for i, block in enumerate(self.blocks)}
         inputs["modality_mask"] = self.modality_mask[rows]
+        if self.sample_weight is not None:
+            inputs["sample_weight"] = self.sample_weight[rows]
         target = torch.zeros(len(rows)) if self.y is None else self.y[rows]
         return inputs, target
 
@@ -162,10 +178,39 @@ class MultimodalNet(NeuralNet):
                 self.history.record_batch(name, value)
         return loss
 
+    def infer(self, x: Any, **fit_params: Any) -> Any:
+        # Sample weights ride along with the inputs for get_loss; the module never sees them.
+        if isinstance(x, Mapping) and "sample_weight" in x:
+            x = {key: value for key, value in x.items() if key != "sample_weight"}
+        return super().infer(x, **fit_params)
+
+    def get_task_loss(self, output: torch.Tensor, y_true: torch.Tensor,
+                      X: Any = None) -> torch.Tensor:
+        """The criterion's per-sample losses, averaged with the samples' weights.
+
+        The criterion is built with ``reduction="none"``. Each sample counts with its
+        ``sample_weight`` (1 without), and with its class's weight when the criterion
+        has class weights, as in torch's weighted ``"mean"`` reduction: without sample
+        weights the value is torch's default reduction, and a weight of 2 counts like a
+        repeated sample within a batch.
+        """
+        y_true = to_tensor(y_true, device=self.device)
+        per_sample = self.criterion_(output, y_true)
+        if per_sample.ndim > 1:  # (n, n_outputs) for regression: one loss per sample
+            per_sample = per_sample.flatten(1).mean(dim=1)
+        sample_weight = X.get("sample_weight") if isinstance(X, Mapping) else None
+        if sample_weight is None:
+            sample_weight = torch.ones_like(per_sample)
+        class_weight = getattr(self.criterion_, "weight", None)
+        # Per-sample losses already carry the class weights; the normaliser must too.
+        norm = sample_weight if class_weight is None else sample_weight * class_weight[y_true]
+        # A batch whose weights are all 0 contributes nothing (not 0 / 0).
+        return (sample_weight * per_sample).sum() / norm.sum().clamp_min(1e-12)
+
     def get_loss(self, y_pred: Any, y_true: torch.Tensor, X: Any = None,
                  training: bool = False) -> torch.Tensor:
         output, codes = y_pred
-        loss = super().get_loss(output, y_true, X=X, training=training)
+        loss = self.get_task_loss(output, y_true, X)
         return self._add_weighted(loss, self.get_auxiliary_losses(codes), training)
 
 
@@ -227,7 +272,7 @@ class DistillationNet(MultimodalNet):
                                 y_true: torch.Tensor) -> dict[str, torch.Tensor]:
         X = to_tensor(X, self.device)
         complete = X["modality_mask"].bool().all(dim=1)
-        X = {key: value[complete] for key, value in X.items()}
+        X = {key: value[complete] for key, value in X.items() if key != "sample_weight"}
         output, y_true = output[complete], y_true[complete]
         with torch.no_grad():
             teacher_output, teacher_codes = self.teacher_module_(**X)

@@ -37,7 +37,7 @@ import torch
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context, clone
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from ._base import (
     ClassifierTask,
@@ -87,6 +87,11 @@ def _wrapped_has(method: str):
     return check
 
 
+def _neural_path(estimator: Any) -> bool:
+    """``available_if`` check for methods only the network has (``partial_fit``)."""
+    return estimator.estimator is None
+
+
 class _WrappedEstimatorMixin:
     """Dispatch between the neural path and a wrapped scikit-learn estimator.
 
@@ -103,7 +108,7 @@ class _WrappedEstimatorMixin:
     _neural_attributes = ("net_", "loss_curve_", "validation_scores_")
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any) -> MultimodalNetEstimator:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MultimodalNetEstimator:
         """Fit the model to modality blocks ``X`` and targets ``y``.
 
         Parameters
@@ -115,6 +120,10 @@ class _WrappedEstimatorMixin:
             into modalities by the ``modalities`` parameter.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the input standardisation and
+            in the task loss of the network, or passed to the wrapped estimator's
+            ``fit``, which must accept it.
 
         Returns
         -------
@@ -123,15 +132,24 @@ class _WrappedEstimatorMixin:
         """
         if self.estimator is None:
             self._forget(("estimator_",))
-            return super().fit(X, y)
+            return super().fit(X, y, sample_weight)
         self._forget(self._neural_attributes)
         self._check_y_given(y)
-        batch = self._fit_inputs(X)
+        if sample_weight is not None and not has_fit_parameter(self.estimator, "sample_weight"):
+            raise TypeError(
+                f"sample_weight was given, but the wrapped estimator "
+                f"{type(self.estimator).__name__} does not accept sample_weight in fit."
+            )
+        batch, sample_weight = self._fit_inputs(X, sample_weight)
         self._check_y_length(y, batch.n_samples)
         self._prepare_wrapped()
-        self.estimator_ = clone(self.estimator).fit(self._features_for_wrapped(batch), y)
+        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+        self.estimator_ = clone(self.estimator).fit(self._features_for_wrapped(batch), y,
+                                                    **fit_params)
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
+        self.modality_importances_ = self._static_weights(
+            torch.from_numpy(batch.modality_mask)).numpy().mean(axis=0)
         # The wrapped estimator's iterations (its largest, when it reports one per class or
         # target), or 1 for an estimator fitted in one pass, as scikit-learn's checks expect.
         n_iter = getattr(self.estimator_, "n_iter_", None)
@@ -187,16 +205,71 @@ class _WrappedEstimatorMixin:
 
         Returns
         -------
-        weights : ndarray of shape (n_samples, n_modalities)
+        weights : ndarray or DataFrame of shape (n_samples, n_modalities)
+            A DataFrame with one column per modality when pandas output is set
+            (``set_output(transform="pandas")`` or scikit-learn's global
+            ``transform_output``).
         """
         if self.estimator is None:
             return super().modality_weights(X)
         batch = self._wrapped_batch_features(X)[0]
-        return self._static_weights(torch.from_numpy(batch.modality_mask)).numpy()
+        return self._weights_output(
+            X, self._static_weights(torch.from_numpy(batch.modality_mask)).numpy())
+
+
+class _WrappedRegressorMixin(_WrappedEstimatorMixin):
+    """Adds ``partial_fit`` for regressors on the neural path."""
+
+    @available_if(_neural_path)
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        """Train the network for one epoch (``estimator=None`` only).
+
+        See :meth:`sklearn_dsrsd.DSRSDRegressor.partial_fit`.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the task loss.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        return super().partial_fit(X, y, sample_weight)
 
 
 class _WrappedClassifierMixin(_WrappedEstimatorMixin):
     """Adds ``predict_proba`` and ``decision_function`` delegation for classifiers."""
+
+    @available_if(_neural_path)
+    def partial_fit(self, X: Any, y: Any, classes: Any = None,
+                    sample_weight: Any = None) -> Any:
+        """Train the network for one epoch (``estimator=None`` only).
+
+        See :meth:`sklearn_dsrsd.DSRSDClassifier.partial_fit`.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every class label; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the task loss.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        return super().partial_fit(X, y, classes, sample_weight)
 
     @available_if(_wrapped_has("predict_proba"))
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -503,9 +576,10 @@ class SingleModalityClassifier(
     warm_start : bool, default=False
         Reuse the fitted network and input scaling and continue training.
     device : str, default="cpu"
-        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
-        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
-        cannot parse it or this machine does not have that device.
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"``,
+        ``"mps"``, or ``"auto"`` (CUDA when torch sees a CUDA GPU, else the
+        CPU). ``fit`` raises a ValueError naming ``device`` when torch cannot
+        parse it or this machine does not have that device.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's
@@ -518,6 +592,11 @@ class SingleModalityClassifier(
     modalities_ : dict of str to int or tuple
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
+    modality_importances_ : ndarray of shape (n_modalities,)
+        Mean of ``modality_weights`` over the training samples (at most 10,000
+        of them, evenly spaced), columns following ``modalities_``: how much each
+        modality drives the predictions on the training data, absent modalities
+        counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -566,7 +645,7 @@ class SingleModalityClassifier(
 
 
 class SingleModalityRegressor(
-    RegressorMixin, _WrappedEstimatorMixin, RegressorTask, _SingleModalityBase
+    RegressorMixin, _WrappedRegressorMixin, RegressorTask, _SingleModalityBase
 ):
     """Regression baseline that uses one modality only.
 
@@ -630,9 +709,10 @@ class SingleModalityRegressor(
     warm_start : bool, default=False
         Reuse the fitted network and input scaling and continue training.
     device : str, default="cpu"
-        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
-        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
-        cannot parse it or this machine does not have that device.
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"``,
+        ``"mps"``, or ``"auto"`` (CUDA when torch sees a CUDA GPU, else the
+        CPU). ``fit`` raises a ValueError naming ``device`` when torch cannot
+        parse it or this machine does not have that device.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's
@@ -645,6 +725,11 @@ class SingleModalityRegressor(
     modalities_ : dict of str to int or tuple
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
+    modality_importances_ : ndarray of shape (n_modalities,)
+        Mean of ``modality_weights`` over the training samples (at most 10,000
+        of them, evenly spaced), columns following ``modalities_``: how much each
+        modality drives the predictions on the training data, absent modalities
+        counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -749,9 +834,10 @@ class EarlyFusionClassifier(
     warm_start : bool, default=False
         Reuse the fitted network and input scaling and continue training.
     device : str, default="cpu"
-        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
-        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
-        cannot parse it or this machine does not have that device.
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"``,
+        ``"mps"``, or ``"auto"`` (CUDA when torch sees a CUDA GPU, else the
+        CPU). ``fit`` raises a ValueError naming ``device`` when torch cannot
+        parse it or this machine does not have that device.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's
@@ -764,6 +850,11 @@ class EarlyFusionClassifier(
     modalities_ : dict of str to int or tuple
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
+    modality_importances_ : ndarray of shape (n_modalities,)
+        Mean of ``modality_weights`` over the training samples (at most 10,000
+        of them, evenly spaced), columns following ``modalities_``: how much each
+        modality drives the predictions on the training data, absent modalities
+        counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -812,7 +903,7 @@ class EarlyFusionClassifier(
 
 
 class EarlyFusionRegressor(
-    RegressorMixin, _WrappedEstimatorMixin, RegressorTask, _EarlyFusionBase
+    RegressorMixin, _WrappedRegressorMixin, RegressorTask, _EarlyFusionBase
 ):
     """Regression baseline that concatenates all modalities before one model.
 
@@ -874,9 +965,10 @@ class EarlyFusionRegressor(
     warm_start : bool, default=False
         Reuse the fitted network and input scaling and continue training.
     device : str, default="cpu"
-        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
-        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
-        cannot parse it or this machine does not have that device.
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"``,
+        ``"mps"``, or ``"auto"`` (CUDA when torch sees a CUDA GPU, else the
+        CPU). ``fit`` raises a ValueError naming ``device`` when torch cannot
+        parse it or this machine does not have that device.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's
@@ -889,6 +981,11 @@ class EarlyFusionRegressor(
     modalities_ : dict of str to int or tuple
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
+    modality_importances_ : ndarray of shape (n_modalities,)
+        Mean of ``modality_weights`` over the training samples (at most 10,000
+        of them, evenly spaced), columns following ``modalities_``: how much each
+        modality drives the predictions on the training data, absent modalities
+        counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -985,9 +1082,10 @@ class LateFusionClassifier(ClassifierMixin, ClassifierTask, _LateFusionBase):
     warm_start : bool, default=False
         Reuse the fitted network and input scaling and continue training.
     device : str, default="cpu"
-        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
-        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
-        cannot parse it or this machine does not have that device.
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"``,
+        ``"mps"``, or ``"auto"`` (CUDA when torch sees a CUDA GPU, else the
+        CPU). ``fit`` raises a ValueError naming ``device`` when torch cannot
+        parse it or this machine does not have that device.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's
@@ -1000,6 +1098,11 @@ class LateFusionClassifier(ClassifierMixin, ClassifierTask, _LateFusionBase):
     modalities_ : dict of str to int or tuple
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
+    modality_importances_ : ndarray of shape (n_modalities,)
+        Mean of ``modality_weights`` over the training samples (at most 10,000
+        of them, evenly spaced), columns following ``modalities_``: how much each
+        modality drives the predictions on the training data, absent modalities
+        counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -1090,9 +1193,10 @@ class LateFusionRegressor(RegressorMixin, RegressorTask, _LateFusionBase):
     warm_start : bool, default=False
         Reuse the fitted network and input scaling and continue training.
     device : str, default="cpu"
-        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
-        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
-        cannot parse it or this machine does not have that device.
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"``,
+        ``"mps"``, or ``"auto"`` (CUDA when torch sees a CUDA GPU, else the
+        CPU). ``fit`` raises a ValueError naming ``device`` when torch cannot
+        parse it or this machine does not have that device.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's
@@ -1105,6 +1209,11 @@ class LateFusionRegressor(RegressorMixin, RegressorTask, _LateFusionBase):
     modalities_ : dict of str to int or tuple
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
+    modality_importances_ : ndarray of shape (n_modalities,)
+        Mean of ``modality_weights`` over the training samples (at most 10,000
+        of them, evenly spaced), columns following ``modalities_``: how much each
+        modality drives the predictions on the training data, absent modalities
+        counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -1199,9 +1308,10 @@ class CoAttentionClassifier(ClassifierMixin, ClassifierTask, _CoAttentionBase):
     warm_start : bool, default=False
         Reuse the fitted network and input scaling and continue training.
     device : str, default="cpu"
-        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
-        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
-        cannot parse it or this machine does not have that device.
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"``,
+        ``"mps"``, or ``"auto"`` (CUDA when torch sees a CUDA GPU, else the
+        CPU). ``fit`` raises a ValueError naming ``device`` when torch cannot
+        parse it or this machine does not have that device.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's
@@ -1214,6 +1324,11 @@ class CoAttentionClassifier(ClassifierMixin, ClassifierTask, _CoAttentionBase):
     modalities_ : dict of str to int or tuple
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
+    modality_importances_ : ndarray of shape (n_modalities,)
+        Mean of ``modality_weights`` over the training samples (at most 10,000
+        of them, evenly spaced), columns following ``modalities_``: how much each
+        modality drives the predictions on the training data, absent modalities
+        counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -1312,9 +1427,10 @@ class CoAttentionRegressor(RegressorMixin, RegressorTask, _CoAttentionBase):
     warm_start : bool, default=False
         Reuse the fitted network and input scaling and continue training.
     device : str, default="cpu"
-        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
-        ``"mps"``. ``fit`` raises a ValueError naming ``device`` when torch
-        cannot parse it or this machine does not have that device.
+        Torch device to train on: ``"cpu"``, ``"cuda"``, ``"cuda:N"``,
+        ``"mps"``, or ``"auto"`` (CUDA when torch sees a CUDA GPU, else the
+        CPU). ``fit`` raises a ValueError naming ``device`` when torch cannot
+        parse it or this machine does not have that device.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's
@@ -1327,6 +1443,11 @@ class CoAttentionRegressor(RegressorMixin, RegressorTask, _CoAttentionBase):
     modalities_ : dict of str to int or tuple
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
+    modality_importances_ : ndarray of shape (n_modalities,)
+        Mean of ``modality_weights`` over the training samples (at most 10,000
+        of them, evenly spaced), columns following ``modalities_``: how much each
+        modality drives the predictions on the training data, absent modalities
+        counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
     feature_names_in_ : ndarray of shape (n_features_in_,)

@@ -475,6 +475,22 @@ def test_learning_rate_schedules(blocks_and_y, schedule):
     assert np.isfinite(clf.predict_proba(blocks)).all()
 
 
+def test_cosine_schedule_per_fit_and_across_partial_fit_calls(blocks_and_y):
+    blocks, y = blocks_and_y
+    params = {**TINY, "max_iter": 4, "learning_rate": "cosine", "learning_rate_init": 0.1}
+    clf = DSRSDClassifier(**params, warm_start=True).fit(blocks, y)
+    clf.fit(blocks, y)  # a warm start anneals over its own max_iter epochs again
+    assert clf.n_iter_ == 8
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-9)
+    incremental = DSRSDClassifier(**params)
+    rates = []
+    for _ in range(4):
+        incremental.partial_fit(blocks, y, classes=np.unique(y))
+        rates.append(incremental.net_.optimizer_.param_groups[0]["lr"])
+    # one schedule over max_iter calls: decreasing to 0
+    assert rates == sorted(rates, reverse=True) and rates[-1] == pytest.approx(0.0, abs=1e-9)
+
+
 @pytest.mark.parametrize("encoder, kind", [("conv", "TemporalConvEncoder"),
                                            ("gru", "TemporalGRUEncoder"),
                                            ("attention", "TemporalAttentionEncoder")])
@@ -676,3 +692,87 @@ def test_decision_function_agrees_with_predict_and_predict_proba(n_classes):
         exp = np.exp(scores - scores.max(axis=1, keepdims=True))
         assert_allclose(exp / exp.sum(axis=1, keepdims=True), proba, rtol=1e-10)
         assert_array_equal(clf.classes_[scores.argmax(axis=1)], clf.predict(blocks))
+
+
+@pytest.mark.parametrize("fusion", ["gated_concat", "gated", "concat"])
+def test_transform_fused_representation(blocks_and_y, fusion):
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY, fusion=fusion, representation="fused").fit(blocks, y)
+    fused = clf.transform(blocks)
+    # the representation the task head reads: the head maps it to the logits
+    head = clf._inference_module.head
+    with torch.no_grad():
+        logits = head(torch.from_numpy(fused)).numpy()
+    assert_allclose(logits, clf._forward(blocks)[0], rtol=1e-10)
+    names = clf.get_feature_names_out()
+    assert len(names) == fused.shape[1]
+    width = TINY["code_size"] * 2
+    if fusion == "gated":
+        assert fused.shape[1] == width and names[0] == "fused0"
+    else:
+        assert fused.shape[1] == width * len(blocks)
+        assert names[0] == "m0__fused0" and names[width] == "m1__fused0"
+    frame = clone(clf).set_output(transform="pandas").fit(blocks, y).transform(blocks)
+    assert list(frame.columns) == list(names)
+
+
+def test_modality_weights_as_dataframe_when_pandas_output_is_set(blocks_and_y):
+    blocks, y = blocks_and_y
+    index = pd.RangeIndex(100, 100 + len(y))
+    frames = {name: pd.DataFrame(block, index=index) for name, block in blocks.items()}
+    clf = DSRSDClassifier(**TINY).fit(frames, y)
+    weights = clf.modality_weights(frames)
+    assert isinstance(weights, np.ndarray)
+    clf.set_output(transform="pandas")
+    frame = clf.modality_weights(frames)
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == list(clf.modalities_)
+    assert frame.index.equals(index)
+    assert_allclose(frame.to_numpy(), weights)
+    from sklearn import config_context
+
+    from sklearn_dsrsd.baselines import LateFusionClassifier
+
+    baseline = LateFusionClassifier(hidden_size=8, max_iter=2).fit(blocks, y)
+    with config_context(transform_output="pandas"):
+        assert isinstance(baseline.modality_weights(blocks), pd.DataFrame)
+
+
+def test_modality_importances_are_the_mean_training_weights(blocks_and_y):
+    blocks, y = blocks_and_y
+    blocks = {name: block.copy() for name, block in blocks.items()}
+    blocks["m2"][: len(y) // 2] = np.nan  # half the rows lack m2: it weighs less
+    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    importances = clf.modality_importances_
+    assert importances.shape == (len(blocks),)
+    assert_allclose(importances, clf.modality_weights(blocks).mean(axis=0), rtol=1e-6)
+    assert_allclose(importances.sum(), 1.0)
+    assert importances[2] < importances[:2].min()
+    # partial_fit keeps it current
+    clf.partial_fit(blocks, y)
+    assert_allclose(clf.modality_importances_, clf.modality_weights(blocks).mean(axis=0),
+                    rtol=1e-6)
+
+
+def test_modality_importances_subsample_large_training_sets(monkeypatch, blocks_and_y):
+    from sklearn_dsrsd import _base
+
+    blocks, y = blocks_and_y
+    monkeypatch.setattr(_base, "_IMPORTANCE_ROWS", 7)
+    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    rows = np.unique(np.linspace(0, len(y) - 1, 7).astype(int))
+    subset = {name: block[rows] for name, block in blocks.items()}
+    assert_allclose(clf.modality_importances_, clf.modality_weights(subset).mean(axis=0),
+                    rtol=1e-6)
+
+
+def test_modality_importances_of_wrapped_baselines(blocks_and_y):
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_dsrsd.baselines import EarlyFusionClassifier, SingleModalityClassifier
+
+    blocks, y = blocks_and_y
+    early = EarlyFusionClassifier(estimator=LogisticRegression()).fit(blocks, y)
+    assert_allclose(early.modality_importances_, np.full(len(blocks), 1 / len(blocks)))
+    single = SingleModalityClassifier(estimator=LogisticRegression(), modality="m1")
+    assert_allclose(single.fit(blocks, y).modality_importances_, [0.0, 1.0, 0.0])
