@@ -414,7 +414,7 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
         counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
@@ -659,7 +659,7 @@ class DSRSDRegressor(RegressorMixin, RegressorTask, _DSRSDBase):
         counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and

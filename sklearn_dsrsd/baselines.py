@@ -599,7 +599,7 @@ class SingleModalityClassifier(
         counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
@@ -732,7 +732,7 @@ class SingleModalityRegressor(
         counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
@@ -857,7 +857,7 @@ class EarlyFusionClassifier(
         counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
@@ -988,7 +988,7 @@ class EarlyFusionRegressor(
         counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
@@ -1105,7 +1105,7 @@ class LateFusionClassifier(ClassifierMixin, ClassifierTask, _LateFusionBase):
         counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
@@ -1216,7 +1216,7 @@ class LateFusionRegressor(RegressorMixin, RegressorTask, _LateFusionBase):
         counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
@@ -1331,7 +1331,7 @@ class CoAttentionClassifier(ClassifierMixin, ClassifierTask, _CoAttentionBase):
         counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
@@ -1450,7 +1450,7 @@ class CoAttentionRegressor(RegressorMixin, RegressorTask, _CoAttentionBase):
         counting 0.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and

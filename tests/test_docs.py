@@ -130,7 +130,7 @@ def test_design_formula_checks_assert():
 # -- docs/api.md: every public name, with its signature as the code has it ---------------------
 
 PUBLIC_MODULES = ("sklearn_dsrsd", "sklearn_dsrsd.baselines", "sklearn_dsrsd.datasets",
-                  "sklearn_dsrsd.preprocessing")
+                  "sklearn_dsrsd.inspection", "sklearn_dsrsd.preprocessing")
 
 
 def _public_names() -> list[tuple[str, str]]:
