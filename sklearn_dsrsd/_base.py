@@ -22,6 +22,7 @@ import torch
 from scipy.special import softmax
 from sklearn import get_config
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._available_if import available_if
@@ -672,6 +673,13 @@ class ClassifierTask:
     def _encoded_with_class_weights(self, y: np.ndarray) -> np.ndarray:
         encoded = self._label_encoder.transform(y).astype(np.int64)
         class_weight = getattr(self, "class_weight", None)
+        if isinstance(class_weight, dict):
+            unknown = [label for label in class_weight if label not in set(self.classes_)]
+            if unknown:
+                raise ValueError(
+                    f"class_weight names labels {unknown} that are not classes of y "
+                    f"(classes_ = {self.classes_.tolist()}); use the labels of y as keys."
+                )
         self._class_weights = None if class_weight is None else compute_class_weight(
             class_weight, classes=self.classes_, y=y
         ).astype(np.float32)
@@ -742,6 +750,28 @@ class ClassifierTask:
 
     def _n_outputs(self) -> int:
         return len(self.classes_)
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Mean accuracy on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy of ``predict(X)`` against ``y``.
+        """
+        self._check_y_given(y)
+        y_pred = self.predict(X)
+        self._check_y_length(y, len(y_pred))
+        return float(accuracy_score(y, y_pred, sample_weight=sample_weight))
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Confidence scores: the network's class logits.
@@ -886,6 +916,28 @@ class RegressorTask:
         """
         output = self._forward(X)[0] * self._y_scale + self._y_mean
         return output.reshape(-1, *self._y_shape)
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Coefficient of determination R² on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : mapping of str to array-like, ModalityDict, or array-like
+            Input in the form used in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R² of ``predict(X)`` against ``y`` (averaged uniformly over outputs).
+        """
+        self._check_y_given(y)
+        y_pred = self.predict(X)
+        self._check_y_length(y, len(y_pred))
+        return float(r2_score(y, y_pred, sample_weight=sample_weight))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from scipy import stats
@@ -419,6 +419,35 @@ def _next_step_suffix(args: argparse.Namespace) -> str:
     return suffix + ("-sequence" if args.sequence else "")
 
 
+def _numeric_view(frame: Any, path: str) -> np.ndarray:
+    """A --views CSV as a float array; a non-numeric column is named in the error."""
+    for column in frame.columns:
+        try:
+            frame[column].to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            example = frame[column].dropna().iloc[0] if frame[column].notna().any() else None
+            raise ValueError(
+                f"{path}: column {column!r} is not numeric (e.g. {example!r}); a view holds "
+                "numeric features only. Encode or drop that column first."
+            ) from None
+    return frame.to_numpy(dtype=float)
+
+
+def _at_least(minimum: int):
+    """argparse type: an int of at least ``minimum`` (argparse names the option on error)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
 def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, str]:
     """(X, y, task, groups, name) for the --dataset / --views choices."""
     from . import datasets
@@ -426,8 +455,7 @@ def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, 
     if args.views:
         import pandas as pd
 
-        X = ModalityDict({Path(p).stem: pd.read_csv(p).to_numpy(dtype=float)
-                          for p in args.views})
+        X = ModalityDict({Path(p).stem: _numeric_view(pd.read_csv(p), p) for p in args.views})
         target = pd.read_csv(args.target_file)
         column = args.target_column or target.columns[0]
         if column not in target.columns:
@@ -472,8 +500,15 @@ def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, 
                      "synthetic-regression, synthetic-ablation.")
 
 
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, with a usage error reported on one line (exit code 2) instead of the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrorParser(
         prog="python -m sklearn_dsrsd",
         description="Cross-validated comparison of DSRSD with baselines on multimodal data. "
         "Without arguments: OULAD early pass/fail prediction (day 60) on the extract shipped "
@@ -521,8 +556,10 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--fold", help="column of given test-fold ids (0 = training only); "
                      "default: grouped K-fold by student")
     protocol = parser.add_argument_group("protocol")
-    protocol.add_argument("--cv", type=int, default=3, help="number of folds (default 3)")
-    protocol.add_argument("--repeats", type=int, default=1, help="CV repeats (default 1)")
+    protocol.add_argument("--cv", type=_at_least(2), default=3,
+                          help="number of folds, at least 2 (default 3)")
+    protocol.add_argument("--repeats", type=int, default=1,
+                          help="CV repeats (default 1)")
     protocol.add_argument("--models", nargs="+",
                           help="subset of models to run (names as in the table)")
     protocol.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

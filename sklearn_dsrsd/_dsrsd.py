@@ -273,7 +273,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         return teacher
 
 
-class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
+class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
     """Dual-stream residual semantic decorrelation network for classification.
 
     Each modality is encoded, split into a shared and a private code by
@@ -526,7 +526,7 @@ class DSRSDClassifier(ClassifierMixin, ClassifierTask, _DSRSDBase):
         self.class_weight = class_weight
 
 
-class DSRSDRegressor(RegressorMixin, RegressorTask, _DSRSDBase):
+class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
     """Dual-stream residual semantic decorrelation network for regression.
 
     The network of :class:`DSRSDClassifier` with a regression head trained on

@@ -511,7 +511,7 @@ class _CoAttentionBase(_BaselineBase):
 
 
 class SingleModalityClassifier(
-    ClassifierMixin, _WrappedClassifierMixin, ClassifierTask, _SingleModalityBase
+    _WrappedClassifierMixin, ClassifierTask, ClassifierMixin, _SingleModalityBase
 ):
     """Classification baseline that uses one modality only.
 
@@ -645,7 +645,7 @@ class SingleModalityClassifier(
 
 
 class SingleModalityRegressor(
-    RegressorMixin, _WrappedRegressorMixin, RegressorTask, _SingleModalityBase
+    _WrappedRegressorMixin, RegressorTask, RegressorMixin, _SingleModalityBase
 ):
     """Regression baseline that uses one modality only.
 
@@ -772,7 +772,7 @@ class SingleModalityRegressor(
 
 
 class EarlyFusionClassifier(
-    ClassifierMixin, _WrappedClassifierMixin, ClassifierTask, _EarlyFusionBase
+    _WrappedClassifierMixin, ClassifierTask, ClassifierMixin, _EarlyFusionBase
 ):
     """Classification baseline that concatenates all modalities before one model.
 
@@ -903,7 +903,7 @@ class EarlyFusionClassifier(
 
 
 class EarlyFusionRegressor(
-    RegressorMixin, _WrappedRegressorMixin, RegressorTask, _EarlyFusionBase
+    _WrappedRegressorMixin, RegressorTask, RegressorMixin, _EarlyFusionBase
 ):
     """Regression baseline that concatenates all modalities before one model.
 
@@ -1029,7 +1029,7 @@ class EarlyFusionRegressor(
     """
 
 
-class LateFusionClassifier(ClassifierMixin, ClassifierTask, _LateFusionBase):
+class LateFusionClassifier(ClassifierTask, ClassifierMixin, _LateFusionBase):
     """Classification baseline with one model per modality, predictions averaged.
 
     Each modality has its own encoder (as in DSRSD: an MLP for a 2-D block, a
@@ -1142,7 +1142,7 @@ class LateFusionClassifier(ClassifierMixin, ClassifierTask, _LateFusionBase):
     """
 
 
-class LateFusionRegressor(RegressorMixin, RegressorTask, _LateFusionBase):
+class LateFusionRegressor(RegressorTask, RegressorMixin, _LateFusionBase):
     """Regression baseline with one model per modality, predictions averaged.
 
     Each modality has its own encoder (as in DSRSD: an MLP for a 2-D block, a
@@ -1248,7 +1248,7 @@ class LateFusionRegressor(RegressorMixin, RegressorTask, _LateFusionBase):
     """
 
 
-class CoAttentionClassifier(ClassifierMixin, ClassifierTask, _CoAttentionBase):
+class CoAttentionClassifier(ClassifierTask, ClassifierMixin, _CoAttentionBase):
     """Classification baseline with cross-modal multi-head attention over modality tokens.
 
     Each modality is turned into tokens of width ``hidden_size``: a 2-D block
@@ -1367,7 +1367,7 @@ class CoAttentionClassifier(ClassifierMixin, ClassifierTask, _CoAttentionBase):
     """
 
 
-class CoAttentionRegressor(RegressorMixin, RegressorTask, _CoAttentionBase):
+class CoAttentionRegressor(RegressorTask, RegressorMixin, _CoAttentionBase):
     """Regression baseline with cross-modal multi-head attention over modality tokens.
 
     Each modality is turned into tokens of width ``hidden_size``: a 2-D block

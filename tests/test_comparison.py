@@ -60,10 +60,13 @@ def test_response_log_with_given_folds(tmp_path, capsys):
     (["--dataset", "oulad-dnever"], "Unknown dataset 'oulad-dnever'"),
     (["--views", "{tmp}/missing.csv", "--target-file", "{tmp}/y.csv"], "missing.csv"),
     (["--dataset", "synthetic-classification", "--models", "Nope"], "unknown models ['Nope']"),
+    (["--views", "{tmp}/text.csv", "--target-file", "{tmp}/y.csv"],
+     "text.csv: column 'b' is not numeric (e.g. 'x')"),
 ])
 def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
     pd.DataFrame({"a": [1, 2]}).to_csv(tmp_path / "a.csv", index=False)
     pd.DataFrame({"y": [0, 1]}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}).to_csv(tmp_path / "text.csv", index=False)
     argv = [arg.replace("{tmp}", str(tmp_path)) for arg in argv]
     assert main([*argv, "--quiet"]) == 2
     err = capsys.readouterr().err
@@ -71,12 +74,18 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_argument_errors_exit_2(tmp_path):
-    pd.DataFrame({"a": [1, 2]}).to_csv(tmp_path / "a.csv", index=False)
-    for argv in (["--views", str(tmp_path / "a.csv")], ["--threads", "0"]):
-        with pytest.raises(SystemExit) as raised:
-            main(argv)  # argparse's own one-line usage error
-        assert raised.value.code == 2
+@pytest.mark.parametrize("argv, message", [
+    (["--threads", "0"], "--threads must be at least 1; got 0"),
+    (["--cv", "1"], "argument --cv: must be at least 2, got 1"),
+    (["--cv", "two"], "argument --cv: expected an integer, got 'two'"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_argument_errors_are_one_line_and_exit_2(capsys, argv, message):
+    with pytest.raises(SystemExit) as raised:
+        main(argv)
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert err == f"python -m sklearn_dsrsd: error: {message} (see --help)\n"
 
 
 def test_main_job_reports_loading_and_progress_and_restores_threads(capsys):

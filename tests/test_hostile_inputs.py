@@ -383,9 +383,22 @@ ESTIMATOR_CASES = [
     Case("score-before-fit", lambda c: reg().score(c.X, c.y_reg),
          NotFittedError, r"This DSRSDRegressor instance is not fitted yet"),
     Case("score-y-None", lambda c: c.fitted("DSRSDClassifier").score(c.X, None),
-         InvalidParameterError, r"The 'y_true' parameter of accuracy_score"),
+         ValueError, r"DSRSDClassifier requires y to be passed, but the target y is None"),
     Case("score-y-wrong-length", lambda c: c.fitted("DSRSDRegressor").score(c.X, c.y_reg[:30]),
-         ValueError, r"inconsistent numbers of samples: \[30, 40\]"),
+         ValueError, r"y has 30 samples, but X has 40; they must match"),
+    Case("score-classifier-y-wrong-length",
+         lambda c: c.fitted("DSRSDClassifier").score(c.X, c.y[:30]),
+         ValueError, r"y has 30 samples, but X has 40; they must match"),
+    Case("fit-class-weight-unknown-label", lambda c: clf(class_weight={5: 1.0}).fit(c.X, c.y),
+         ValueError, r"class_weight names labels \[5\] that are not classes of y"),
+    Case("fit-sample-weight-negative",
+         lambda c: clf().fit(c.X, c.y, sample_weight=-np.ones(40)),
+         ValueError, r"Negative values in data passed to `sample_weight`"),
+    Case("fit-sample-weight-wrong-length",
+         lambda c: reg().fit(c.X, c.y_reg, sample_weight=np.ones(3)),
+         ValueError, r"sample_weight.shape == \(3,\), expected \(40,\)"),
+    Case("partial-fit-without-classes", lambda c: clf().partial_fit(c.X, c.y),
+         ValueError, r"classes must be passed on the first call to partial_fit"),
     Case("predict-array-fitted-given-mapping", lambda c: c.fitted("array").predict(c.X),
          TypeError, r"DSRSDClassifier was fitted on a 2-D array or DataFrame; got a mapping"),
     Case("predict-array-fitted-wrong-width", lambda c: c.fitted("array").predict(c.m2),
@@ -564,8 +577,6 @@ CLI_CASES = [
     ("class-weight-on-regression",
      ["--dataset", "synthetic-regression", "--class-weight", "balanced"],
      r"--class-weight applies to classification; synthetic-regression is regression"),
-    ("one-fold", ["--views", "{tmp}/a.csv", "--target-file", "{tmp}/y.csv", "--cv", "1"],
-     r"n_splits=2 or more, got n_splits=1"),
     ("max-iter-0", ["--views", "{tmp}/a.csv", "--target-file", "{tmp}/y.csv",
                     "--max-iter", "0", "--models", "DSRSD"],
      r"The 'max_iter' parameter of DSRSDClassifier must be an int in the range \[1, inf\)"),
@@ -586,7 +597,8 @@ CLI_CASES = [
 ]
 
 ARGPARSE_CASES = [
-    ("cv-not-an-int", ["--cv", "abc"], r"argument --cv: invalid int value: 'abc'"),
+    ("cv-not-an-int", ["--cv", "abc"], r"argument --cv: expected an integer, got 'abc'"),
+    ("one-fold", ["--cv", "1"], r"argument --cv: must be at least 2, got 1"),
     ("unknown-task", ["--task", "bogus"], r"argument --task: invalid choice: 'bogus'"),
     ("threads-0", ["--threads", "0"], r"--threads must be at least 1; got 0"),
     ("views-without-target", ["--views", "a.csv"], r"--views needs --target-file"),
@@ -618,10 +630,10 @@ def test_cli_bad_input_is_one_stderr_line_and_exit_2(argv, match, cli_files, cap
 
 @pytest.mark.parametrize("argv, match", [pytest.param(argv, match, id=name)
                                           for name, argv, match in ARGPARSE_CASES])
-def test_cli_bad_arguments_exit_2_with_argparse_usage(argv, match, capsys):
+def test_cli_bad_arguments_exit_2_with_one_line(argv, match, capsys):
     with pytest.raises(SystemExit) as raised:
         main(argv)
     assert raised.value.code == 2
-    last = capsys.readouterr().err.rstrip("\n").splitlines()[-1]
-    assert last.startswith("python -m sklearn_dsrsd: error: ")
-    assert re.search(match, last), last
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("python -m sklearn_dsrsd: error: "), err
+    assert re.search(match, err), err
