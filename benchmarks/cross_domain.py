@@ -43,20 +43,32 @@ def main(argv: list[str] | None = None) -> int:
 
         torch.set_num_threads(args.threads)
     data_home = Path(args.data_dir) / "oulad" if args.data_dir else None
-    bunch = load_oulad(data_home, cutoff_day=args.cutoff_day, target="pass",
-                       presentations=sorted({p for s in SCENARIOS.values() for p in s[0] + s[1]}))
+    bunch = load_oulad(
+        data_home,
+        cutoff_day=args.cutoff_day,
+        target="pass",
+        presentations=sorted({p for s in SCENARIOS.values() for p in s[0] + s[1]}),
+    )
     X, y, presentation = bunch.data, np.asarray(bunch.target), np.asarray(bunch.presentation)
-    models = default_models("classification", max_iter=args.max_iter,
-                            batch_size=args.batch_size)
+    models = default_models("classification", max_iter=args.max_iter, batch_size=args.batch_size)
     results = {}
     for scenario, (source, target) in SCENARIOS.items():
-        split = (np.flatnonzero(np.isin(presentation, source)),
-                 np.flatnonzero(np.isin(presentation, target)))
-        result = compare(models, X, y, task="classification", splits=[split],
-                         dataset=scenario,
-                         log=lambda m: print(m, file=sys.stderr, flush=True))
+        split = (
+            np.flatnonzero(np.isin(presentation, source)),
+            np.flatnonzero(np.isin(presentation, target)),
+        )
+        result = compare(
+            models,
+            X,
+            y,
+            task="classification",
+            splits=[split],
+            dataset=scenario,
+            log=lambda m: print(m, file=sys.stderr, flush=True),
+        )
         results[scenario] = {
-            "n_train": int(len(split[0])), "n_test": int(len(split[1])),
+            "n_train": int(len(split[0])),
+            "n_test": int(len(split[1])),
             "scores": {m: {k: v[0] for k, v in s.items()} for m, s in result.scores.items()},
         }
     out = Path(args.out_dir)

@@ -201,8 +201,7 @@ def main(argv=None):
         "",
         "| measure | value |",
         "|---|---|",
-        f"| `build_next_step_features` wall time (best of {args.repeats}) "
-        f"| {min(times):.2f} s |",
+        f"| `build_next_step_features` wall time (best of {args.repeats}) | {min(times):.2f} s |",
         f"| all runs | {', '.join(f'{t:.2f} s' for t in times)} |",
         f"| peak traced allocation during one build (tracemalloc; includes the output) | "
         f"{traced_peak / MIB:.0f} MiB |",

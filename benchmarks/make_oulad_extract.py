@@ -33,7 +33,12 @@ except ImportError:  # running from a checkout that is not installed
     from sklearn_dsrsd.datasets import _oulad
 
 FILES = (
-    "courses", "studentInfo", "studentRegistration", "assessments", "studentAssessment", "vle",
+    "courses",
+    "studentInfo",
+    "studentRegistration",
+    "assessments",
+    "studentAssessment",
+    "vle",
     "studentVle",
 )
 

@@ -48,15 +48,18 @@ def _present(block) -> np.ndarray:
 
 
 def models_for(task: str, args: argparse.Namespace) -> dict:
-    zoo = default_models(task, random_state=args.seed, max_iter=args.max_iter,
-                         batch_size=args.batch_size)
+    zoo = default_models(
+        task, random_state=args.seed, max_iter=args.max_iter, batch_size=args.batch_size
+    )
     dsrsd = zoo["DSRSD"]
     return {
         "DSRSD (none)": clone(dsrsd).set_params(missing_strategy="none"),
-        "DSRSD (dropout)": clone(dsrsd).set_params(missing_strategy="dropout",
-                                                   missing_rate=args.missing_rate),
-        "DSRSD (distill)": clone(dsrsd).set_params(missing_strategy="distill",
-                                                   missing_rate=args.missing_rate),
+        "DSRSD (dropout)": clone(dsrsd).set_params(
+            missing_strategy="dropout", missing_rate=args.missing_rate
+        ),
+        "DSRSD (distill)": clone(dsrsd).set_params(
+            missing_strategy="distill", missing_rate=args.missing_rate
+        ),
         "EarlyFusion": zoo["EarlyFusion"],
         "LateFusion": zoo["LateFusion"],
         "CoAttention": zoo["CoAttention"],
@@ -90,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     models = models_for(task, args)
     if args.models:
         models = {k: v for k, v in models.items() if k in args.models}
-    splits = make_splits(y, task=task, n_splits=args.cv, n_repeats=1, groups=groups,
-                         random_state=args.seed)
+    splits = make_splits(
+        y, task=task, n_splits=args.cv, n_repeats=1, groups=groups, random_state=args.seed
+    )
     scores = {model: {"+".join(s): [] for s in subsets} for model in models}
     fit_times = {model: [] for model in models}
     for model_name, model in models.items():
@@ -103,19 +107,26 @@ def main(argv: list[str] | None = None) -> int:
             for subset in subsets:
                 # Rows whose kept modalities are all missing in the data cannot be predicted.
                 rows = np.any([_present(X_test[n]) for n in subset], axis=0)
-                kept = ModalityDict({n: X_test[n][rows] if n in subset else None
-                                     for n in names})
+                kept = ModalityDict({n: X_test[n][rows] if n in subset else None for n in names})
                 scores[model_name]["+".join(subset)].append(
-                    float(_score(task, estimator, kept, y_test[rows])[metric]))
-            print(f"{model_name} fold {fold + 1}/{len(splits)} done "
-                  f"({fit_times[model_name][-1]:.1f} s)", file=sys.stderr, flush=True)
+                    float(_score(task, estimator, kept, y_test[rows])[metric])
+                )
+            print(
+                f"{model_name} fold {fold + 1}/{len(splits)} done "
+                f"({fit_times[model_name][-1]:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"missing_modalities_{name}"
     table = _markdown(scores, fit_times, subsets, metric, name, task, len(y), args)
     (out / f"{stem}.md").write_text(table)
-    (out / f"{stem}.json").write_text(json.dumps(
-        {"dataset": name, "metric": metric, "scores": scores, "fit_times": fit_times}, indent=1))
+    (out / f"{stem}.json").write_text(
+        json.dumps(
+            {"dataset": name, "metric": metric, "scores": scores, "fit_times": fit_times}, indent=1
+        )
+    )
     _plot(scores, subsets, metric, out / f"{stem}.png", name)
     print(table)
     return 0
@@ -140,10 +151,14 @@ def _markdown(scores, fit_times, subsets, metric, name, task, n, args) -> str:
         cells = [f"**{v:.4f}**" if i == best else f"{v:.4f}" for i, v in enumerate(means)]
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     averages = [np.mean([np.mean(scores[m][k]) for k in keys]) for m in models]
-    lines.append("| **mean over all conditions** | "
-                 + " | ".join(f"{v:.4f}" for v in averages) + " |")
-    lines.append("| fit time per fold (s) | "
-                 + " | ".join(f"{np.mean(fit_times[m]):.1f}" for m in models) + " |")
+    lines.append(
+        "| **mean over all conditions** | " + " | ".join(f"{v:.4f}" for v in averages) + " |"
+    )
+    lines.append(
+        "| fit time per fold (s) | "
+        + " | ".join(f"{np.mean(fit_times[m]):.1f}" for m in models)
+        + " |"
+    )
     if "DSRSD (distill)" in scores and "DSRSD (none)" in scores:
         full = keys[0]
         distill_full = np.mean(scores["DSRSD (distill)"][full])

@@ -73,8 +73,10 @@ NEURAL_MODELS = {
 def make_data(n_rows: int, seed: int = 0) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Three float32 modalities of 32 features and a binary target, built without float64."""
     rng = np.random.default_rng(seed)
-    blocks = {f"m{i}": rng.standard_normal((n_rows, N_FEATURES), dtype=np.float32)
-              for i in range(N_MODALITIES)}
+    blocks = {
+        f"m{i}": rng.standard_normal((n_rows, N_FEATURES), dtype=np.float32)
+        for i in range(N_MODALITIES)
+    }
     signal = blocks["m0"][:, 0] + blocks["m1"][:, 1] - blocks["m2"][:, 2]
     y = (signal + rng.standard_normal(n_rows, dtype=np.float32) > 0).astype(np.int64)
     return blocks, y
@@ -122,29 +124,45 @@ def timed(function, *args, **kwargs) -> tuple[float, Any]:
 
 def neural(name: str, device: str, **overrides: Any) -> Any:
     """A neural model with the benchmark's epochs and batch size and no early stop."""
-    params = dict(hidden_size=HIDDEN, max_iter=EPOCHS, batch_size=BATCH_SIZE,
-                  n_iter_no_change=EPOCHS + 1, device=device, random_state=0)
+    params = dict(
+        hidden_size=HIDDEN,
+        max_iter=EPOCHS,
+        batch_size=BATCH_SIZE,
+        n_iter_no_change=EPOCHS + 1,
+        device=device,
+        random_state=0,
+    )
     params.update(overrides)
     return NEURAL_MODELS[name](**params)
 
 
 def mlp(epochs: int = EPOCHS) -> MLPClassifier:
-    return MLPClassifier((HIDDEN, HIDDEN), max_iter=epochs, batch_size=BATCH_SIZE,
-                         n_iter_no_change=epochs + 1, random_state=0)
+    return MLPClassifier(
+        (HIDDEN, HIDDEN),
+        max_iter=epochs,
+        batch_size=BATCH_SIZE,
+        n_iter_no_change=epochs + 1,
+        random_state=0,
+    )
 
 
 # -- the floor: a hand-written loop of the estimator's own module ------------------------------
-def module_spec(estimator: Any, blocks: dict[str, np.ndarray],
-                y: np.ndarray) -> tuple[type, dict[str, Any]]:
+def module_spec(
+    estimator: Any, blocks: dict[str, np.ndarray], y: np.ndarray
+) -> tuple[type, dict[str, Any]]:
     """The torch module class and arguments that ``estimator.fit`` would train."""
     estimator._fit_inputs(blocks)  # a single-modality model resolves its modality here
     shapes = [block.shape[1:] for block in blocks.values()]
     return estimator._module_spec(shapes, int(y.max()) + 1)
 
 
-def hand_written_fit(estimator: Any, module_spec: tuple[type, dict[str, Any]],
-                     blocks: dict[str, np.ndarray], y: np.ndarray,
-                     device: str) -> torch.nn.Module:
+def hand_written_fit(
+    estimator: Any,
+    module_spec: tuple[type, dict[str, Any]],
+    blocks: dict[str, np.ndarray],
+    y: np.ndarray,
+    device: str,
+) -> torch.nn.Module:
     """Train ``estimator``'s module with its losses and optimiser, without skorch or checks.
 
     Standardisation is done here too (the estimator does it in ``fit``), with NumPy's mean
@@ -160,28 +178,37 @@ def hand_written_fit(estimator: Any, module_spec: tuple[type, dict[str, Any]],
     ]
     target = torch.from_numpy(y).to(device)
     mask = torch.ones(len(y), len(inputs), dtype=torch.bool, device=device)
-    optimiser = torch.optim.AdamW(module.parameters(), lr=estimator.learning_rate_init,
-                                  weight_decay=estimator.alpha, fused=True)
+    optimiser = torch.optim.AdamW(
+        module.parameters(),
+        lr=estimator.learning_rate_init,
+        weight_decay=estimator.alpha,
+        fused=True,
+    )
     criterion = torch.nn.CrossEntropyLoss()
     module.train()
     for _ in range(estimator.max_iter):
         order = torch.randperm(len(y), device=device)
         for start in range(0, len(y), estimator.batch_size):
-            rows = order[start:start + estimator.batch_size]
-            output, codes = module(modality_mask=mask[rows],
-                                   **{f"m{i}": block[rows] for i, block in enumerate(inputs)})
+            rows = order[start : start + estimator.batch_size]
+            output, codes = module(
+                modality_mask=mask[rows],
+                **{f"m{i}": block[rows] for i, block in enumerate(inputs)},
+            )
             loss = criterion(output, target[rows])
             if "shared" in codes:
                 batch_mask = codes["modality_mask"]
                 if weights.get("alignment_weight"):
                     loss = loss + weights["alignment_weight"] * alignment_loss(
-                        codes["aligned"], batch_mask, weights["temperature"])
+                        codes["aligned"], batch_mask, weights["temperature"]
+                    )
                 if weights.get("decorrelation_weight"):
                     loss = loss + weights["decorrelation_weight"] * decorrelation_loss(
-                        codes["shared"], batch_mask)
+                        codes["shared"], batch_mask
+                    )
                 if weights.get("orthogonality_weight") and codes["private"] is not None:
                     loss = loss + weights["orthogonality_weight"] * orthogonality_loss(
-                        codes["shared"], codes["private"], batch_mask)
+                        codes["shared"], codes["private"], batch_mask
+                    )
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -196,31 +223,40 @@ def fit_ratios(device: str, repeats: int) -> dict[str, Any]:
     times: dict[str, list[float]] = {}
     for _ in range(repeats):  # interleaved: a slow phase of the machine hits every model
         for name in NEURAL_MODELS:
-            times.setdefault(f"{name} fit", []).append(timed(neural(name, device).fit,
-                                                             blocks, y)[0])
+            times.setdefault(f"{name} fit", []).append(
+                timed(neural(name, device).fit, blocks, y)[0]
+            )
             estimator = neural(name, device)
             spec = module_spec(estimator, blocks, y)
             times.setdefault(f"{name} loop", []).append(
-                timed(hand_written_fit, estimator, spec, blocks, y, device)[0])
+                timed(hand_written_fit, estimator, spec, blocks, y, device)[0]
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             times.setdefault("MLPClassifier", []).append(timed(mlp().fit, X, y)[0])
         times.setdefault("HistGradientBoosting", []).append(
-            timed(HistGradientBoostingClassifier(random_state=0).fit, X, y)[0])
+            timed(HistGradientBoostingClassifier(random_state=0).fit, X, y)[0]
+        )
     median = {key: float(np.median(values)) for key, values in times.items()}
     rows = []
     for name in NEURAL_MODELS:
         fit_time = median[f"{name} fit"]
-        rows.append({
-            "model": name,
-            "fit_s": fit_time,
-            "loop_s": median[f"{name} loop"],
-            "fit_over_loop": fit_time / median[f"{name} loop"],
-            "fit_over_mlp": fit_time / median["MLPClassifier"],
-            "fit_over_hgb": fit_time / median["HistGradientBoosting"],
-        })
-    return {"rows": rows, "mlp_s": median["MLPClassifier"],
-            "hgb_s": median["HistGradientBoosting"], "all_times": times}
+        rows.append(
+            {
+                "model": name,
+                "fit_s": fit_time,
+                "loop_s": median[f"{name} loop"],
+                "fit_over_loop": fit_time / median[f"{name} loop"],
+                "fit_over_mlp": fit_time / median["MLPClassifier"],
+                "fit_over_hgb": fit_time / median["HistGradientBoosting"],
+            }
+        )
+    return {
+        "rows": rows,
+        "mlp_s": median["MLPClassifier"],
+        "hgb_s": median["HistGradientBoosting"],
+        "all_times": times,
+    }
 
 
 def prediction(device: str, repeats: int, n_rows: int) -> dict[str, Any]:
@@ -235,10 +271,11 @@ def prediction(device: str, repeats: int, n_rows: int) -> dict[str, Any]:
         models["MLPClassifier"] = mlp().fit(flat(train_blocks), y)
     models["HistGradientBoosting"].fit(flat(train_blocks), y)
     blocks, _ = make_data(n_rows, seed=1)
-    inputs = {"DSRSD": blocks, "MLPClassifier": flat(blocks),
-              "HistGradientBoosting": flat(blocks)}
-    one_row = {name: (({k: v[:1] for k, v in X.items()}) if isinstance(X, dict) else X[:1])
-               for name, X in inputs.items()}
+    inputs = {"DSRSD": blocks, "MLPClassifier": flat(blocks), "HistGradientBoosting": flat(blocks)}
+    one_row = {
+        name: (({k: v[:1] for k, v in X.items()}) if isinstance(X, dict) else X[:1])
+        for name, X in inputs.items()
+    }
     bulk: dict[str, list[float]] = {name: [] for name in models}
     single: dict[str, list[float]] = {name: [] for name in models}
     memory: dict[str, float] = {}
@@ -270,11 +307,14 @@ def scaling_child(n_rows: int, device: str, epochs: int) -> dict[str, Any]:
     with PeakRSS() as predict_peak:
         predict_time = timed(model.predict_proba, blocks)[0]
     return {
-        "n_rows": n_rows, "input_mb": input_mb, "fit_s": fit_time,
+        "n_rows": n_rows,
+        "input_mb": input_mb,
+        "fit_s": fit_time,
         "epoch_s": float(np.median(epoch_times)),
         "epoch_us_per_row": 1e6 * float(np.median(epoch_times)) / n_rows,
         "fit_peak_increase_mb": fit_peak.increase_mb,
-        "predict_s": predict_time, "predict_peak_increase_mb": predict_peak.increase_mb,
+        "predict_s": predict_time,
+        "predict_peak_increase_mb": predict_peak.increase_mb,
         "predict_output_mb": n_rows * 2 * 8 / 2**20,
     }
 
@@ -282,8 +322,18 @@ def scaling_child(n_rows: int, device: str, epochs: int) -> dict[str, Any]:
 def scaling(sizes: list[int], device: str, threads: int, epochs: int) -> list[dict[str, Any]]:
     results = []
     for n_rows in sizes:
-        command = [sys.executable, __file__, "--child-scaling", str(n_rows), "--device", device,
-                   "--threads", str(threads), "--child-epochs", str(epochs)]
+        command = [
+            sys.executable,
+            __file__,
+            "--child-scaling",
+            str(n_rows),
+            "--device",
+            device,
+            "--threads",
+            str(threads),
+            "--child-epochs",
+            str(epochs),
+        ]
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         results.append(json.loads(output.strip().splitlines()[-1]))
         print(f"  scaling n={n_rows}: {results[-1]}", flush=True)
@@ -298,20 +348,34 @@ def grid_search(device: str, max_iter: int) -> dict[str, Any]:
     grid = {"hidden_size": [32, 64], "alpha": [1e-4, 1e-3], "learning_rate_init": [1e-3, 3e-3]}
     times = {}
     for n_jobs in (1, 2):
-        search = GridSearchCV(DSRSDClassifier(max_iter=max_iter, device=device, random_state=0),
-                              grid, cv=GroupKFold(3), scoring="roc_auc", n_jobs=n_jobs)
+        search = GridSearchCV(
+            DSRSDClassifier(max_iter=max_iter, device=device, random_state=0),
+            grid,
+            cv=GroupKFold(3),
+            scoring="roc_auc",
+            n_jobs=n_jobs,
+        )
         times[n_jobs] = timed(search.fit, X, y, groups=groups)[0]
-    return {"n_candidates": 8, "n_folds": 3, "max_iter": max_iter, "n_samples": len(y),
-            "seconds": times, "speed_up": times[1] / times[2]}
+    return {
+        "n_candidates": 8,
+        "n_folds": 3,
+        "max_iter": max_iter,
+        "n_samples": len(y),
+        "seconds": times,
+        "speed_up": times[1] / times[2],
+    }
 
 
 # -- report ------------------------------------------------------------------------------------
 def machine(device: str, threads: int) -> str:
-    gpu = (f", GPU {torch.cuda.get_device_name(0)}" if device.startswith("cuda")
-           else ", no GPU used")
-    return (f"{platform.machine()} {platform.processor() or 'CPU'}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, torch {torch.__version__} "
-            f"({threads} thread(s)){gpu}")
+    gpu = (
+        f", GPU {torch.cuda.get_device_name(0)}" if device.startswith("cuda") else ", no GPU used"
+    )
+    return (
+        f"{platform.machine()} {platform.processor() or 'CPU'}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, torch {torch.__version__} "
+        f"({threads} thread(s)){gpu}"
+    )
 
 
 def verdict(value: float, limit: float) -> str:
@@ -319,56 +383,85 @@ def verdict(value: float, limit: float) -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = [f"# Speed and memory ({results['device']})", "",
-             f"Machine: {results['machine']}.", f"Measured {results['date']}; "
-             f"{results['repeats']} interleaved repeats, medians.", ""]
+    lines = [
+        f"# Speed and memory ({results['device']})",
+        "",
+        f"Machine: {results['machine']}.",
+        f"Measured {results['date']}; {results['repeats']} interleaved repeats, medians.",
+        "",
+    ]
     ratios = results["fit_ratios"]
-    lines += [f"## fit: {RATIO_ROWS} rows x {N_MODALITIES} modalities x {N_FEATURES} features, "
-              f"batch {BATCH_SIZE}, {EPOCHS} epochs", "",
-              f"MLPClassifier({HIDDEN}, {HIDDEN}) {ratios['mlp_s']:.2f} s; "
-              f"HistGradientBoostingClassifier {ratios['hgb_s']:.2f} s.", "",
-              "| model | fit (s) | hand-written loop (s) | fit / loop | fit / MLP | fit / HGB |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        f"## fit: {RATIO_ROWS} rows x {N_MODALITIES} modalities x {N_FEATURES} features, "
+        f"batch {BATCH_SIZE}, {EPOCHS} epochs",
+        "",
+        f"MLPClassifier({HIDDEN}, {HIDDEN}) {ratios['mlp_s']:.2f} s; "
+        f"HistGradientBoostingClassifier {ratios['hgb_s']:.2f} s.",
+        "",
+        "| model | fit (s) | hand-written loop (s) | fit / loop | fit / MLP | fit / HGB |",
+        "|---|---|---|---|---|---|",
+    ]
     for row in ratios["rows"]:
-        lines.append(f"| {row['model']} | {row['fit_s']:.2f} | {row['loop_s']:.2f} | "
-                     f"{row['fit_over_loop']:.2f} | {row['fit_over_mlp']:.2f} | "
-                     f"{row['fit_over_hgb']:.2f} |")
+        lines.append(
+            f"| {row['model']} | {row['fit_s']:.2f} | {row['loop_s']:.2f} | "
+            f"{row['fit_over_loop']:.2f} | {row['fit_over_mlp']:.2f} | "
+            f"{row['fit_over_hgb']:.2f} |"
+        )
     dsrsd = ratios["rows"][0]
-    lines += ["", f"- DSRSD fit / MLP: {dsrsd['fit_over_mlp']:.2f} -- "
-              f"{verdict(dsrsd['fit_over_mlp'], 3.0)}",
-              f"- DSRSD fit / its hand-written loop: {dsrsd['fit_over_loop']:.2f} -- "
-              f"{verdict(dsrsd['fit_over_loop'], 1.10)}", ""]
+    lines += [
+        "",
+        f"- DSRSD fit / MLP: {dsrsd['fit_over_mlp']:.2f} -- {verdict(dsrsd['fit_over_mlp'], 3.0)}",
+        f"- DSRSD fit / its hand-written loop: {dsrsd['fit_over_loop']:.2f} -- "
+        f"{verdict(dsrsd['fit_over_loop'], 1.10)}",
+        "",
+    ]
     pred = results["prediction"]
-    lines += [f"## predict: {pred['n_rows']} rows, and one row", "",
-              "| model | predict on all rows (s) | one-row predict (ms) | peak memory increase "
-              "(MB) |", "|---|---|---|---|"]
+    lines += [
+        f"## predict: {pred['n_rows']} rows, and one row",
+        "",
+        "| model | predict on all rows (s) | one-row predict (ms) | peak memory increase (MB) |",
+        "|---|---|---|---|",
+    ]
     for name in pred["bulk_s"]:
-        lines.append(f"| {name} | {pred['bulk_s'][name]:.2f} | {pred['single_ms'][name]:.3f} | "
-                     f"{pred['peak_increase_mb'][name]:.0f} |")
+        lines.append(
+            f"| {name} | {pred['bulk_s'][name]:.2f} | {pred['single_ms'][name]:.3f} | "
+            f"{pred['peak_increase_mb'][name]:.0f} |"
+        )
     over_mlp = pred["bulk_s"]["DSRSD"] / pred["bulk_s"]["MLPClassifier"]
-    lines += ["", f"- DSRSD one-row predict: {pred['single_ms']['DSRSD']:.3f} ms -- "
-              f"{verdict(pred['single_ms']['DSRSD'], 1.0)}",
-              f"- DSRSD predict / MLP on {pred['n_rows']} rows: {over_mlp:.2f} -- "
-              f"{verdict(over_mlp, 3.0)}", ""]
-    lines += [f"## Scaling (DSRSD, {results['scaling_epochs']} epochs, each size in its own "
-              "process)", "",
-              "| rows | input (MB) | epoch (s) | us per row per epoch | fit peak increase (MB) "
-              "| target (2 x input + 300 MB) | predict peak increase (MB) | predict output (MB) |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        f"- DSRSD one-row predict: {pred['single_ms']['DSRSD']:.3f} ms -- "
+        f"{verdict(pred['single_ms']['DSRSD'], 1.0)}",
+        f"- DSRSD predict / MLP on {pred['n_rows']} rows: {over_mlp:.2f} -- "
+        f"{verdict(over_mlp, 3.0)}",
+        "",
+    ]
+    lines += [
+        f"## Scaling (DSRSD, {results['scaling_epochs']} epochs, each size in its own process)",
+        "",
+        "| rows | input (MB) | epoch (s) | us per row per epoch | fit peak increase (MB) "
+        "| target (2 x input + 300 MB) | predict peak increase (MB) | predict output (MB) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for row in results["scaling"]:
         limit = 2 * row["input_mb"] + 300
         lines.append(
             f"| {row['n_rows']:,} | {row['input_mb']:.0f} | {row['epoch_s']:.2f} | "
             f"{row['epoch_us_per_row']:.1f} | {row['fit_peak_increase_mb']:.0f} | "
             f"{limit:.0f} ({'met' if row['fit_peak_increase_mb'] <= limit else 'MISSED'}) | "
-            f"{row['predict_peak_increase_mb']:.0f} | {row['predict_output_mb']:.0f} |")
+            f"{row['predict_peak_increase_mb']:.0f} | {row['predict_output_mb']:.0f} |"
+        )
     if results.get("grid_search"):
         grid = results["grid_search"]
-        lines += ["", f"## GridSearchCV: {grid['n_candidates']} candidates x {grid['n_folds']} "
-                  f"folds, OULAD extract ({grid['n_samples']} rows), max_iter={grid['max_iter']}",
-                  "", f"n_jobs=1: {grid['seconds']['1']:.1f} s; n_jobs=2: "
-                  f"{grid['seconds']['2']:.1f} s; speed-up {grid['speed_up']:.2f} -- "
-                  f"{'met' if grid['speed_up'] >= 1.6 else 'MISSED'} (target >= 1.6)."]
+        lines += [
+            "",
+            f"## GridSearchCV: {grid['n_candidates']} candidates x {grid['n_folds']} "
+            f"folds, OULAD extract ({grid['n_samples']} rows), max_iter={grid['max_iter']}",
+            "",
+            f"n_jobs=1: {grid['seconds']['1']:.1f} s; n_jobs=2: "
+            f"{grid['seconds']['2']:.1f} s; speed-up {grid['speed_up']:.2f} -- "
+            f"{'met' if grid['speed_up'] >= 1.6 else 'MISSED'} (target >= 1.6).",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -382,21 +475,33 @@ def plot(results: dict[str, Any], path: Path) -> None:
     rows = results["fit_ratios"]["rows"]
     names = [row["model"] for row in rows]
     positions = np.arange(len(rows))
-    left.bar(positions - 0.2, [row["fit_over_loop"] for row in rows], 0.4,
-             label="fit / hand-written loop")
-    left.bar(positions + 0.2, [row["fit_over_mlp"] for row in rows], 0.4,
-             label="fit / MLPClassifier")
+    left.bar(
+        positions - 0.2,
+        [row["fit_over_loop"] for row in rows],
+        0.4,
+        label="fit / hand-written loop",
+    )
+    left.bar(
+        positions + 0.2, [row["fit_over_mlp"] for row in rows], 0.4, label="fit / MLPClassifier"
+    )
     left.axhline(1.0, color="grey", linewidth=0.8)
     left.set_xticks(positions, names, rotation=20)
     left.set_ylabel("time ratio")
     left.set_title(f"fit, {RATIO_ROWS} rows, {EPOCHS} epochs")
     left.legend()
     scaling_rows = results["scaling"]
-    right.loglog([row["n_rows"] for row in scaling_rows], [row["epoch_s"] for row in scaling_rows],
-                 "o-", label="epoch time (s)")
-    right.loglog([row["n_rows"] for row in scaling_rows],
-                 [row["fit_peak_increase_mb"] / 1e3 for row in scaling_rows], "s-",
-                 label="fit peak memory increase (GB)")
+    right.loglog(
+        [row["n_rows"] for row in scaling_rows],
+        [row["epoch_s"] for row in scaling_rows],
+        "o-",
+        label="epoch time (s)",
+    )
+    right.loglog(
+        [row["n_rows"] for row in scaling_rows],
+        [row["fit_peak_increase_mb"] / 1e3 for row in scaling_rows],
+        "s-",
+        label="fit peak memory increase (GB)",
+    )
     right.set_xlabel("rows")
     right.set_title("DSRSD scaling")
     right.legend()
@@ -408,16 +513,27 @@ def plot(results: dict[str, Any], path: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", help="torch device (cpu or cuda)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads of every model and loop (default 1)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads of every model and loop (default 1)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats (default 3)")
-    parser.add_argument("--sizes", type=float, nargs="+", default=[1e4, 1e5, 1e6],
-                        help="rows of the scaling runs (default 1e4 1e5 1e6)")
-    parser.add_argument("--scaling-epochs", type=int, default=2,
-                        help="epochs of each scaling run (default 2)")
+    parser.add_argument(
+        "--sizes",
+        type=float,
+        nargs="+",
+        default=[1e4, 1e5, 1e6],
+        help="rows of the scaling runs (default 1e4 1e5 1e6)",
+    )
+    parser.add_argument(
+        "--scaling-epochs", type=int, default=2, help="epochs of each scaling run (default 2)"
+    )
     parser.add_argument("--predict-rows", type=float, default=1e6)
-    parser.add_argument("--grid-max-iter", type=int, default=20,
-                        help="epoch budget of each grid-search fit (default 20)")
+    parser.add_argument(
+        "--grid-max-iter",
+        type=int,
+        default=20,
+        help="epoch budget of each grid-search fit (default 20)",
+    )
     parser.add_argument("--no-grid", action="store_true", help="skip the grid search")
     parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
     parser.add_argument("--child-scaling", type=int, help=argparse.SUPPRESS)
@@ -430,18 +546,22 @@ def main(argv: list[str] | None = None) -> None:
         with threadpool_limits(args.threads):
             print(json.dumps(scaling_child(args.child_scaling, args.device, args.child_epochs)))
         return
-    results: dict[str, Any] = {"device": args.device, "machine": machine(args.device,
-                                                                          args.threads),
-                               "date": time.strftime("%Y-%m-%d"), "repeats": args.repeats,
-                               "scaling_epochs": args.scaling_epochs}
+    results: dict[str, Any] = {
+        "device": args.device,
+        "machine": machine(args.device, args.threads),
+        "date": time.strftime("%Y-%m-%d"),
+        "repeats": args.repeats,
+        "scaling_epochs": args.scaling_epochs,
+    }
     with threadpool_limits(args.threads):
         print("fit ratios ...", flush=True)
         results["fit_ratios"] = fit_ratios(args.device, args.repeats)
         print("prediction ...", flush=True)
         results["prediction"] = prediction(args.device, args.repeats, int(args.predict_rows))
     print("scaling ...", flush=True)
-    results["scaling"] = scaling([int(n) for n in args.sizes], args.device, args.threads,
-                                 args.scaling_epochs)
+    results["scaling"] = scaling(
+        [int(n) for n in args.sizes], args.device, args.threads, args.scaling_epochs
+    )
     if not args.no_grid:
         print("grid search ...", flush=True)
         results["grid_search"] = grid_search(args.device, args.grid_max_iter)

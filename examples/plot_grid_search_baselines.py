@@ -82,8 +82,10 @@ scores = {"DSRSD (grid search)": nested["test_score"]}
 for name, model in baselines.items():
     scores[name] = cross_val_score(model, X, y, cv=cv, scoring="roc_auc")
 for name, folds in scores.items():
-    print(f"{name:>22}: ROC AUC {folds.mean():.3f} +/- {folds.std():.3f}  "
-          f"(folds: {np.round(folds, 3).tolist()})")
+    print(
+        f"{name:>22}: ROC AUC {folds.mean():.3f} +/- {folds.std():.3f}  "
+        f"(folds: {np.round(folds, 3).tolist()})"
+    )
 
 # %%
 # The measured scores

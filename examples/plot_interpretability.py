@@ -30,8 +30,13 @@ from sklearn_dsrsd.inspection import ModalityWeightsDisplay
 torch.set_num_threads(1)
 
 X, y = make_multimodal_classification(
-    n_samples=1000, n_modalities=3, n_features=8, n_noise=[0, 0, 8],
-    modality_scale=[1, 1, 100], missing_rate=0.1, random_state=0,
+    n_samples=1000,
+    n_modalities=3,
+    n_features=8,
+    n_noise=[0, 0, 8],
+    modality_scale=[1, 1, 100],
+    missing_rate=0.1,
+    random_state=0,
 )
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
 
@@ -51,7 +56,11 @@ X_complete, y_complete = X_test[complete], y_test[complete]
 print(f"{complete.sum()} of {len(y_test)} test samples have every modality")
 
 disp = ModalityWeightsDisplay.from_estimator(
-    clf, X_complete, y=y_complete, group_by="true", kind="box",
+    clf,
+    X_complete,
+    y=y_complete,
+    group_by="true",
+    kind="box",
     title="Fusion weights by true class (complete samples)",
 )
 for name, mean in zip(disp.modality_names, disp.mean_weights_, strict=True):
@@ -69,11 +78,18 @@ lacks_m0 = np.isnan(X_test["m0"]).all(axis=1)
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
 ModalityWeightsDisplay.from_estimator(
-    clf, X_complete, group_by="predicted", kind="bar", ax=left,
+    clf,
+    X_complete,
+    group_by="predicted",
+    kind="bar",
+    ax=left,
     title="By predicted class (complete samples)",
 )
 ModalityWeightsDisplay.from_estimator(
-    clf, X_test[lacks_m0], kind="bar", ax=right,
+    clf,
+    X_test[lacks_m0],
+    kind="bar",
+    ax=right,
     title=f"Samples lacking m0 ({lacks_m0.sum()})",
 )
 fig.tight_layout()
@@ -92,7 +108,11 @@ other.fit(X_train, y_train)
 both = np.vstack([clf.modality_weights(X_complete), other.modality_weights(X_complete)])
 seed = np.repeat(["random_state=0", "random_state=1"], complete.sum())
 ModalityWeightsDisplay.from_weights(
-    both, clf.modalities_, groups=seed, group_name="fit", kind="box",
+    both,
+    clf.modalities_,
+    groups=seed,
+    group_name="fit",
+    kind="box",
     title="Two fits, complete test samples",
 )
 plt.show()

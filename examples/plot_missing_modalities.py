@@ -91,10 +91,19 @@ for i, rate in enumerate(rates):
 # the random maskings (the models are fitted once, so they do not show the training variance).
 fig, ax = plt.subplots(figsize=(7, 4.5))
 for strategy, scores in accuracy.items():
-    ax.errorbar(rates, scores.mean(axis=1), yerr=scores.std(axis=1), marker="o", capsize=3,
-                label=f'missing_strategy="{strategy}"')
-ax.set(xlabel="share of test modality blocks hidden", ylabel="test accuracy",
-       title="DSRSDClassifier with missing modalities at test time")
+    ax.errorbar(
+        rates,
+        scores.mean(axis=1),
+        yerr=scores.std(axis=1),
+        marker="o",
+        capsize=3,
+        label=f'missing_strategy="{strategy}"',
+    )
+ax.set(
+    xlabel="share of test modality blocks hidden",
+    ylabel="test accuracy",
+    title="DSRSDClassifier with missing modalities at test time",
+)
 ax.legend()
 fig.tight_layout()
 plt.show()

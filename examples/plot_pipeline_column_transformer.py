@@ -42,13 +42,18 @@ from sklearn_dsrsd.datasets import make_multimodal_classification
 torch.set_num_threads(1)
 
 blocks, y = make_multimodal_classification(
-    n_samples=800, n_features=[6, 8, 7], modality_scale=[1, 10, 100],
-    modality_names=["demographics", "activity", "assessments"], random_state=0,
+    n_samples=800,
+    n_features=[6, 8, 7],
+    modality_scale=[1, 10, 100],
+    modality_names=["demographics", "activity", "assessments"],
+    random_state=0,
 )
 rng = np.random.RandomState(0)
 frame = pd.concat(
-    [pd.DataFrame(block, columns=[f"{name}_{j}" for j in range(block.shape[1])])
-     for name, block in blocks.items()],
+    [
+        pd.DataFrame(block, columns=[f"{name}_{j}" for j in range(block.shape[1])])
+        for name, block in blocks.items()
+    ],
     axis=1,
 )
 frame["region"] = rng.choice(["north", "south", "east", "west"], size=len(frame))
@@ -138,7 +143,10 @@ summary = coef.groupby([modality, stream]).sum().unstack()
 print(summary.round(2))
 
 ax = summary.plot.bar(figsize=(7, 4), rot=0)
-ax.set(xlabel="modality", ylabel="sum of |coefficient|",
-       title="Logistic regression on the DSRSD codes")
+ax.set(
+    xlabel="modality",
+    ylabel="sum of |coefficient|",
+    title="Logistic regression on the DSRSD codes",
+)
 plt.tight_layout()
 plt.show()

@@ -36,8 +36,10 @@ X, y = make_multimodal_classification(
     n_samples=800, n_modalities=3, modality_scale=[1, 1, 100], missing_rate=0.1, random_state=0
 )
 print(type(X).__name__, {name: block.shape for name, block in X.items()})
-print("samples lacking each modality:", {name: int(np.isnan(b).all(axis=1).sum())
-                                         for name, b in X.items()})
+print(
+    "samples lacking each modality:",
+    {name: int(np.isnan(b).all(axis=1).sum()) for name, b in X.items()},
+)
 
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
 

@@ -131,11 +131,11 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         self.random_state = random_state
         self.verbose = verbose
 
-
     # -- hooks for concrete models ------------------------------------------------------
     @abstractmethod
-    def _module_spec(self, modality_shapes: list[tuple[int, ...]],
-                     n_outputs: int) -> tuple[type, dict[str, Any]]:
+    def _module_spec(
+        self, modality_shapes: list[tuple[int, ...]], n_outputs: int
+    ) -> tuple[type, dict[str, Any]]:
         """The torch module class and its keyword arguments."""
 
     def _loss_weights(self) -> dict[str, float]:
@@ -148,8 +148,9 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
     def _prepare_training(self, dataset: ModalityDataset, y: np.ndarray, seed: int) -> None:
         """Called once the net is initialised and before it trains (not on warm starts)."""
 
-    def _continue_training(self, previous: MultimodalNet, dataset: ModalityDataset,
-                           y: np.ndarray, seed: int) -> None:
+    def _continue_training(
+        self, previous: MultimodalNet, dataset: ModalityDataset, y: np.ndarray, seed: int
+    ) -> None:
         """Warm start: the freshly built ``net_`` takes over ``previous``'s weights and history.
 
         The net is rebuilt from the current parameters, as scikit-learn's MLP re-creates
@@ -161,12 +162,14 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         reshaping = {
             key.removeprefix("module__"): (value, current[key])
             for key, value in previous.get_params().items()
-            if key.startswith("module__") and not key.endswith("dropout")
+            if key.startswith("module__")
+            and not key.endswith("dropout")
             and not _same(value, current[key])
         }
         if reshaping:
-            changes = ", ".join(f"{name} {old!r} -> {new!r}"
-                                for name, (old, new) in reshaping.items())
+            changes = ", ".join(
+                f"{name} {old!r} -> {new!r}" for name, (old, new) in reshaping.items()
+            )
             raise ValueError(
                 "warm_start=True continues training the fitted network, so the parameters "
                 f"that shape it must not change between fits; got {changes}. Set "
@@ -235,8 +238,9 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         self._record_training(dataset)
         return self
 
-    def _partial_fit(self, X: Any, y: Any, classes: Any,
-                     sample_weight: Any) -> MultimodalNetEstimator:
+    def _partial_fit(
+        self, X: Any, y: Any, classes: Any, sample_weight: Any
+    ) -> MultimodalNetEstimator:
         """One epoch over ``X``; the first call (before any fit) also builds the network.
 
         The first call fits the input standardisation (and, for regressors, the
@@ -244,8 +248,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         optimiser's state, as scikit-learn's ``MLPClassifier.partial_fit`` does.
         """
         first = not hasattr(self, "net_")
-        dataset, y_encoded = self._training_data(X, y, sample_weight, first=first,
-                                                 classes=classes)
+        dataset, y_encoded = self._training_data(X, y, sample_weight, first=first, classes=classes)
         if first:
             seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
             self.net_ = self._build_net(seed, incremental=True)
@@ -264,8 +267,9 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             )
         return True
 
-    def _training_data(self, X: Any, y: Any, sample_weight: Any, *, first: bool,
-                       classes: Any = None) -> tuple[ModalityDataset, np.ndarray]:
+    def _training_data(
+        self, X: Any, y: Any, sample_weight: Any, *, first: bool, classes: Any = None
+    ) -> tuple[ModalityDataset, np.ndarray]:
         """Validated, standardised training data; the first training also fits the schema."""
         self._check_y_given(y)
         _check_device(_resolve_device(self.device))
@@ -275,14 +279,16 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             batch = self._schema.batch(X, self)
             if sample_weight is not None:
                 sample_weight = _check_sample_weight(
-                    sample_weight, np.empty((batch.n_samples, 0)), dtype=np.float64,
+                    sample_weight,
+                    np.empty((batch.n_samples, 0)),
+                    dtype=np.float64,
                     ensure_non_negative=True,
                 )
         self._check_y_length(y, batch.n_samples)
-        y_encoded = (self._encode_targets(y, classes) if first
-                     else self._encode_targets_again(y))
-        return ModalityDataset(batch.blocks, batch.modality_mask, y_encoded,
-                               sample_weight), y_encoded
+        y_encoded = self._encode_targets(y, classes) if first else self._encode_targets_again(y)
+        return ModalityDataset(
+            batch.blocks, batch.modality_mask, y_encoded, sample_weight
+        ), y_encoded
 
     def _record_training(self, dataset: ModalityDataset) -> None:
         """Fitted attributes that follow each training run (fit or partial_fit)."""
@@ -301,18 +307,22 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         n_samples = len(dataset)
         # Evenly spaced rows: a mean over 10,000 rows is precise enough and costs a
         # bounded share of fit, whatever the data size.
-        rows = np.unique(np.linspace(0, n_samples - 1, min(n_samples, _IMPORTANCE_ROWS))
-                         .astype(np.int64))
+        rows = np.unique(
+            np.linspace(0, n_samples - 1, min(n_samples, _IMPORTANCE_ROWS)).astype(np.int64)
+        )
         device = self.net_.device
         total = np.zeros(dataset.modality_mask.shape[1])
         with torch.no_grad():
             for start in range(0, len(rows), _PREDICT_BATCH_SIZE):
-                chunk = torch.from_numpy(rows[start:start + _PREDICT_BATCH_SIZE])
-                inputs = {block_key(i): block[chunk].to(device, torch.float64)
-                          for i, block in enumerate(dataset.blocks)}
+                chunk = torch.from_numpy(rows[start : start + _PREDICT_BATCH_SIZE])
+                inputs = {
+                    block_key(i): block[chunk].to(device, torch.float64)
+                    for i, block in enumerate(dataset.blocks)
+                }
                 mask = dataset.modality_mask[chunk].to(device)
                 weights = self._inference_module(modality_mask=mask, **inputs)[1][
-                    "modality_weights"]
+                    "modality_weights"
+                ]
                 total += weights.sum(dim=0).cpu().numpy()
         return total / len(rows)
 
@@ -320,8 +330,9 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         """Fitted attributes that only some configurations set, to clear before a fit."""
         return [] if self.early_stopping and warm else ["validation_scores_"]
 
-    def _fit_inputs(self, X: Any, sample_weight: Any = None
-                    ) -> tuple[ModalityBatch, np.ndarray | None]:
+    def _fit_inputs(
+        self, X: Any, sample_weight: Any = None
+    ) -> tuple[ModalityBatch, np.ndarray | None]:
         """Fit the input schema on training ``X``; set ``_schema`` and ``modalities_``.
 
         Shared by every path that learns from ``X`` (the network here, a wrapped
@@ -347,9 +358,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
     def _check_y_length(y: Any, n_samples: int) -> None:
         n_targets = _num_samples(y)
         if n_targets != n_samples:
-            raise ValueError(
-                f"y has {n_targets} samples, but X has {n_samples}; they must match."
-            )
+            raise ValueError(f"y has {n_targets} samples, but X has {n_samples}; they must match.")
 
     def _initialize_seeded(self, net: MultimodalNet, seed: int) -> None:
         """Initialise ``net`` from ``seed`` and give it random generators of its own.
@@ -368,10 +377,15 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         generator = torch.Generator(device=device).manual_seed(seed)
         use_generator(net.module_, generator)
 
-    def _build_net(self, seed: int, *, net_class: type[MultimodalNet] | None = None,
-                   module_overrides: dict[str, Any] | None = None,
-                   loss_weights: dict[str, Any] | None = None,
-                   incremental: bool = False) -> MultimodalNet:
+    def _build_net(
+        self,
+        seed: int,
+        *,
+        net_class: type[MultimodalNet] | None = None,
+        module_overrides: dict[str, Any] | None = None,
+        loss_weights: dict[str, Any] | None = None,
+        incremental: bool = False,
+    ) -> MultimodalNet:
         shapes = [tuple(shape) for shape in self._schema.shapes.values()]
         module, module_kwargs = self._module_spec(shapes, self._n_outputs())
         module_kwargs = {**module_kwargs, **(module_overrides or {})}
@@ -384,22 +398,35 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             load_best=self.early_stopping,
         )
         train_split = (
-            _EarlyStoppingSplit(self.validation_fraction, stratified=self._stratify,
-                                random_state=seed)
+            _EarlyStoppingSplit(
+                self.validation_fraction, stratified=self._stratify, random_state=seed
+            )
             if self.early_stopping
             else None
         )
         callbacks = [("early_stopping", stopper), ("divergence_guard", DivergenceGuard())]
         if self.learning_rate == "adaptive":
-            callbacks.append(("lr_scheduler", LRScheduler(
-                "ReduceLROnPlateau", monitor=monitor, mode="min", factor=0.2, patience=2,
-                threshold=self.tol, threshold_mode="abs")))
+            callbacks.append(
+                (
+                    "lr_scheduler",
+                    LRScheduler(
+                        "ReduceLROnPlateau",
+                        monitor=monitor,
+                        mode="min",
+                        factor=0.2,
+                        patience=2,
+                        threshold=self.tol,
+                        threshold_mode="abs",
+                    ),
+                )
+            )
         elif self.learning_rate == "cosine":
             # A fit (warm or not) anneals over its own max_iter epochs; partial_fit calls
             # continue one schedule, which skorch resumes from the history's length.
             schedule = {} if incremental else {"last_epoch": -1}
-            callbacks.append(("lr_scheduler", LRScheduler("CosineAnnealingLR",
-                                                          T_max=self.max_iter, **schedule)))
+            callbacks.append(
+                ("lr_scheduler", LRScheduler("CosineAnnealingLR", T_max=self.max_iter, **schedule))
+            )
         net_class = net_class or self._net_class()
         return net_class(
             module,
@@ -453,8 +480,9 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
                 output, chunk_codes = module(modality_mask=mask, **inputs)
                 if outputs is None:
                     outputs = np.empty((n_samples, *output.shape[1:]))
-                    codes = {name: np.empty((n_samples, *chunk_codes[name].shape[1:]))
-                             for name in names}
+                    codes = {
+                        name: np.empty((n_samples, *chunk_codes[name].shape[1:])) for name in names
+                    }
                 outputs[rows] = output.cpu().numpy()
                 for name in names:
                     codes[name][rows] = chunk_codes[name].cpu().numpy()
@@ -556,8 +584,10 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
         index = getattr(X, "index", None)
         if index is None and hasattr(X, "values"):  # the first DataFrame block of a mapping
-            index = next((getattr(block, "index", None) for block in X.values()
-                          if hasattr(block, "index")), None)
+            index = next(
+                (getattr(block, "index", None) for block in X.values() if hasattr(block, "index")),
+                None,
+            )
         return pd.DataFrame(weights, columns=list(self.modalities_), index=index)
 
     def __sklearn_tags__(self):
@@ -653,8 +683,11 @@ class ClassifierTask:
         self._label_encoder = LabelEncoder().fit(y if classes is None else classes)
         self.classes_ = self._label_encoder.classes_
         if len(self.classes_) < 2:
-            source = "samples of at least 2 classes in y" if classes is None else (
-                "at least 2 classes in classes")
+            source = (
+                "samples of at least 2 classes in y"
+                if classes is None
+                else ("at least 2 classes in classes")
+            )
             raise ValueError(
                 f"{type(self).__name__} needs {source}; got 1 class: {self.classes_.tolist()}."
             )
@@ -680,9 +713,11 @@ class ClassifierTask:
                     f"class_weight names labels {unknown} that are not classes of y "
                     f"(classes_ = {self.classes_.tolist()}); use the labels of y as keys."
                 )
-        self._class_weights = None if class_weight is None else compute_class_weight(
-            class_weight, classes=self.classes_, y=y
-        ).astype(np.float32)
+        self._class_weights = (
+            None
+            if class_weight is None
+            else compute_class_weight(class_weight, classes=self.classes_, y=y).astype(np.float32)
+        )
         return encoded
 
     def _criterion_options(self) -> dict[str, Any]:
@@ -697,8 +732,7 @@ class ClassifierTask:
 
     @available_if(lambda self: self._check_partial_fit_supported())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X: Any, y: Any, classes: Any = None,
-                    sample_weight: Any = None) -> Any:
+    def partial_fit(self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None) -> Any:
         """Train for one epoch on ``X`` and ``y``, for data that arrives in parts.
 
         The first call (before any ``fit``) builds the network and fits the input
@@ -829,8 +863,9 @@ class RegressorTask:
     """Target handling (standardised internally), criterion and prediction for regressors."""
 
     def _regression_targets(self, y: Any) -> np.ndarray:
-        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=None, ensure_all_finite=False,
-                        input_name="y")
+        y = check_array(
+            y, ensure_2d=False, allow_nd=True, dtype=None, ensure_all_finite=False, input_name="y"
+        )
         if y.dtype.kind not in "biuf":
             try:
                 y = y.astype(np.float64)

@@ -45,8 +45,14 @@ __all__ = ["ComparisonResult", "compare", "concatenate_modalities", "default_mod
 CLASSIFICATION_METRICS = ("accuracy", "macro_f1", "roc_auc")
 REGRESSION_METRICS = ("rmse", "mae", "r2")
 PRIMARY_METRIC = {"classification": "roc_auc", "regression": "r2"}
-HIGHER_IS_BETTER = {"accuracy": True, "macro_f1": True, "roc_auc": True, "rmse": False,
-                    "mae": False, "r2": True}
+HIGHER_IS_BETTER = {
+    "accuracy": True,
+    "macro_f1": True,
+    "roc_auc": True,
+    "rmse": False,
+    "mae": False,
+    "r2": True,
+}
 
 
 def machine_description() -> str:
@@ -55,8 +61,10 @@ def machine_description() -> str:
 
     import torch
 
-    return (f"{platform.machine()} CPU, {os.cpu_count()} cores, torch {torch.__version__} "
-            f"with {torch.get_num_threads()} thread(s), no GPU used")
+    return (
+        f"{platform.machine()} CPU, {os.cpu_count()} cores, torch {torch.__version__} "
+        f"with {torch.get_num_threads()} thread(s), no GPU used"
+    )
 
 
 def concatenate_modalities(X: Mapping[str, Any]) -> np.ndarray:
@@ -69,8 +77,14 @@ def _concatenated(estimator: Any) -> Any:
     return make_pipeline(FunctionTransformer(concatenate_modalities), estimator)
 
 
-def default_models(task: str, *, random_state: int = 0, modality_names: Sequence[str] = (),
-                   max_iter: int = 100, batch_size: int = 128) -> dict[str, Any]:
+def default_models(
+    task: str,
+    *,
+    random_state: int = 0,
+    modality_names: Sequence[str] = (),
+    max_iter: int = 100,
+    batch_size: int = 128,
+) -> dict[str, Any]:
     """DSRSD, every baseline and two references, with the same training budget.
 
     Every neural model uses early stopping on a 10 % validation split with the
@@ -79,8 +93,13 @@ def default_models(task: str, *, random_state: int = 0, modality_names: Sequence
     from . import DSRSDClassifier, DSRSDRegressor, baselines
 
     classification = task == "classification"
-    common = dict(early_stopping=True, max_iter=max_iter, batch_size=batch_size,
-                  n_iter_no_change=8, random_state=random_state)
+    common = dict(
+        early_stopping=True,
+        max_iter=max_iter,
+        batch_size=batch_size,
+        n_iter_no_change=8,
+        random_state=random_state,
+    )
     suffix = "Classifier" if classification else "Regressor"
     models: dict[str, Any] = {
         "DSRSD": (DSRSDClassifier if classification else DSRSDRegressor)(**common)
@@ -115,8 +134,11 @@ def ablation_models(task: str, **budget: Any) -> dict[str, Any]:
         "no alignment": {"alignment_weight": 0.0},
         "no decorrelation": {"decorrelation_weight": 0.0},
         "no orthogonality": {"orthogonality_weight": 0.0},
-        "no auxiliary terms": {"alignment_weight": 0.0, "decorrelation_weight": 0.0,
-                               "orthogonality_weight": 0.0},
+        "no auxiliary terms": {
+            "alignment_weight": 0.0,
+            "decorrelation_weight": 0.0,
+            "orthogonality_weight": 0.0,
+        },
         "shared stream only": {"dual_stream": False},
         "gated sum fusion": {"fusion": "gated"},
         "concatenation fusion (no gates)": {"fusion": "concat"},
@@ -127,8 +149,11 @@ def ablation_models(task: str, **budget: Any) -> dict[str, Any]:
 def _score(task: str, estimator: Any, X: Any, y: np.ndarray) -> dict[str, float]:
     if task == "regression":
         pred = estimator.predict(X)
-        return {"rmse": root_mean_squared_error(y, pred), "mae": mean_absolute_error(y, pred),
-                "r2": r2_score(y, pred)}
+        return {
+            "rmse": root_mean_squared_error(y, pred),
+            "mae": mean_absolute_error(y, pred),
+            "r2": r2_score(y, pred),
+        }
     proba = estimator.predict_proba(X)
     classes = estimator.classes_
     pred = classes[proba.argmax(axis=1)]
@@ -136,8 +161,11 @@ def _score(task: str, estimator: Any, X: Any, y: np.ndarray) -> dict[str, float]
         auc = roc_auc_score(y == classes[1], proba[:, 1])
     else:
         auc = roc_auc_score(y, proba, multi_class="ovr", labels=classes)
-    return {"accuracy": accuracy_score(y, pred), "macro_f1": f1_score(y, pred, average="macro"),
-            "roc_auc": auc}
+    return {
+        "accuracy": accuracy_score(y, pred),
+        "macro_f1": f1_score(y, pred, average="macro"),
+        "roc_auc": auc,
+    }
 
 
 @dataclass
@@ -163,8 +191,9 @@ class ComparisonResult:
             for model, metrics in self.scores.items()
         }
 
-    def paired_test(self, reference: str | None = None, *, test_fraction: float,
-                    other: str | None = None) -> dict[str, Any]:
+    def paired_test(
+        self, reference: str | None = None, *, test_fraction: float, other: str | None = None
+    ) -> dict[str, Any]:
         """Nadeau-Bengio corrected resampled t-test on the primary metric.
 
         Compares ``reference`` (default: the first model, DSRSD) with ``other``
@@ -189,24 +218,36 @@ class ComparisonResult:
         else:
             t_stat = float(np.mean(diff) / np.sqrt(corrected))
             p_value = float(2 * stats.t.sf(abs(t_stat), df=n - 1))
-        return {"reference": reference, "best_other": best, "metric": self.primary,
-                "mean_difference": float(np.mean(diff)), "t": t_stat, "p_value": p_value,
-                "n_folds": n}
+        return {
+            "reference": reference,
+            "best_other": best,
+            "metric": self.primary,
+            "mean_difference": float(np.mean(diff)),
+            "t": t_stat,
+            "p_value": p_value,
+            "n_folds": n,
+        }
 
     def to_markdown(self, *, test_fraction: float) -> str:
         summary = self.summary()
         reference = next(iter(self.scores), "")
-        header = ["model", *self.metrics, "fit time (s)",
-                  f"{self.primary} minus {reference} (corrected p)"]
+        header = [
+            "model",
+            *self.metrics,
+            "fit time (s)",
+            f"{self.primary} minus {reference} (corrected p)",
+        ]
         order = sorted(
             summary,
-            key=lambda m: -summary[m][self.primary][0] * (
-                1 if HIGHER_IS_BETTER[self.primary] else -1),
+            key=lambda m: (
+                -summary[m][self.primary][0] * (1 if HIGHER_IS_BETTER[self.primary] else -1)
+            ),
         )
         rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for model in order:
-            cells = [f"{summary[model][m][0]:.4f} ± {summary[model][m][1]:.4f}"
-                     for m in self.metrics]
+            cells = [
+                f"{summary[model][m][0]:.4f} ± {summary[model][m][1]:.4f}" for m in self.metrics
+            ]
             fit = summary[model]["fit_time"]
             versus = ""
             if model != reference:
@@ -214,8 +255,13 @@ class ComparisonResult:
                 versus = f"{-test['mean_difference']:+.4f} (p = {test['p_value']:.2g})"
             rows.append(f"| {model} | " + " | ".join(cells) + f" | {fit[0]:.1f} | {versus} |")
         test = self.paired_test(test_fraction=test_fraction)
-        lines = [f"Dataset: {self.dataset} ({self.task}); protocol: {self.protocol}.",
-                 f"Machine: {machine_description()}.", "", *rows, ""]
+        lines = [
+            f"Dataset: {self.dataset} ({self.task}); protocol: {self.protocol}.",
+            f"Machine: {machine_description()}.",
+            "",
+            *rows,
+            "",
+        ]
         if test:
             lines.append(
                 f"{test['reference']} vs best other model ({test['best_other']}) on "
@@ -226,11 +272,17 @@ class ComparisonResult:
         return "\n".join(lines) + "\n"
 
     def to_json(self, *, test_fraction: float) -> dict[str, Any]:
-        return {"dataset": self.dataset, "task": self.task, "protocol": self.protocol,
-                "scores": self.scores,
-                "summary": {m: {k: {"mean": v[0], "std": v[1]} for k, v in s.items()}
-                            for m, s in self.summary().items()},
-                "paired_test": self.paired_test(test_fraction=test_fraction)}
+        return {
+            "dataset": self.dataset,
+            "task": self.task,
+            "protocol": self.protocol,
+            "scores": self.scores,
+            "summary": {
+                m: {k: {"mean": v[0], "std": v[1]} for k, v in s.items()}
+                for m, s in self.summary().items()
+            },
+            "paired_test": self.paired_test(test_fraction=test_fraction),
+        }
 
     def plot(self, path: Path) -> None:
         import matplotlib
@@ -285,8 +337,10 @@ class Progress:
         remaining = elapsed / self.done * (self.total - self.done)
         filled = round(self.width * self.done / self.total) if self.total else self.width
         bar = "#" * filled + "-" * (self.width - filled)
-        line = (f"[{bar}] {self.done}/{self.total} fits, {_clock(elapsed)} elapsed, "
-                f"~{_clock(remaining)} left | {message}")
+        line = (
+            f"[{bar}] {self.done}/{self.total} fits, {_clock(elapsed)} elapsed, "
+            f"~{_clock(remaining)} left | {message}"
+        )
         if self.in_place:
             end = "\n" if self.done == self.total else ""
             print("\r" + line[:160].ljust(160), end=end, file=self.stream, flush=True)
@@ -299,10 +353,18 @@ def _clock(seconds: float) -> str:
     return f"{minutes}:{seconds:02d}"
 
 
-def compare(models: Mapping[str, Any], X: Any, y: np.ndarray, *, task: str,
-            splits: Sequence[tuple[np.ndarray, np.ndarray]], dataset: str = "data",
-            protocol: str = "", prepare: Callable[[Any], Any] | None = None,
-            log: Callable[[str], None] | None = None) -> ComparisonResult:
+def compare(
+    models: Mapping[str, Any],
+    X: Any,
+    y: np.ndarray,
+    *,
+    task: str,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+    dataset: str = "data",
+    protocol: str = "",
+    prepare: Callable[[Any], Any] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> ComparisonResult:
     """Fit and score every model on every split; ``prepare`` wraps a model (e.g. encoders)."""
     result = ComparisonResult(task=task, dataset=dataset, protocol=protocol)
     X = ModalityDict(X) if isinstance(X, Mapping) else X
@@ -317,30 +379,40 @@ def compare(models: Mapping[str, Any], X: Any, y: np.ndarray, *, task: str,
             for metric, value in _score(task, estimator, X[test], y[test]).items():
                 record.setdefault(metric, []).append(float(value))
             if log:
-                log(f"{name} fold {fold + 1}/{len(splits)}: "
-                    + ", ".join(f"{k}={v[-1]:.4f}" for k, v in record.items()))
+                log(
+                    f"{name} fold {fold + 1}/{len(splits)}: "
+                    + ", ".join(f"{k}={v[-1]:.4f}" for k, v in record.items())
+                )
         result.scores[name] = record
     return result
 
 
-def make_splits(y: np.ndarray, *, task: str, n_splits: int, n_repeats: int,
-                groups: np.ndarray | None = None, random_state: int = 0) -> list:
+def make_splits(
+    y: np.ndarray,
+    *,
+    task: str,
+    n_splits: int,
+    n_repeats: int,
+    groups: np.ndarray | None = None,
+    random_state: int = 0,
+) -> list:
     """Repeated (stratified, grouped when ``groups`` is given) K-fold splits."""
     index = np.zeros(len(y))
     if groups is not None:
         splits = []
         for repeat in range(n_repeats):
-            splitter = StratifiedGroupKFold(n_splits, shuffle=True,
-                                            random_state=random_state + repeat)
+            splitter = StratifiedGroupKFold(
+                n_splits, shuffle=True, random_state=random_state + repeat
+            )
             stratify = y if task == "classification" else np.zeros(len(y))
             splits += list(splitter.split(index, stratify, groups))
         return splits
     if task == "classification":
-        splitter = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats,
-                                           random_state=random_state)
+        splitter = RepeatedStratifiedKFold(
+            n_splits=n_splits, n_repeats=n_repeats, random_state=random_state
+        )
     else:
-        splitter = RepeatedKFold(n_splits=n_splits, n_repeats=n_repeats,
-                                 random_state=random_state)
+        splitter = RepeatedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=random_state)
     return list(splitter.split(index, y))
 
 
@@ -364,8 +436,15 @@ def _next_step_task(bunch: Any, name: str, folds: np.ndarray | None) -> Task:
     def prepare(model: Any) -> Any:
         return make_pipeline(ContentTargetEncoder(random_state=0), model)
 
-    return Task(bunch.data, np.asarray(bunch.target), "classification", name,
-                groups=bunch.groups, folds=folds, prepare=prepare)
+    return Task(
+        bunch.data,
+        np.asarray(bunch.target),
+        "classification",
+        name,
+        groups=bunch.groups,
+        folds=folds,
+        prepare=prepare,
+    )
 
 
 def _load_task(args: argparse.Namespace) -> Task:
@@ -383,31 +462,43 @@ def _load_task(args: argparse.Namespace) -> Task:
         for option, default in (("item", "problem_idx"), ("skill", "skill_idx")):
             given = getattr(args, option)
             if given is not None and given not in log.columns:
-                raise ValueError(f"--{option} {given!r} is not a column of {args.log}; its "
-                                 f"columns are {list(log.columns)}.")
+                raise ValueError(
+                    f"--{option} {given!r} is not a column of {args.log}; its "
+                    f"columns are {list(log.columns)}."
+                )
             if given is None and default in log.columns:
                 given = default
             columns[option] = given
         if columns["item"] is None and columns["skill"] is None:
-            raise ValueError(f"{args.log} has neither the default item column 'problem_idx' "
-                             "nor the default skill column 'skill_idx'; name at least one "
-                             f"with --item or --skill (its columns are {list(log.columns)}).")
+            raise ValueError(
+                f"{args.log} has neither the default item column 'problem_idx' "
+                "nor the default skill column 'skill_idx'; name at least one "
+                f"with --item or --skill (its columns are {list(log.columns)})."
+            )
         bunch = datasets.build_next_step_features(
-            log, student=args.student, order=args.order, correct=args.correct,
-            n_recent=args.n_recent, sequence=args.sequence, **columns,
+            log,
+            student=args.student,
+            order=args.order,
+            correct=args.correct,
+            n_recent=args.n_recent,
+            sequence=args.sequence,
+            **columns,
         )
         folds = None
         if args.fold:
             if args.fold not in log.columns:
-                raise ValueError(f"{args.log} has no fold column {args.fold!r}; it has "
-                                 f"{list(log.columns)}.")
+                raise ValueError(
+                    f"{args.log} has no fold column {args.fold!r}; it has {list(log.columns)}."
+                )
             folds = log[args.fold].to_numpy()[bunch.responses["log_row"].to_numpy()]
-        return _next_step_task(bunch, "next-step:" + Path(args.log).name
-                               + _next_step_suffix(args), folds)
+        return _next_step_task(
+            bunch, "next-step:" + Path(args.log).name + _next_step_suffix(args), folds
+        )
     if args.dataset == "assistments2009":
         path = Path(args.data_dir or "../shared/data") / "knowledge_tracing"
-        bunch = datasets.load_assistments2009(path / "assist2009_pid_long.csv.gz",
-                                              n_recent=args.n_recent, sequence=args.sequence)
+        bunch = datasets.load_assistments2009(
+            path / "assist2009_pid_long.csv.gz", n_recent=args.n_recent, sequence=args.sequence
+        )
         return _next_step_task(bunch, "assistments2009" + _next_step_suffix(args), bunch.folds)
     X, y, kind, groups, name = _load_dataset(args)
     return Task(X, y, kind, name, groups=groups)
@@ -459,45 +550,71 @@ def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, 
         target = pd.read_csv(args.target_file)
         column = args.target_column or target.columns[0]
         if column not in target.columns:
-            raise ValueError(f"{args.target_file} has no column {column!r}; it has "
-                             f"{list(target.columns)}.")
+            raise ValueError(
+                f"{args.target_file} has no column {column!r}; it has {list(target.columns)}."
+            )
         y = target[column].to_numpy()
-        task = args.task or ("classification" if y.dtype.kind in "OUSb" or len(np.unique(y))
-                             <= 20 else "regression")
+        task = args.task or (
+            "classification" if y.dtype.kind in "OUSb" or len(np.unique(y)) <= 20 else "regression"
+        )
         return X, y, task, None, "views:" + "+".join(X)
     name = args.dataset
     if name.startswith("oulad"):
         # oulad[-final_result][-dDAY]: the shipped extract unless --data-dir holds the files.
         target = "final_result" if "final_result" in name else "pass"
         day = name.rsplit("-d", 1)[1] if "-d" in name else "60"
-        if not day.isdigit() or name not in (f"oulad-d{day}", f"oulad-final_result-d{day}",
-                                             "oulad", "oulad-final_result"):
-            raise ValueError(f"Unknown dataset {name!r}; an OULAD task is oulad or "
-                             "oulad-final_result, optionally with a cut-off day such as -d120.")
+        if not day.isdigit() or name not in (
+            f"oulad-d{day}",
+            f"oulad-final_result-d{day}",
+            "oulad",
+            "oulad-final_result",
+        ):
+            raise ValueError(
+                f"Unknown dataset {name!r}; an OULAD task is oulad or "
+                "oulad-final_result, optionally with a cut-off day such as -d120."
+            )
         cutoff = int(day)
         data_home = Path(args.data_dir) / "oulad" if args.data_dir else None
-        bunch = datasets.load_oulad(data_home, cutoff_day=cutoff, target=target,
-                                    presentations=args.presentations)
+        bunch = datasets.load_oulad(
+            data_home, cutoff_day=cutoff, target=target, presentations=args.presentations
+        )
         return bunch.data, np.asarray(bunch.target), "classification", bunch.groups, name
     if name in ("synthetic-classification", "synthetic-regression"):
-        maker = (datasets.make_multimodal_classification if name.endswith("classification")
-                 else datasets.make_multimodal_regression)
-        X, y = maker(n_samples=1000, n_modalities=3, modality_scale=[1.0, 10.0, 100.0],
-                     missing_rate=0.1, random_state=0)
+        maker = (
+            datasets.make_multimodal_classification
+            if name.endswith("classification")
+            else datasets.make_multimodal_regression
+        )
+        X, y = maker(
+            n_samples=1000,
+            n_modalities=3,
+            modality_scale=[1.0, 10.0, 100.0],
+            missing_rate=0.1,
+            random_state=0,
+        )
         return X, y, name.split("-")[1], None, name
     if name == "synthetic-ablation":
         # Built to tell DSRSD's components apart: factors shared by every modality, private
         # factors of each that the target needs, and a dominant modality (scale 100, five
         # times the columns) that is mostly noise.
         X, y = datasets.make_multimodal_classification(
-            n_samples=2000, n_modalities=3, n_features=[8, 8, 40], n_noise=[1, 1, 36],
-            n_shared=4, n_private=2, modality_scale=[1.0, 1.0, 100.0], missing_rate=0.1,
-            noise=0.3, random_state=0,
+            n_samples=2000,
+            n_modalities=3,
+            n_features=[8, 8, 40],
+            n_noise=[1, 1, 36],
+            n_shared=4,
+            n_private=2,
+            modality_scale=[1.0, 1.0, 100.0],
+            missing_rate=0.1,
+            noise=0.3,
+            random_state=0,
         )
         return X, y, "classification", None, name
-    raise ValueError(f"Unknown dataset {name!r}; known: oulad, oulad-final_result, "
-                     "oulad-dDAY, assistments2009, synthetic-classification, "
-                     "synthetic-regression, synthetic-ablation.")
+    raise ValueError(
+        f"Unknown dataset {name!r}; known: oulad, oulad-final_result, "
+        "oulad-dDAY, assistments2009, synthetic-classification, "
+        "synthetic-regression, synthetic-ablation."
+    )
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
@@ -515,85 +632,148 @@ def build_parser() -> argparse.ArgumentParser:
         "with the package, 3-fold CV grouped by student.",
     )
     source = parser.add_argument_group("data")
-    source.add_argument("--dataset", default="oulad",
-                        help="oulad (pass/fail), oulad-final_result (4 classes), with an "
-                        "optional -dDAY cut-off suffix (e.g. oulad-d120), "
-                        "assistments2009 (next-step task, published folds; reads "
-                        "DATA_DIR/knowledge_tracing, default DATA_DIR ../shared/data), "
-                        "synthetic-classification, synthetic-regression, synthetic-ablation "
-                        "(3 modalities: shared and private factors, a dominant noisy one) "
-                        "(default: oulad)")
-    source.add_argument("--data-dir", help="folder holding oulad/ with the official OULAD "
-                        "CSV files; default: the extract shipped with the package")
-    source.add_argument("--presentations", nargs="+",
-                        help="OULAD presentations such as AAA_2013J (default: all)")
-    source.add_argument("--views", nargs="+", metavar="CSV",
-                        help="your own data: one CSV per modality, aligned by row, with a "
-                        "header; the modality is named after the file")
-    source.add_argument("--target-file", metavar="CSV",
-                        help="CSV holding the target (with --views)")
+    source.add_argument(
+        "--dataset",
+        default="oulad",
+        help="oulad (pass/fail), oulad-final_result (4 classes), with an "
+        "optional -dDAY cut-off suffix (e.g. oulad-d120), "
+        "assistments2009 (next-step task, published folds; reads "
+        "DATA_DIR/knowledge_tracing, default DATA_DIR ../shared/data), "
+        "synthetic-classification, synthetic-regression, synthetic-ablation "
+        "(3 modalities: shared and private factors, a dominant noisy one) "
+        "(default: oulad)",
+    )
+    source.add_argument(
+        "--data-dir",
+        help="folder holding oulad/ with the official OULAD "
+        "CSV files; default: the extract shipped with the package",
+    )
+    source.add_argument(
+        "--presentations", nargs="+", help="OULAD presentations such as AAA_2013J (default: all)"
+    )
+    source.add_argument(
+        "--views",
+        nargs="+",
+        metavar="CSV",
+        help="your own data: one CSV per modality, aligned by row, with a "
+        "header; the modality is named after the file",
+    )
+    source.add_argument(
+        "--target-file", metavar="CSV", help="CSV holding the target (with --views)"
+    )
     source.add_argument("--target-column", help="column of --target-file (default: the first)")
-    source.add_argument("--task", choices=["classification", "regression"],
-                        help="override the task inferred from the target (with --views)")
+    source.add_argument(
+        "--task",
+        choices=["classification", "regression"],
+        help="override the task inferred from the target (with --views)",
+    )
     log = parser.add_argument_group(
-        "next-step prediction on any long-format response log (one row per response)")
+        "next-step prediction on any long-format response log (one row per response)"
+    )
     log.add_argument("--log", metavar="CSV", help="the response log")
     log.add_argument("--student", default="orig_user_id", help="student column")
     log.add_argument("--order", default="step", help="column ordering a student's responses")
-    log.add_argument("--item", help="item (problem) column (default: problem_idx when the "
-                     "log has it; a log without items, e.g. ASSISTments 2015, runs without "
-                     "the per-item features)")
-    log.add_argument("--skill", help="skill column (default: skill_idx when the log has it; "
-                     "a log without skills, e.g. STATICS, runs without the per-skill "
-                     "features); a log needs an item or a skill column")
+    log.add_argument(
+        "--item",
+        help="item (problem) column (default: problem_idx when the "
+        "log has it; a log without items, e.g. ASSISTments 2015, runs without "
+        "the per-item features)",
+    )
+    log.add_argument(
+        "--skill",
+        help="skill column (default: skill_idx when the log has it; "
+        "a log without skills, e.g. STATICS, runs without the per-skill "
+        "features); a log needs an item or a skill column",
+    )
     log.add_argument("--correct", default="correct", help="0/1 correctness column")
-    log.add_argument("--n-recent", type=int, default=10,
-                     help="responses in the 'recent' window of a next-step task (default 10; "
-                     "also for --dataset assistments2009)")
-    log.add_argument("--sequence", action="store_true",
-                     help="give the 'recent' window as a 3-D sequence modality (n, steps, "
-                     "fields) for a temporal encoder instead of flat columns")
-    log.add_argument("--fold", help="column of given test-fold ids (0 = training only); "
-                     "default: grouped K-fold by student")
+    log.add_argument(
+        "--n-recent",
+        type=int,
+        default=10,
+        help="responses in the 'recent' window of a next-step task (default 10; "
+        "also for --dataset assistments2009)",
+    )
+    log.add_argument(
+        "--sequence",
+        action="store_true",
+        help="give the 'recent' window as a 3-D sequence modality (n, steps, "
+        "fields) for a temporal encoder instead of flat columns",
+    )
+    log.add_argument(
+        "--fold",
+        help="column of given test-fold ids (0 = training only); "
+        "default: grouped K-fold by student",
+    )
     protocol = parser.add_argument_group("protocol")
-    protocol.add_argument("--cv", type=_at_least(2), default=3,
-                          help="number of folds, at least 2 (default 3)")
-    protocol.add_argument("--repeats", type=int, default=1,
-                          help="CV repeats (default 1)")
-    protocol.add_argument("--models", nargs="+",
-                          help="subset of models to run (names as in the table)")
+    protocol.add_argument(
+        "--cv", type=_at_least(2), default=3, help="number of folds, at least 2 (default 3)"
+    )
+    protocol.add_argument("--repeats", type=int, default=1, help="CV repeats (default 1)")
+    protocol.add_argument(
+        "--models", nargs="+", help="subset of models to run (names as in the table)"
+    )
     protocol.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    protocol.add_argument("--max-iter", type=int, default=100,
-                          help="epoch budget of every neural model (default 100; early "
-                          "stopping on a 10%% validation split)")
-    protocol.add_argument("--batch-size", type=int, default=128,
-                          help="minibatch size of every neural model (default 128)")
-    protocol.add_argument("--temporal-encoder", choices=["conv", "gru", "attention"],
-                          default="conv", help="DSRSD's encoder of sequence modalities "
-                          "(default conv)")
-    protocol.add_argument("--class-weight", choices=["balanced"],
-                          help="DSRSD's class_weight (classification; default: none); "
-                          "results are written as NAME-dsrsd_balanced")
-    protocol.add_argument("--ablation", action="store_true",
-                          help="compare DSRSD with each of its components switched off "
-                          "instead of the baselines")
-    protocol.add_argument("--threads", type=int, default=1,
-                          help="torch threads per fit (default 1: the networks here are small, "
-                          "so more threads do not speed a fit up on an idle machine and slow "
-                          "it down many times on a busy one)")
-    protocol.add_argument("--quick", action="store_true",
-                          help="a smoke run in seconds: 2 folds, at most 3 epochs per neural "
-                          "model; the scores are not meaningful")
+    protocol.add_argument(
+        "--max-iter",
+        type=int,
+        default=100,
+        help="epoch budget of every neural model (default 100; early "
+        "stopping on a 10%% validation split)",
+    )
+    protocol.add_argument(
+        "--batch-size",
+        type=int,
+        default=128,
+        help="minibatch size of every neural model (default 128)",
+    )
+    protocol.add_argument(
+        "--temporal-encoder",
+        choices=["conv", "gru", "attention"],
+        default="conv",
+        help="DSRSD's encoder of sequence modalities (default conv)",
+    )
+    protocol.add_argument(
+        "--class-weight",
+        choices=["balanced"],
+        help="DSRSD's class_weight (classification; default: none); "
+        "results are written as NAME-dsrsd_balanced",
+    )
+    protocol.add_argument(
+        "--ablation",
+        action="store_true",
+        help="compare DSRSD with each of its components switched off instead of the baselines",
+    )
+    protocol.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads per fit (default 1: the networks here are small, "
+        "so more threads do not speed a fit up on an idle machine and slow "
+        "it down many times on a busy one)",
+    )
+    protocol.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run in seconds: 2 folds, at most 3 epochs per neural "
+        "model; the scores are not meaningful",
+    )
     output = parser.add_argument_group("output")
-    output.add_argument("--json", action="store_true",
-                        help="print the results as one JSON object on stdout")
-    output.add_argument("--out-dir", help="write NAME.md, NAME.json and NAME.png there "
-                        "(NAME-ablation.* with --ablation)")
-    output.add_argument("--update", action="store_true",
-                        help="with --out-dir: keep the other models' scores from an earlier "
-                        "NAME.json of the same protocol and replace only the models run now")
-    output.add_argument("--quiet", action="store_true",
-                        help="no loading message or progress bar on stderr")
+    output.add_argument(
+        "--json", action="store_true", help="print the results as one JSON object on stdout"
+    )
+    output.add_argument(
+        "--out-dir",
+        help="write NAME.md, NAME.json and NAME.png there (NAME-ablation.* with --ablation)",
+    )
+    output.add_argument(
+        "--update",
+        action="store_true",
+        help="with --out-dir: keep the other models' scores from an earlier "
+        "NAME.json of the same protocol and replace only the models run now",
+    )
+    output.add_argument(
+        "--quiet", action="store_true", help="no loading message or progress bar on stderr"
+    )
     return parser
 
 
@@ -616,8 +796,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     import torch
 
-    say = (lambda message: None) if args.quiet else (
-        lambda message: print(message, file=sys.stderr, flush=True))
+    say = (
+        (lambda message: None)
+        if args.quiet
+        else (lambda message: print(message, file=sys.stderr, flush=True))
+    )
     from threadpoolctl import threadpool_limits
 
     previous_threads = torch.get_num_threads()
@@ -639,19 +822,22 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
     task = _load_task(args)
     X, y = task.X, task.y
     modality_names = list(X) if isinstance(X, Mapping) else []
-    say(f"Loaded {task.name}: {len(y)} samples, {task.kind}"
+    say(
+        f"Loaded {task.name}: {len(y)} samples, {task.kind}"
         + (f", modalities {_describe_modalities(X)}" if modality_names else "")
-        + f" ({time.perf_counter() - start:.1f} s).")
+        + f" ({time.perf_counter() - start:.1f} s)."
+    )
     budget = dict(random_state=args.seed, max_iter=args.max_iter, batch_size=args.batch_size)
     if args.ablation:
         models = ablation_models(task.kind, **budget)
     else:
         models = default_models(task.kind, modality_names=modality_names, **budget)
     if args.class_weight and task.kind != "classification":
-        raise ValueError(f"--class-weight applies to classification; {task.name} is "
-                         f"{task.kind}.")
-    dsrsd_options = {"temporal_encoder": args.temporal_encoder,
-                     **({"class_weight": args.class_weight} if args.class_weight else {})}
+        raise ValueError(f"--class-weight applies to classification; {task.name} is {task.kind}.")
+    dsrsd_options = {
+        "temporal_encoder": args.temporal_encoder,
+        **({"class_weight": args.class_weight} if args.class_weight else {}),
+    }
     for name, model in models.items():
         if name.startswith("DSRSD"):
             model.set_params(**dsrsd_options)
@@ -662,17 +848,28 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         models = {k: v for k, v in models.items() if k in args.models}
     if task.folds is not None:
         fold_ids = sorted(set(np.unique(task.folds).tolist()) - {0})
-        splits = [(np.flatnonzero(task.folds != k), np.flatnonzero(task.folds == k))
-                  for k in fold_ids]
+        splits = [
+            (np.flatnonzero(task.folds != k), np.flatnonzero(task.folds == k)) for k in fold_ids
+        ]
         if not fold_ids or any(len(train) == 0 for train, _ in splits):
-            raise ValueError(f"The fold column must hold at least two fold ids (or one "
-                             f"besides 0 = training only); got {np.unique(task.folds)}.")
-        protocol = (f"given folds {fold_ids} (train on the others' students, test on the "
-                    f"fold's), {len(y)} samples")
+            raise ValueError(
+                f"The fold column must hold at least two fold ids (or one "
+                f"besides 0 = training only); got {np.unique(task.folds)}."
+            )
+        protocol = (
+            f"given folds {fold_ids} (train on the others' students, test on the "
+            f"fold's), {len(y)} samples"
+        )
         test_fraction = float(np.mean([len(test) / len(y) for _, test in splits]))
     else:
-        splits = make_splits(y, task=task.kind, n_splits=args.cv, n_repeats=args.repeats,
-                             groups=task.groups, random_state=args.seed)
+        splits = make_splits(
+            y,
+            task=task.kind,
+            n_splits=args.cv,
+            n_repeats=args.repeats,
+            groups=task.groups,
+            random_state=args.seed,
+        )
         grouped = " grouped by student" if task.groups is not None else ""
         protocol = f"{args.repeats}x{args.cv}-fold CV{grouped}, {len(y)} samples"
         test_fraction = 1.0 / args.cv
@@ -680,17 +877,31 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         protocol += f"; DSRSD temporal_encoder={args.temporal_encoder}"
     if args.class_weight:
         protocol += f"; DSRSD class_weight={args.class_weight}"
-    say(f"Fitting {len(models)} models x {len(splits)} folds ({protocol}; torch threads: "
-        f"{args.threads}).")
+    say(
+        f"Fitting {len(models)} models x {len(splits)} folds ({protocol}; torch threads: "
+        f"{args.threads})."
+    )
     progress = None if args.quiet else Progress(len(models) * len(splits))
-    result = compare(models, X, y, task=task.kind, splits=splits, dataset=task.name,
-                     protocol=protocol, prepare=task.prepare, log=progress)
-    name = (task.name.replace(":", "_").replace("/", "_")
-            + (f"-dsrsd_{args.class_weight}" if args.class_weight else "")
-            + ("-ablation" if args.ablation else ""))
+    result = compare(
+        models,
+        X,
+        y,
+        task=task.kind,
+        splits=splits,
+        dataset=task.name,
+        protocol=protocol,
+        prepare=task.prepare,
+        log=progress,
+    )
+    name = (
+        task.name.replace(":", "_").replace("/", "_")
+        + (f"-dsrsd_{args.class_weight}" if args.class_weight else "")
+        + ("-ablation" if args.ablation else "")
+    )
     if args.out_dir:
-        _write_results(result, Path(args.out_dir), name, update=args.update,
-                       test_fraction=test_fraction)
+        _write_results(
+            result, Path(args.out_dir), name, update=args.update, test_fraction=test_fraction
+        )
     if args.json:
         print(json.dumps(result.to_json(test_fraction=test_fraction)))
     else:
@@ -712,22 +923,28 @@ def _describe_modalities(X: Mapping[str, Any]) -> str:
     return ", ".join(f"{name} {tuple(np.shape(block)[1:])}" for name, block in X.items())
 
 
-def _write_results(result: ComparisonResult, out: Path, name: str, *, update: bool,
-                   test_fraction: float) -> None:
+def _write_results(
+    result: ComparisonResult, out: Path, name: str, *, update: bool, test_fraction: float
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
     earlier = out / f"{name}.json"
     if update and earlier.exists():
         previous = json.loads(earlier.read_text())
         if previous["protocol"] != result.protocol:
-            raise ValueError(f"{earlier} holds a different protocol "
-                             f"({previous['protocol']!r}); cannot update it.")
+            raise ValueError(
+                f"{earlier} holds a different protocol "
+                f"({previous['protocol']!r}); cannot update it."
+            )
         merged = {m: result.scores.get(m, s) for m, s in previous["scores"].items()}
         result.scores = {**merged, **result.scores}
     (out / f"{name}.md").write_text(result.to_markdown(test_fraction=test_fraction))
     (out / f"{name}.json").write_text(
-        json.dumps(result.to_json(test_fraction=test_fraction), indent=1))
+        json.dumps(result.to_json(test_fraction=test_fraction), indent=1)
+    )
     try:
         result.plot(out / f"{name}.png")
     except ImportError:
-        print("matplotlib is not installed: no plot written (pip install "
-              "'sklearn-dsrsd[plot]')", file=sys.stderr)
+        print(
+            "matplotlib is not installed: no plot written (pip install 'sklearn-dsrsd[plot]')",
+            file=sys.stderr,
+        )

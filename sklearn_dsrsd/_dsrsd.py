@@ -22,8 +22,12 @@ __all__ = ["DSRSDClassifier", "DSRSDRegressor"]
 
 # Target-quantile bins that stand in for classes in the prototype term of regression.
 _N_TARGET_BINS = 5
-_DSRSD_LOSS_KEYS = ("alignment_weight", "decorrelation_weight", "orthogonality_weight",
-                    "temperature")
+_DSRSD_LOSS_KEYS = (
+    "alignment_weight",
+    "decorrelation_weight",
+    "orthogonality_weight",
+    "temperature",
+)
 
 
 class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
@@ -82,12 +86,22 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         verbose: int = 0,
     ):
         super().__init__(
-            modalities=modalities, hidden_size=hidden_size, dropout=dropout, max_iter=max_iter,
-            batch_size=batch_size, learning_rate_init=learning_rate_init,
-            learning_rate=learning_rate, alpha=alpha,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, tol=tol, warm_start=warm_start, device=device,
-            random_state=random_state, verbose=verbose,
+            modalities=modalities,
+            hidden_size=hidden_size,
+            dropout=dropout,
+            max_iter=max_iter,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            alpha=alpha,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
         )
         self.code_size = code_size
         self.dual_stream = dual_stream
@@ -164,12 +178,25 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
             if self.net_.module_.fusion == "gated":
                 return np.asarray([f"fused{j}" for j in range(width)], dtype=object)
             per_modality = width // len(self.modalities_)
-            return np.asarray([f"{modality}__fused{j}" for modality in self.modalities_
-                               for j in range(per_modality)], dtype=object)
+            return np.asarray(
+                [
+                    f"{modality}__fused{j}"
+                    for modality in self.modalities_
+                    for j in range(per_modality)
+                ],
+                dtype=object,
+            )
         streams = self._code_streams()
         code_size = self.net_.module_.streams.shared.weight.shape[2]
-        return np.asarray([f"{modality}__{stream}{j}" for modality in self.modalities_
-                           for stream in streams for j in range(code_size)], dtype=object)
+        return np.asarray(
+            [
+                f"{modality}__{stream}{j}"
+                for modality in self.modalities_
+                for stream in streams
+                for j in range(code_size)
+            ],
+            dtype=object,
+        )
 
     def _module_spec(self, modality_shapes, n_outputs):
         return DSRSDModule, {
@@ -234,8 +261,9 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         self.net_.module_.load_state_dict(teacher.module_.state_dict())
         self.net_.set_teacher(teacher.module_)
 
-    def _continue_training(self, previous: MultimodalNet, dataset: ModalityDataset,
-                           y: np.ndarray, seed: int) -> None:
+    def _continue_training(
+        self, previous: MultimodalNet, dataset: ModalityDataset, y: np.ndarray, seed: int
+    ) -> None:
         super()._continue_training(previous, dataset, y, seed)
         if self.missing_strategy != "distill":
             return
@@ -250,8 +278,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
             quantiles = np.linspace(0, 1, _N_TARGET_BINS + 1)[1:-1]
             self.net_.prototype_bin_edges = np.quantile(y[:, 0], quantiles).astype(np.float32)
 
-    def _train_teacher(self, dataset: ModalityDataset, y: np.ndarray,
-                       seed: int) -> MultimodalNet:
+    def _train_teacher(self, dataset: ModalityDataset, y: np.ndarray, seed: int) -> MultimodalNet:
         complete = dataset.modality_mask.all(dim=1).numpy()
         if complete.sum() < 2:
             n_complete = int(complete.sum())
@@ -264,8 +291,11 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
             seed,
             net_class=MultimodalNet,
             module_overrides={"modality_dropout": 0.0},
-            loss_weights={key: value for key, value in self._loss_weights().items()
-                          if key in _DSRSD_LOSS_KEYS},
+            loss_weights={
+                key: value
+                for key, value in self._loss_weights().items()
+                if key in _DSRSD_LOSS_KEYS
+            },
         )
         self._initialize_seeded(teacher, seed)
         teacher.partial_fit(dataset.subset(complete), y[complete])

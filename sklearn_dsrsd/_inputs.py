@@ -228,8 +228,13 @@ class ModalitySchema:
     same form to a :class:`ModalityBatch`.
     """
 
-    def __init__(self, form: str, names: list[str], shapes: dict[str, tuple[int, ...]],
-                 columns: dict[str, np.ndarray] | None):
+    def __init__(
+        self,
+        form: str,
+        names: list[str],
+        shapes: dict[str, tuple[int, ...]],
+        columns: dict[str, np.ndarray] | None,
+    ):
         self.form = form
         self.names = names
         self.shapes = shapes
@@ -272,9 +277,7 @@ class ModalitySchema:
                     )
                 out[name] = block
             if n_samples is None:
-                raise ValueError(
-                    "Every modality is None; at least one modality must hold data."
-                )
+                raise ValueError("Every modality is None; at least one modality must hold data.")
             return out
         if self.form != "array":
             raise TypeError(
@@ -283,7 +286,10 @@ class ModalitySchema:
             )
         _check_array_form(X)
         array = validate_data(
-            estimator, X, reset=reset, ensure_all_finite="allow-nan",
+            estimator,
+            X,
+            reset=reset,
+            ensure_all_finite="allow-nan",
             dtype=[np.float64, np.float32],
         )
         return {name: array[:, self.columns[name]] for name in self.names}
@@ -298,8 +304,9 @@ class ModalitySchema:
                     "the order and with the names used in fit."
                 )
 
-    def fit_scaling(self, blocks: dict[str, np.ndarray],
-                    sample_weight: np.ndarray | None = None) -> None:
+    def fit_scaling(
+        self, blocks: dict[str, np.ndarray], sample_weight: np.ndarray | None = None
+    ) -> None:
         """Per-feature mean and scale over the samples where each modality is present.
 
         Weighted by ``sample_weight`` when given, so that a sample of weight 2 counts
@@ -308,8 +315,9 @@ class ModalitySchema:
         for name in self.names:
             block = blocks[name]
             axes = tuple(range(block.ndim - 1))
-            mean, scale = overflow_safe_mean_std(block, axes, rows=_rows_present(block),
-                                                 sample_weight=sample_weight)
+            mean, scale = overflow_safe_mean_std(
+                block, axes, rows=_rows_present(block), sample_weight=sample_weight
+            )
             mean = np.where(np.isfinite(mean), mean, 0.0)
             scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
             self.means[name] = mean
@@ -350,8 +358,9 @@ class ModalitySchema:
         check_some_modality_present(batch)
         return batch
 
-    def batches(self, X: Any, estimator: Any,
-                rows_per_batch: int) -> Iterator[tuple[slice, int, ModalityBatch]]:
+    def batches(
+        self, X: Any, estimator: Any, rows_per_batch: int
+    ) -> Iterator[tuple[slice, int, ModalityBatch]]:
         """Validate a later input once, then standardise it ``rows_per_batch`` rows at a time.
 
         Yields ``(rows, n_samples, batch)``: the rows of the input the batch holds and
@@ -363,17 +372,20 @@ class ModalitySchema:
         n_samples = _common_length(blocks)
         for start in range(0, n_samples, rows_per_batch):
             rows = slice(start, start + rows_per_batch)
-            chunk = {name: None if block is None else block[rows]
-                     for name, block in blocks.items()}
+            chunk = {
+                name: None if block is None else block[rows] for name, block in blocks.items()
+            }
             batch = self.transform(chunk, min(rows_per_batch, n_samples - start))
             check_some_modality_present(batch, first_row=start)
             yield rows, n_samples, batch
 
 
-def overflow_safe_mean_std(values: np.ndarray, axes: tuple[int, ...],
-                           rows: np.ndarray | None = None,
-                           sample_weight: np.ndarray | None = None,
-                           ) -> tuple[np.ndarray, np.ndarray]:
+def overflow_safe_mean_std(
+    values: np.ndarray,
+    axes: tuple[int, ...],
+    rows: np.ndarray | None = None,
+    sample_weight: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """NaN-ignoring mean and standard deviation over ``axes`` that cannot overflow.
 
     ``axes`` must include the sample axis 0; ``rows`` (boolean, one per sample) restricts
@@ -394,11 +406,11 @@ def overflow_safe_mean_std(values: np.ndarray, axes: tuple[int, ...],
 
     def chunks():
         for start in range(0, values.shape[0], _CHUNK_ROWS):
-            chunk = values[start:start + _CHUNK_ROWS].astype(np.float64, copy=False)
+            chunk = values[start : start + _CHUNK_ROWS].astype(np.float64, copy=False)
             if sample_weight is None:
                 yield chunk, 1.0
                 continue
-            weights = sample_weight[start:start + _CHUNK_ROWS]
+            weights = sample_weight[start : start + _CHUNK_ROWS]
             kept = weights > 0
             yield chunk[kept], weights[kept].reshape(weight_shape)
 
@@ -468,9 +480,9 @@ def check_some_modality_present(batch: ModalityBatch, first_row: int = 0) -> Non
         )
 
 
-def fit_schema(X: Any, modalities: Mapping | None, estimator: Any,
-               sample_weight: Any = None) -> tuple[ModalitySchema, dict[str, Any],
-                                                   np.ndarray | None]:
+def fit_schema(
+    X: Any, modalities: Mapping | None, estimator: Any, sample_weight: Any = None
+) -> tuple[ModalitySchema, dict[str, Any], np.ndarray | None]:
     """Learn the input form and modalities from training data.
 
     Returns the schema (with scaling fitted, weighted by ``sample_weight``), the
@@ -493,8 +505,11 @@ def fit_schema(X: Any, modalities: Mapping | None, estimator: Any,
         schema = ModalitySchema(
             "mapping", list(blocks), {n: b.shape[1:] for n, b in blocks.items()}, None
         )
-        schema.column_names = {name: columns for name, value in X.items()
-                               if (columns := _frame_columns(value)) is not None}
+        schema.column_names = {
+            name: columns
+            for name, value in X.items()
+            if (columns := _frame_columns(value)) is not None
+        }
         _set_n_features(estimator, schema)
     else:
         if modalities is not None and not isinstance(modalities, Mapping):
@@ -510,8 +525,9 @@ def fit_schema(X: Any, modalities: Mapping | None, estimator: Any,
                 f"strings): {list(modalities)}. Give each modality a distinct name."
             )
         _check_array_form(X)
-        array = validate_data(estimator, X, reset=True, ensure_all_finite="allow-nan",
-                              dtype=np.float64)
+        array = validate_data(
+            estimator, X, reset=True, ensure_all_finite="allow-nan", dtype=np.float64
+        )
         feature_names = getattr(estimator, "feature_names_in_", None)
         n_columns = array.shape[1]
         if modalities is None:
@@ -533,8 +549,9 @@ def fit_schema(X: Any, modalities: Mapping | None, estimator: Any,
             )
     if sample_weight is not None:
         n_samples = next(iter(blocks.values())).shape[0]
-        sample_weight = _check_sample_weight(sample_weight, np.empty((n_samples, 0)),
-                                             dtype=np.float64, ensure_non_negative=True)
+        sample_weight = _check_sample_weight(
+            sample_weight, np.empty((n_samples, 0)), dtype=np.float64, ensure_non_negative=True
+        )
     schema.fit_scaling(blocks, sample_weight)
     return schema, blocks, sample_weight
 

@@ -68,15 +68,18 @@ def _zero_like_graph(*tensors: Tensor) -> Tensor:
 def _check_2d(x: Tensor, name: str) -> None:
     """Raise ``ValueError`` unless ``x`` is a 2-D tensor."""
     if x.dim() != 2:
-        raise ValueError(f"{name} must be a 2-D tensor (n_samples, n_features); got shape "
-                         f"{tuple(x.shape)}.")
+        raise ValueError(
+            f"{name} must be a 2-D tensor (n_samples, n_features); got shape {tuple(x.shape)}."
+        )
 
 
 def _check_same_shape(a: Tensor, b: Tensor, name_a: str, name_b: str) -> None:
     """Raise ``ValueError`` unless ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:
-        raise ValueError(f"{name_a} and {name_b} must have the same shape; got "
-                         f"{tuple(a.shape)} and {tuple(b.shape)}.")
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape; got "
+            f"{tuple(a.shape)} and {tuple(b.shape)}."
+        )
 
 
 def _check_positive(value: float, name: str) -> None:
@@ -85,8 +88,9 @@ def _check_positive(value: float, name: str) -> None:
         raise ValueError(f"{name} must be > 0; got {value!r}.")
 
 
-def _resolve_mask(mask: Tensor | None, shape: int | tuple[int, ...], name: str,
-                  device: torch.device) -> Tensor:
+def _resolve_mask(
+    mask: Tensor | None, shape: int | tuple[int, ...], name: str, device: torch.device
+) -> Tensor:
     """Validate a row mask, or build an all-True one when ``mask`` is None.
 
     Parameters
@@ -113,21 +117,26 @@ def _resolve_mask(mask: Tensor | None, shape: int | tuple[int, ...], name: str,
         raise ValueError(f"{name} must have shape {shape}; got {tuple(mask.shape)}.")
     return mask
 
-def _grouped(codes: Tensor, mask: Tensor | None, name: str,
-             mask_name: str) -> tuple[Tensor, Tensor]:
+
+def _grouped(
+    codes: Tensor, mask: Tensor | None, name: str, mask_name: str
+) -> tuple[Tensor, Tensor]:
     """Codes as ``(n, G, d)`` and a bool row mask ``(n, G)``, from 2-D or 3-D codes."""
     if codes.dim() not in (2, 3):
-        raise ValueError(f"{name} must be a 2-D tensor (n_samples, n_features) or a 3-D tensor "
-                         f"(n_samples, n_modalities, n_features); got shape "
-                         f"{tuple(codes.shape)}.")
+        raise ValueError(
+            f"{name} must be a 2-D tensor (n_samples, n_features) or a 3-D tensor "
+            f"(n_samples, n_modalities, n_features); got shape "
+            f"{tuple(codes.shape)}."
+        )
     mask = _resolve_mask(mask, tuple(codes.shape[:-1]), mask_name, codes.device)
     if codes.dim() == 2:
         return codes[:, None], mask[:, None]
     return codes, mask
 
 
-def _decoupled_log_responses(logits: Tensor, labels: Tensor,
-                             temperature: float) -> tuple[Tensor, Tensor]:
+def _decoupled_log_responses(
+    logits: Tensor, labels: Tensor, temperature: float
+) -> tuple[Tensor, Tensor]:
     """Decoupled (target / non-target) log-responses, as in decoupled knowledge distillation.
 
     Parameters
@@ -197,15 +206,15 @@ def _sq_distance_per_group(z_a: Tensor, z_b: Tensor, mask: Tensor) -> Tensor:
     return ((z_a - z_b).pow(2).sum(dim=2) * weights).sum(dim=0) / weights.sum(dim=0).clamp_min(1.0)
 
 
-def _decorrelation_per_group(x: Tensor, mask: Tensor, variance_floor: float,
-                             eps: float) -> Tensor:
+def _decorrelation_per_group(x: Tensor, mask: Tensor, variance_floor: float, eps: float) -> Tensor:
     """:func:`decorrelation_loss` of each group of ``(n, G, d)`` codes, ``(G,)``."""
     x = x.transpose(0, 1)
     d = x.shape[2]
     weights, n_valid = _row_weights(x, mask)
     centred = _masked_centre(x, weights, n_valid)
-    cov = (torch.bmm(centred.transpose(1, 2), centred)
-           / (n_valid - 1.0).clamp_min(1.0)[:, None, None])
+    cov = (
+        torch.bmm(centred.transpose(1, 2), centred) / (n_valid - 1.0).clamp_min(1.0)[:, None, None]
+    )
     std = torch.sqrt(torch.diagonal(cov, dim1=1, dim2=2) + eps)
     per_group = F.relu(variance_floor - std).mean(dim=1)
     if d > 1:
@@ -215,16 +224,18 @@ def _decorrelation_per_group(x: Tensor, mask: Tensor, variance_floor: float,
     return torch.where(n_valid >= 2, per_group, per_group * 0.0)
 
 
-def _orthogonality_per_group(s: Tensor, p: Tensor, mask: Tensor, eps: float,
-                             variance_floor: float) -> Tensor:
+def _orthogonality_per_group(
+    s: Tensor, p: Tensor, mask: Tensor, eps: float, variance_floor: float
+) -> Tensor:
     """:func:`orthogonality_loss` of each group of ``(n, G, d)`` codes, ``(G,)``."""
     s, p = s.transpose(0, 1), p.transpose(0, 1)
     d_s, d_p = s.shape[2], p.shape[2]
     weights, n_valid = _row_weights(s, mask)
     s = F.normalize(_masked_centre(s, weights, n_valid), p=2.0, dim=1, eps=eps)
     p_centred = _masked_centre(p, weights, n_valid)
-    p_std = torch.sqrt(p_centred.pow(2).sum(dim=1) / (n_valid - 1.0).clamp_min(1.0)[:, None]
-                       + 1e-4)
+    p_std = torch.sqrt(
+        p_centred.pow(2).sum(dim=1) / (n_valid - 1.0).clamp_min(1.0)[:, None] + 1e-4
+    )
     floor = F.relu(variance_floor - p_std).mean(dim=1)
     p = F.normalize(p_centred, p=2.0, dim=1, eps=eps)
     cross = torch.bmm(s.transpose(1, 2), p).pow(2).sum(dim=(1, 2)) / (d_s * d_p)
@@ -235,8 +246,9 @@ def _orthogonality_per_group(s: Tensor, p: Tensor, mask: Tensor, eps: float,
 # --------------------------------------------------------------------------------------------
 # DSRSD-Net: alignment, decorrelation, orthogonality
 # --------------------------------------------------------------------------------------------
-def symmetric_info_nce(z_a: Tensor, z_b: Tensor, temperature: float = 0.1,
-                       pair_mask: Tensor | None = None) -> Tensor:
+def symmetric_info_nce(
+    z_a: Tensor, z_b: Tensor, temperature: float = 0.1, pair_mask: Tensor | None = None
+) -> Tensor:
     """Symmetric InfoNCE between two views of the same samples.
 
     Over the rows ``i`` with ``pair_mask[i]`` True, the logits are
@@ -305,8 +317,9 @@ def alignment_regression(z_a: Tensor, z_b: Tensor, pair_mask: Tensor | None = No
     return _sq_distance_per_group(z_a[:, None], z_b[:, None], mask[:, None])[0]
 
 
-def alignment_loss(aligned_codes: Tensor, modality_mask: Tensor,
-                   temperature: float = 0.1) -> Tensor:
+def alignment_loss(
+    aligned_codes: Tensor, modality_mask: Tensor, temperature: float = 0.1
+) -> Tensor:
     """Cross-modal alignment loss over all modality pairs.
 
     For every pair of modalities ``a < b`` the samples where both are present contribute
@@ -331,30 +344,41 @@ def alignment_loss(aligned_codes: Tensor, modality_mask: Tensor,
         needs at least two samples).
     """
     if aligned_codes.dim() != 3:
-        raise ValueError("aligned_codes must be a 3-D tensor (n_samples, n_modalities, k); got "
-                         f"shape {tuple(aligned_codes.shape)}.")
+        raise ValueError(
+            "aligned_codes must be a 3-D tensor (n_samples, n_modalities, k); got "
+            f"shape {tuple(aligned_codes.shape)}."
+        )
     n, n_modalities, _ = aligned_codes.shape
     if modality_mask.dtype != torch.bool:
-        raise TypeError(f"modality_mask must be a torch.bool tensor; got dtype "
-                        f"{modality_mask.dtype}.")
+        raise TypeError(
+            f"modality_mask must be a torch.bool tensor; got dtype {modality_mask.dtype}."
+        )
     if modality_mask.shape != (n, n_modalities):
-        raise ValueError(f"modality_mask must have shape ({n}, {n_modalities}); got "
-                         f"{tuple(modality_mask.shape)}.")
+        raise ValueError(
+            f"modality_mask must have shape ({n}, {n_modalities}); got "
+            f"{tuple(modality_mask.shape)}."
+        )
     _check_positive(temperature, "temperature")
     if n_modalities < 2:
         return _zero_like_graph(aligned_codes)
-    first, second = torch.triu_indices(n_modalities, n_modalities, offset=1,
-                                       device=aligned_codes.device)
+    first, second = torch.triu_indices(
+        n_modalities, n_modalities, offset=1, device=aligned_codes.device
+    )
     z_a, z_b = aligned_codes[:, first], aligned_codes[:, second]
     pair_mask = modality_mask[:, first] & modality_mask[:, second]
-    per_pair = (_info_nce_per_group(z_a, z_b, pair_mask, temperature)
-                + _sq_distance_per_group(z_a, z_b, pair_mask))
+    per_pair = _info_nce_per_group(z_a, z_b, pair_mask, temperature) + _sq_distance_per_group(
+        z_a, z_b, pair_mask
+    )
     co_present = pair_mask.any(dim=0).to(per_pair.dtype)
     return (per_pair * co_present).sum() / co_present.sum().clamp_min(1.0)
 
 
-def decorrelation_loss(shared_codes: Tensor, sample_mask: Tensor | None = None,
-                       variance_floor: float = 1.0, eps: float = 1e-4) -> Tensor:
+def decorrelation_loss(
+    shared_codes: Tensor,
+    sample_mask: Tensor | None = None,
+    variance_floor: float = 1.0,
+    eps: float = 1e-4,
+) -> Tensor:
     """Feature decorrelation of the shared codes, with a variance floor against collapse.
 
     Over the valid rows (``n_valid`` of them), with ``var_j`` the unbiased batch variance of
@@ -392,9 +416,13 @@ def decorrelation_loss(shared_codes: Tensor, sample_mask: Tensor | None = None,
     return _decorrelation_per_group(codes, mask, variance_floor, eps).mean()
 
 
-def orthogonality_loss(shared_codes: Tensor, private_codes: Tensor,
-                       sample_mask: Tensor | None = None, eps: float = 1e-8,
-                       variance_floor: float = 1.0) -> Tensor:
+def orthogonality_loss(
+    shared_codes: Tensor,
+    private_codes: Tensor,
+    sample_mask: Tensor | None = None,
+    eps: float = 1e-8,
+    variance_floor: float = 1.0,
+) -> Tensor:
     """Orthogonality between the shared and the private subspace of one modality.
 
     Over the valid rows, each column of ``S`` (shared) and ``P`` (private) is centred over the
@@ -442,11 +470,15 @@ def orthogonality_loss(shared_codes: Tensor, private_codes: Tensor,
     private stream carry unrelated information" means, and keeps the loss weight comparable
     across batch sizes and code widths.
     """
-    if shared_codes.dim() != private_codes.dim() or shared_codes.shape[:-1] != \
-            private_codes.shape[:-1]:
-        raise ValueError("shared_codes and private_codes must have the same number of rows "
-                         "(and modalities); got shapes "
-                         f"{tuple(shared_codes.shape)} and {tuple(private_codes.shape)}.")
+    if (
+        shared_codes.dim() != private_codes.dim()
+        or shared_codes.shape[:-1] != private_codes.shape[:-1]
+    ):
+        raise ValueError(
+            "shared_codes and private_codes must have the same number of rows "
+            "(and modalities); got shapes "
+            f"{tuple(shared_codes.shape)} and {tuple(private_codes.shape)}."
+        )
     shared, mask = _grouped(shared_codes, sample_mask, "shared_codes", "sample_mask")
     private, _ = _grouped(private_codes, sample_mask, "private_codes", "sample_mask")
     if shared.shape[2] == 0 or private.shape[2] == 0:
@@ -457,8 +489,9 @@ def orthogonality_loss(shared_codes: Tensor, private_codes: Tensor,
 # --------------------------------------------------------------------------------------------
 # CorrKD: distillation from a complete-modality teacher to an incomplete-modality student
 # --------------------------------------------------------------------------------------------
-def sample_contrastive_distillation(student_codes: Tensor, teacher_codes: Tensor,
-                                    margin: float = 0.5) -> tuple[Tensor, Tensor]:
+def sample_contrastive_distillation(
+    student_codes: Tensor, teacher_codes: Tensor, margin: float = 0.5
+) -> tuple[Tensor, Tensor]:
     """Sample-level contrastive distillation (positive pull, margin-based negative push).
 
     Rows are L2-normalised first (``s_i``, ``t_i``). Then::
@@ -499,8 +532,7 @@ def sample_contrastive_distillation(student_codes: Tensor, teacher_codes: Tensor
     positive = (s - t).pow(2).sum(dim=1).mean()
     if n < 2:
         return positive, _zero_like_graph(student_codes, teacher_codes)
-    sq = (s.pow(2).sum(dim=1, keepdim=True) + t.pow(2).sum(dim=1).unsqueeze(0)
-          - 2.0 * s @ t.T)
+    sq = s.pow(2).sum(dim=1, keepdim=True) + t.pow(2).sum(dim=1).unsqueeze(0) - 2.0 * s @ t.T
     # clamp before the square root: finite gradient even for coinciding codes
     dist = torch.sqrt(sq.clamp_min(1e-12))
     off_diagonal = ~torch.eye(n, dtype=torch.bool, device=dist.device)
@@ -508,8 +540,9 @@ def sample_contrastive_distillation(student_codes: Tensor, teacher_codes: Tensor
     return positive, negative
 
 
-def prototype_distillation(student_codes: Tensor, teacher_codes: Tensor, labels: Tensor,
-                           n_classes: int) -> Tensor:
+def prototype_distillation(
+    student_codes: Tensor, teacher_codes: Tensor, labels: Tensor, n_classes: int
+) -> Tensor:
     """Category-guided prototype distillation.
 
     For each class ``c`` present in the batch, the teacher prototype is the mean teacher code of
@@ -546,24 +579,34 @@ def prototype_distillation(student_codes: Tensor, teacher_codes: Tensor, labels:
         return _zero_like_graph(student_codes, teacher_codes)
     labels = labels.long()
     if bool((labels < 0).any()) or bool((labels >= n_classes).any()):
-        raise ValueError(f"labels must lie in [0, n_classes={n_classes}); got values in "
-                         f"[{int(labels.min())}, {int(labels.max())}].")
+        raise ValueError(
+            f"labels must lie in [0, n_classes={n_classes}); got values in "
+            f"[{int(labels.min())}, {int(labels.max())}]."
+        )
     one_hot = F.one_hot(labels, num_classes=n_classes).to(student_codes.dtype)
     counts = one_hot.sum(dim=0)
     present = counts > 0
     weights = (one_hot / counts.clamp_min(1.0))[:, present]  # (n, n_present), columns sum to 1
     student_protos = weights.T @ student_codes
     teacher_protos = weights.T @ teacher_codes
-    sim_s = (F.normalize(student_codes, dim=1, eps=1e-8)
-             @ F.normalize(student_protos, dim=1, eps=1e-8).T)
-    sim_t = (F.normalize(teacher_codes, dim=1, eps=1e-8)
-             @ F.normalize(teacher_protos, dim=1, eps=1e-8).T)
+    sim_s = (
+        F.normalize(student_codes, dim=1, eps=1e-8)
+        @ F.normalize(student_protos, dim=1, eps=1e-8).T
+    )
+    sim_t = (
+        F.normalize(teacher_codes, dim=1, eps=1e-8)
+        @ F.normalize(teacher_protos, dim=1, eps=1e-8).T
+    )
     return (sim_s - sim_t).pow(2).mean()
 
 
-def response_consistency_distillation(student_logits: Tensor, teacher_logits: Tensor,
-                                      labels: Tensor, estimator: str = "kl",
-                                      temperature: float = 1.0) -> Tensor:
+def response_consistency_distillation(
+    student_logits: Tensor,
+    teacher_logits: Tensor,
+    labels: Tensor,
+    estimator: str = "kl",
+    temperature: float = 1.0,
+) -> Tensor:
     """Response-disentangled consistency distillation (classification only).
 
     The softened responses ``softmax(logits / temperature)`` are decoupled as in decoupled
@@ -627,23 +670,29 @@ def response_consistency_distillation(student_logits: Tensor, teacher_logits: Te
     """
     allowed = ("js", "kl")
     if estimator not in allowed:
-        raise ValueError(f"The 'estimator' parameter of response_consistency_distillation must "
-                         f"be one of {list(allowed)}; got {estimator!r}.")
+        raise ValueError(
+            f"The 'estimator' parameter of response_consistency_distillation must "
+            f"be one of {list(allowed)}; got {estimator!r}."
+        )
     _check_2d(student_logits, "student_logits")
     _check_same_shape(student_logits, teacher_logits, "student_logits", "teacher_logits")
     _check_positive(temperature, "temperature")
     n, n_classes = student_logits.shape
     if n_classes < 2:
-        raise ValueError("response_consistency_distillation needs at least 2 classes; got "
-                         f"logits with {n_classes} column(s). It is for classification only.")
+        raise ValueError(
+            "response_consistency_distillation needs at least 2 classes; got "
+            f"logits with {n_classes} column(s). It is for classification only."
+        )
     if labels.shape != (n,):
         raise ValueError(f"labels must have shape ({n},); got {tuple(labels.shape)}.")
     labels = labels.long()
     if (estimator == "kl" and n == 0) or (estimator == "js" and n < 2):
         return _zero_like_graph(student_logits, teacher_logits)
     if bool((labels < 0).any()) or bool((labels >= n_classes).any()):
-        raise ValueError(f"labels must lie in [0, {n_classes}); got values in "
-                         f"[{int(labels.min())}, {int(labels.max())}].")
+        raise ValueError(
+            f"labels must lie in [0, {n_classes}); got values in "
+            f"[{int(labels.min())}, {int(labels.max())}]."
+        )
     log_bin_s, log_nt_s = _decoupled_log_responses(student_logits, labels, temperature)
     log_bin_t, log_nt_t = _decoupled_log_responses(teacher_logits, labels, temperature)
     if estimator == "kl":

@@ -78,14 +78,10 @@ class ModalityDict(dict):
         self._check_lengths()
 
     def _check_lengths(self) -> None:
-        lengths = {
-            name: _n_rows(value) for name, value in dict.items(self) if value is not None
-        }
+        lengths = {name: _n_rows(value) for name, value in dict.items(self) if value is not None}
         if len(set(lengths.values())) > 1:
             detail = ", ".join(f"{name!r}: {n}" for name, n in lengths.items())
-            raise ValueError(
-                f"All modalities must have the same number of samples; got {detail}."
-            )
+            raise ValueError(f"All modalities must have the same number of samples; got {detail}.")
 
     @property
     def n_samples(self) -> int:
@@ -137,9 +133,11 @@ class ModalityDict(dict):
                     f"Row indices {bad[:10].tolist()} are out of range for {n} samples."
                 )
             return rows
-        shown = (f"{type(key).__name__} of shape {key.shape} and dtype {key.dtype}"
-                 if hasattr(key, "shape") and hasattr(key, "dtype")
-                 else f"{key!r:.80} of type {type(key).__name__}")
+        shown = (
+            f"{type(key).__name__} of shape {key.shape} and dtype {key.dtype}"
+            if hasattr(key, "shape") and hasattr(key, "dtype")
+            else f"{key!r:.80} of type {type(key).__name__}"
+        )
         raise TypeError(
             "A ModalityDict is indexed with a modality name (str), or by rows with an int, a "
             f"slice, a boolean mask or a 1-D array of int indices; got {shown}."

@@ -134,8 +134,15 @@ class TemporalGRUEncoder(nn.Module):
 class TemporalAttentionEncoder(nn.Module):
     """One Transformer encoder layer over the steps (learned positions), mean and max pooled."""
 
-    def __init__(self, in_features: int, hidden_size: int, out_features: int, dropout: float,
-                 n_steps: int, n_heads: int = 4):
+    def __init__(
+        self,
+        in_features: int,
+        hidden_size: int,
+        out_features: int,
+        dropout: float,
+        n_steps: int,
+        n_heads: int = 4,
+    ):
         super().__init__()
         heads = n_heads if hidden_size % n_heads == 0 else 1
         self.embedding = nn.Linear(in_features, hidden_size)
@@ -145,7 +152,10 @@ class TemporalAttentionEncoder(nn.Module):
         # it gets none, and the steps get seeded dropout before it instead.
         self.step_dropout = SeededDropout(dropout)
         self.layer = nn.TransformerEncoderLayer(
-            hidden_size, heads, dim_feedforward=2 * hidden_size, dropout=0.0,
+            hidden_size,
+            heads,
+            dim_feedforward=2 * hidden_size,
+            dropout=0.0,
             batch_first=True,
         )
         self.projection = nn.Sequential(
@@ -168,21 +178,29 @@ class ModalityEncoder(nn.Module):
     ``"attention"`` (:class:`TemporalAttentionEncoder`).
     """
 
-    def __init__(self, shape: Sequence[int], hidden_size: int, dropout: float,
-                 temporal_encoder: str = "conv"):
+    def __init__(
+        self,
+        shape: Sequence[int],
+        hidden_size: int,
+        dropout: float,
+        temporal_encoder: str = "conv",
+    ):
         super().__init__()
         if len(shape) == 2:
             n_steps, n_features = shape
             if temporal_encoder == "gru":
                 self.body = TemporalGRUEncoder(n_features, hidden_size, hidden_size, dropout)
             elif temporal_encoder == "attention":
-                self.body = TemporalAttentionEncoder(n_features, hidden_size, hidden_size,
-                                                     dropout, n_steps)
+                self.body = TemporalAttentionEncoder(
+                    n_features, hidden_size, hidden_size, dropout, n_steps
+                )
             elif temporal_encoder == "conv":
                 self.body = TemporalConvEncoder(n_features, hidden_size, hidden_size, dropout)
             else:
-                raise ValueError(f"temporal_encoder must be one of {TEMPORAL_ENCODERS}; got "
-                                 f"{temporal_encoder!r}.")
+                raise ValueError(
+                    f"temporal_encoder must be one of {TEMPORAL_ENCODERS}; got "
+                    f"{temporal_encoder!r}."
+                )
         else:
             self.body = nn.Sequential(
                 nn.Linear(shape[0], hidden_size),
@@ -205,13 +223,15 @@ def masked_softmax(scores: Tensor, mask: Tensor) -> Tensor:
     return torch.nan_to_num(weights, nan=0.0)
 
 
-def drop_modalities(modality_mask: Tensor, rate: float,
-                    generator: torch.Generator | None = None) -> Tensor:
+def drop_modalities(
+    modality_mask: Tensor, rate: float, generator: torch.Generator | None = None
+) -> Tensor:
     """Hide each present modality with probability ``rate``, never all of one sample's."""
     if rate <= 0:
         return modality_mask
-    keep = torch.rand(modality_mask.shape, generator=generator,
-                      device=modality_mask.device) >= rate
+    keep = (
+        torch.rand(modality_mask.shape, generator=generator, device=modality_mask.device) >= rate
+    )
     dropped = modality_mask & keep
     emptied = ~dropped.any(dim=1)
     # Restore one present modality, chosen at random, for samples that lost them all. Computed
@@ -234,9 +254,13 @@ class GroupedLinear(nn.Module):
         super().__init__()
         bound = 1.0 / math.sqrt(in_features) if in_features else 0.0
         self.weight = nn.Parameter(
-            torch.empty(n_groups, in_features, out_features).uniform_(-bound, bound))
-        self.bias = (nn.Parameter(torch.empty(n_groups, 1, out_features).uniform_(-bound, bound))
-                     if bias else None)
+            torch.empty(n_groups, in_features, out_features).uniform_(-bound, bound)
+        )
+        self.bias = (
+            nn.Parameter(torch.empty(n_groups, 1, out_features).uniform_(-bound, bound))
+            if bias
+            else None
+        )
 
     def forward(self, grouped: Tensor) -> Tensor:
         if self.bias is None:
@@ -279,7 +303,8 @@ class ResidualAlignmentHead(nn.Module):
         super().__init__()
         self.linear = GroupedLinear(n_modalities, code_size, code_size, bias=False)
         self.residual = nn.Sequential(
-            GroupedLinear(n_modalities, code_size, hidden_size), nn.ReLU(),
+            GroupedLinear(n_modalities, code_size, hidden_size),
+            nn.ReLU(),
             GroupedLinear(n_modalities, hidden_size, code_size),
         )
 
@@ -359,8 +384,7 @@ class DSRSDModule(RandomDraws, nn.Module):
     def forward(self, modality_mask: Tensor, **blocks: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         modality_mask = modality_mask.bool()
         if self.training:
-            modality_mask = drop_modalities(modality_mask, self.modality_dropout,
-                                            self.generator)
+            modality_mask = drop_modalities(modality_mask, self.modality_dropout, self.generator)
         # Modality-major (M, n, width) from here: each per-modality layer is one batched
         # product over all modalities. Codes are returned sample-major, (n, M, width).
         hidden = torch.stack(
@@ -420,8 +444,14 @@ class SingleModalityModule(nn.Module):
     present and 0 elsewhere: the prediction uses no other modality.
     """
 
-    def __init__(self, modality_shapes: Sequence[Sequence[int]], n_outputs: int,
-                 modality_index: int = 0, hidden_size: int = 64, dropout: float = 0.1):
+    def __init__(
+        self,
+        modality_shapes: Sequence[Sequence[int]],
+        n_outputs: int,
+        modality_index: int = 0,
+        hidden_size: int = 64,
+        dropout: float = 0.1,
+    ):
         super().__init__()
         self.modality_index = modality_index
         self.encoder = ModalityEncoder(modality_shapes[modality_index], hidden_size, dropout)
@@ -445,8 +475,13 @@ class EarlyFusionModule(nn.Module):
     appended ``modality_mask`` lets the network tell imputed from observed.
     """
 
-    def __init__(self, modality_shapes: Sequence[Sequence[int]], n_outputs: int,
-                 hidden_size: int = 64, dropout: float = 0.1):
+    def __init__(
+        self,
+        modality_shapes: Sequence[Sequence[int]],
+        n_outputs: int,
+        hidden_size: int = 64,
+        dropout: float = 0.1,
+    ):
         super().__init__()
         n_modalities = len(modality_shapes)
         width = sum(math.prod(shape) for shape in modality_shapes)
@@ -476,8 +511,14 @@ class LateFusionModule(nn.Module):
     loss of the averaged prediction.
     """
 
-    def __init__(self, modality_shapes: Sequence[Sequence[int]], n_outputs: int,
-                 task: str = "classification", hidden_size: int = 64, dropout: float = 0.1):
+    def __init__(
+        self,
+        modality_shapes: Sequence[Sequence[int]],
+        n_outputs: int,
+        task: str = "classification",
+        hidden_size: int = 64,
+        dropout: float = 0.1,
+    ):
         super().__init__()
         if task not in ("classification", "regression"):
             raise ValueError(f"task must be 'classification' or 'regression'; got {task!r}.")
@@ -544,9 +585,15 @@ class CoAttentionModule(nn.Module):
     modalities; it is 0 for absent modalities and sums to 1.
     """
 
-    def __init__(self, modality_shapes: Sequence[Sequence[int]], n_outputs: int,
-                 hidden_size: int = 64, n_tokens: int = 4, n_heads: int = 4,
-                 dropout: float = 0.1):
+    def __init__(
+        self,
+        modality_shapes: Sequence[Sequence[int]],
+        n_outputs: int,
+        hidden_size: int = 64,
+        n_tokens: int = 4,
+        n_heads: int = 4,
+        dropout: float = 0.1,
+    ):
         super().__init__()
         if hidden_size % n_heads:
             raise ValueError(
@@ -557,8 +604,7 @@ class CoAttentionModule(nn.Module):
         )
         # Modality of each token, in concatenation order.
         owner = torch.cat(
-            [torch.full((t.n_tokens,), m, dtype=torch.long) for m, t in
-             enumerate(self.tokenizers)]
+            [torch.full((t.n_tokens,), m, dtype=torch.long) for m, t in enumerate(self.tokenizers)]
         )
         self.register_buffer("token_modality", owner, persistent=False)
         # No dropout on the attention weights: torch would draw it from the global generator
@@ -577,7 +623,11 @@ class CoAttentionModule(nn.Module):
         )  # (n, L, hidden)
         token_present = modality_mask[:, self.token_modality]  # (n, L)
         attended, attention = self.attention(
-            tokens, tokens, tokens, key_padding_mask=~token_present, need_weights=True,
+            tokens,
+            tokens,
+            tokens,
+            key_padding_mask=~token_present,
+            need_weights=True,
             average_attn_weights=True,
         )  # attention: (n, L, L), rows sum to 1 over present keys
         tokens = self.norm1(tokens + self.dropout(attended))

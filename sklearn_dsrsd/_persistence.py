@@ -70,10 +70,16 @@ _NET_ATTRIBUTES = ("prototype_bin_edges",)
 _TORCH_DTYPES = {
     np.dtype(numpy_type): torch_type
     for numpy_type, torch_type in [
-        (np.bool_, torch.bool), (np.uint8, torch.uint8), (np.int8, torch.int8),
-        (np.int16, torch.int16), (np.int32, torch.int32), (np.int64, torch.int64),
-        (np.float16, torch.float16), (np.float32, torch.float32),
-        (np.float64, torch.float64), (np.complex64, torch.complex64),
+        (np.bool_, torch.bool),
+        (np.uint8, torch.uint8),
+        (np.int8, torch.int8),
+        (np.int16, torch.int16),
+        (np.int32, torch.int32),
+        (np.int64, torch.int64),
+        (np.float16, torch.float16),
+        (np.float32, torch.float32),
+        (np.float64, torch.float64),
+        (np.complex64, torch.complex64),
         (np.complex128, torch.complex128),
     ]
 }
@@ -114,11 +120,15 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
     encoder = _Encoder(cls.__name__)
     params = estimator.get_params(deep=False)
     state = {
-        "params": {name: encoder.encode(value, f"parameter {name!r}")
-                   for name, value in params.items()},
+        "params": {
+            name: encoder.encode(value, f"parameter {name!r}") for name, value in params.items()
+        },
         "attributes": {
-            name: (encoder.encode_net(value, name) if isinstance(value, NeuralNet)
-                   else encoder.encode(value, f"attribute {name!r}"))
+            name: (
+                encoder.encode_net(value, name)
+                if isinstance(value, NeuralNet)
+                else encoder.encode(value, f"attribute {name!r}")
+            )
             for name, value in vars(estimator).items()
             if name not in params and name not in _DERIVED_ATTRIBUTES
         },
@@ -166,18 +176,30 @@ class _Encoder:
         if kind is list:
             return [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]
         if kind is tuple:
-            return {_KIND: "tuple",
-                    "items": [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]}
+            return {
+                _KIND: "tuple",
+                "items": [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)],
+            }
         if kind is dict:
             # Pairs, not a JSON object: keys may be int, numpy scalars, tuples ...
-            return {_KIND: "dict", "items": [
-                [self.encode(key, f"{where} (key {key!r})"),
-                 self.encode(item, f"{where}[{key!r}]")]
-                for key, item in value.items()
-            ]}
+            return {
+                _KIND: "dict",
+                "items": [
+                    [
+                        self.encode(key, f"{where} (key {key!r})"),
+                        self.encode(item, f"{where}[{key!r}]"),
+                    ]
+                    for key, item in value.items()
+                ],
+            }
         if kind is slice:
-            return {_KIND: "slice", **{part: self.encode(getattr(value, part), f"{where}.{part}")
-                                       for part in ("start", "stop", "step")}}
+            return {
+                _KIND: "slice",
+                **{
+                    part: self.encode(getattr(value, part), f"{where}.{part}")
+                    for part in ("start", "stop", "step")
+                },
+            }
         if kind is np.ndarray:
             return self._array(value, where)
         if isinstance(value, np.generic):
@@ -187,13 +209,18 @@ class _Encoder:
         if isinstance(value, type) and issubclass(value, np.generic):
             return {_KIND: "dtype_type", "value": self._dtype_str(np.dtype(value), where)}
         if kind is np.random.RandomState:
-            return {_KIND: "random_state",
-                    "state": self.encode(value.get_state(), f"{where}.get_state()")}
+            return {
+                _KIND: "random_state",
+                "state": self.encode(value.get_state(), f"{where}.get_state()"),
+            }
         if kind in (torch.Tensor, torch.nn.Parameter):
             return {_KIND: "tensor", "index": self._tensor(value.detach().cpu())}
         if kind in _ALLOWED_NAMES:
-            return {_KIND: "object", "class": _ALLOWED_NAMES[kind],
-                    "state": self.encode(dict(vars(value)), f"{where}.__dict__")}
+            return {
+                _KIND: "object",
+                "class": _ALLOWED_NAMES[kind],
+                "state": self.encode(dict(vars(value)), f"{where}.__dict__"),
+            }
         raise TypeError(self._refusal(value, where))
 
     def _refusal(self, value: Any, where: str) -> str:
@@ -226,13 +253,20 @@ class _Encoder:
 
     def _array(self, array: np.ndarray, where: str) -> dict[str, Any]:
         dtype = array.dtype
-        node = {_KIND: "ndarray", "dtype": self._dtype_str(dtype, where),
-                "shape": list(array.shape)}
+        node = {
+            _KIND: "ndarray",
+            "dtype": self._dtype_str(dtype, where),
+            "shape": list(array.shape),
+        }
         if dtype.kind == "U":
             return {**node, "list": [str(item) for item in array.ravel()]}
         if dtype.kind == "O":  # class labels and column names of any type
-            return {**node, "list": [self.encode(item, f"{where}[{i}]")
-                                     for i, item in enumerate(array.ravel())]}
+            return {
+                **node,
+                "list": [
+                    self.encode(item, f"{where}[{i}]") for i, item in enumerate(array.ravel())
+                ],
+            }
         native = dtype.newbyteorder("=")
         if native in _TORCH_DTYPES:
             # An owned, C-ordered copy: from_numpy shares memory, and a view would store
@@ -257,8 +291,13 @@ class _Encoder:
         if dtype.kind == "f" and dtype.itemsize <= 8:  # exact as a Python float
             return {**node, "value": self.encode(float(value), where)}
         if dtype.kind == "c" and dtype.itemsize <= 16:
-            return {**node, "value": [self.encode(float(value.real), where),
-                                      self.encode(float(value.imag), where)]}
+            return {
+                **node,
+                "value": [
+                    self.encode(float(value.real), where),
+                    self.encode(float(value.imag), where),
+                ],
+            }
         if dtype.kind == "U":
             return {**node, "value": str(value)}
         # longdouble, bytes, datetimes: through a 0-d array, exact.
@@ -274,12 +313,15 @@ class _Encoder:
         node = {
             _KIND: "net",
             "class": type(net).__name__,
-            "state_dict": [[key, self._tensor(tensor.detach().cpu())]
-                           for key, tensor in net.module_.state_dict().items()],
+            "state_dict": [
+                [key, self._tensor(tensor.detach().cpu())]
+                for key, tensor in net.module_.state_dict().items()
+            ],
             "history": self.encode(list(net.history), f"{name}.history"),
             "attributes": {
                 attribute: self.encode(getattr(net, attribute), f"{name}.{attribute}")
-                for attribute in _NET_ATTRIBUTES if attribute in vars(net)
+                for attribute in _NET_ATTRIBUTES
+                if attribute in vars(net)
             },
         }
         # What partial_fit continues from: the optimiser's moments and learning rates, and
@@ -342,12 +384,20 @@ def load_estimator(path: str | os.PathLike, *, device: str | None = None) -> Any
         warnings.warn(
             f"{path} was saved with sklearn-dsrsd {payload['package_version']!s} and is loaded "
             f"with version {__version__}; its predictions may differ or loading may fail.",
-            UserWarning, stacklevel=2,
+            UserWarning,
+            stacklevel=2,
         )
     try:
         return _restore(cls, payload, device)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError,
-            RuntimeError) as exc:
+    except (
+        KeyError,
+        IndexError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        RecursionError,
+        RuntimeError,
+    ) as exc:
         raise ValueError(f"{path} is not a valid sklearn-dsrsd file: {exc}") from exc
 
 
@@ -410,28 +460,36 @@ def _read_payload(path: str) -> dict[str, Any]:
     except OSError:
         raise
     except Exception as exc:  # a damaged archive fails in many ways inside torch
-        raise ValueError(f"{foreign}: torch cannot read it ({type(exc).__name__}: "
-                         f"{_first_line(exc)}).") from exc
+        raise ValueError(
+            f"{foreign}: torch cannot read it ({type(exc).__name__}: {_first_line(exc)})."
+        ) from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{foreign}: it has no {FORMAT!r} format marker.")
     version = payload.get("format_version")
     if type(version) is not int or version < 1:
-        raise ValueError(f"{path} is not a valid sklearn-dsrsd file: format_version is "
-                         f"{version!r}.")
+        raise ValueError(
+            f"{path} is not a valid sklearn-dsrsd file: format_version is {version!r}."
+        )
     if version > FORMAT_VERSION:
         raise ValueError(
             f"{path} was written in sklearn-dsrsd file format version {version} (by "
             f"sklearn-dsrsd {payload.get('package_version')!s}); this version reads format "
             f"version {FORMAT_VERSION} and older. Upgrade sklearn-dsrsd to load it."
         )
-    missing = [key for key in ("package_version", "class", "state", "tensors")
-               if key not in payload]
+    missing = [
+        key for key in ("package_version", "class", "state", "tensors") if key not in payload
+    ]
     if missing:
         raise ValueError(f"{path} is not a valid sklearn-dsrsd file: it lacks {missing}.")
-    if not isinstance(payload["state"], str) or not isinstance(payload["tensors"], list) or \
-            not all(isinstance(tensor, torch.Tensor) for tensor in payload["tensors"]):
-        raise ValueError(f"{path} is not a valid sklearn-dsrsd file: 'state' must be JSON "
-                         "text and 'tensors' a list of tensors.")
+    if (
+        not isinstance(payload["state"], str)
+        or not isinstance(payload["tensors"], list)
+        or not all(isinstance(tensor, torch.Tensor) for tensor in payload["tensors"])
+    ):
+        raise ValueError(
+            f"{path} is not a valid sklearn-dsrsd file: 'state' must be JSON "
+            "text and 'tensors' a list of tensors."
+        )
     return payload
 
 
@@ -444,12 +502,17 @@ def _first_line(exc: BaseException) -> str:
 
 def _restore(cls: type, payload: dict[str, Any], device: str | None) -> Any:
     state = json.loads(payload["state"])
-    if not isinstance(state, dict) or not isinstance(state.get("params"), dict) or \
-            not isinstance(state.get("attributes"), dict):
+    if (
+        not isinstance(state, dict)
+        or not isinstance(state.get("params"), dict)
+        or not isinstance(state.get("attributes"), dict)
+    ):
         raise ValueError("its state must hold 'params' and 'attributes' mappings")
     decoder = _Decoder(payload["tensors"])
-    params = {name: decoder.decode(value, f"parameter {name!r}")
-              for name, value in state["params"].items()}
+    params = {
+        name: decoder.decode(value, f"parameter {name!r}")
+        for name, value in state["params"].items()
+    }
     unknown = sorted(set(params) - set(cls._get_param_names()))
     if unknown:
         raise ValueError(f"{cls.__name__} has no parameters {unknown} in this version")
@@ -518,8 +581,11 @@ def _build_teacher_net(estimator: Any, seed: int) -> NeuralNet:
         seed,
         net_class=MultimodalNet,
         module_overrides={"modality_dropout": 0.0},
-        loss_weights={key: value for key, value in estimator._loss_weights().items()
-                      if key in _DSRSD_LOSS_KEYS},
+        loss_weights={
+            key: value
+            for key, value in estimator._loss_weights().items()
+            if key in _DSRSD_LOSS_KEYS
+        },
     )
 
 
@@ -530,12 +596,13 @@ _NET_BUILDERS: dict[str, Callable[[Any, int], NeuralNet]] = {
 }
 
 
-def _restore_net(estimator: Any, name: str, node: dict[str, Any],
-                 decoder: _Decoder) -> NeuralNet:
+def _restore_net(estimator: Any, name: str, node: dict[str, Any], decoder: _Decoder) -> NeuralNet:
     net = _NET_BUILDERS[name](estimator, 0)
     if type(net).__name__ != node["class"]:
-        raise ValueError(f"{name} was a {node['class']}, but the estimator's parameters "
-                         f"build a {type(net).__name__}")
+        raise ValueError(
+            f"{name} was a {node['class']}, but the estimator's parameters "
+            f"build a {type(net).__name__}"
+        )
     # Seeded and with the module's own generator, as in fit, and without drawing from
     # torch's global generator (initialize() would).
     estimator._initialize_seeded(net, 0)
@@ -550,8 +617,9 @@ def _restore_net(estimator: Any, name: str, node: dict[str, Any],
     try:
         net.module_.load_state_dict(weights)
     except RuntimeError as exc:
-        raise ValueError(f"the weights of {name} do not fit the network that its parameters "
-                         f"build: {exc}") from exc
+        raise ValueError(
+            f"the weights of {name} do not fit the network that its parameters build: {exc}"
+        ) from exc
     history = decoder.decode(node["history"], f"{name}.history")
     if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):
         raise ValueError(f"{name}.history must be a list of dicts")
@@ -609,11 +677,16 @@ class _Decoder:
             raise ValueError(f"{where} is not a valid encoded value")
         # An explicit table: a file can only name the kinds below, nothing else.
         method = {
-            "float": self._decode_float, "tuple": self._decode_tuple,
-            "dict": self._decode_dict, "slice": self._decode_slice,
-            "dtype": self._decode_dtype, "dtype_type": self._decode_dtype_type,
-            "random_state": self._decode_random_state, "tensor": self._decode_tensor,
-            "object": self._decode_object, "scalar": self._decode_scalar,
+            "float": self._decode_float,
+            "tuple": self._decode_tuple,
+            "dict": self._decode_dict,
+            "slice": self._decode_slice,
+            "dtype": self._decode_dtype,
+            "dtype_type": self._decode_dtype_type,
+            "random_state": self._decode_random_state,
+            "tensor": self._decode_tensor,
+            "object": self._decode_object,
+            "scalar": self._decode_scalar,
             "ndarray": self._decode_ndarray,
         }.get(node[_KIND])
         if method is None:
@@ -665,8 +738,10 @@ class _Decoder:
     def _decode_object(self, node: dict, where: str) -> Any:
         cls = _ALLOWED_CLASSES.get(node["class"]) if isinstance(node["class"], str) else None
         if cls is None:
-            raise ValueError(f"{where} is an object of class {node['class']!r}, which is not "
-                             f"one of those the format allows: {sorted(_ALLOWED_CLASSES)}")
+            raise ValueError(
+                f"{where} is an object of class {node['class']!r}, which is not "
+                f"one of those the format allows: {sorted(_ALLOWED_CLASSES)}"
+            )
         state = self.decode(node["state"], f"{where}.__dict__")
         if type(state) is not dict:
             raise ValueError(f"{where}.__dict__ must be a dict")
@@ -716,17 +791,23 @@ class _Decoder:
             tensor = self.tensor(node["tensor"], where)
             native = dtype.newbyteorder("=")
             if _TORCH_DTYPES.get(native) != tensor.dtype or tuple(tensor.shape) != shape:
-                raise ValueError(f"{where}: the tensor does not match dtype {dtype} and "
-                                 f"shape {shape}")
+                raise ValueError(
+                    f"{where}: the tensor does not match dtype {dtype} and shape {shape}"
+                )
             array = tensor.numpy()
             return array if array.dtype == dtype else array.astype(dtype)
         if "bytes" in node:
             tensor = self.tensor(node["bytes"], where)
             # Never an object dtype: numpy would read pointers from the bytes.
-            if dtype.kind not in _RAW_KINDS or tensor.dtype != torch.uint8 or \
-                    tensor.dim() != 1 or tensor.numel() != size * dtype.itemsize:
-                raise ValueError(f"{where}: the raw bytes do not match dtype {dtype} and "
-                                 f"shape {shape}")
+            if (
+                dtype.kind not in _RAW_KINDS
+                or tensor.dtype != torch.uint8
+                or tensor.dim() != 1
+                or tensor.numel() != size * dtype.itemsize
+            ):
+                raise ValueError(
+                    f"{where}: the raw bytes do not match dtype {dtype} and shape {shape}"
+                )
             return np.frombuffer(tensor.numpy().tobytes(), dtype=dtype).reshape(shape).copy()
         raise ValueError(f"{where} is an array without data")
 
@@ -740,7 +821,10 @@ def _estimator_classes() -> dict[str, type]:
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        if (cls.__module__.startswith("sklearn_dsrsd.") and not cls.__name__.startswith("_")
-                and not inspect.isabstract(cls)):
+        if (
+            cls.__module__.startswith("sklearn_dsrsd.")
+            and not cls.__name__.startswith("_")
+            and not inspect.isabstract(cls)
+        ):
             classes[cls.__name__] = cls
     return classes

@@ -30,8 +30,14 @@ from ._losses import (
 )
 from ._modules import block_key
 
-__all__ = ["DistillationNet", "DivergenceGuard", "ModalityDataset", "MultimodalNet",
-           "PlainPrintLog", "collate_batch"]
+__all__ = [
+    "DistillationNet",
+    "DivergenceGuard",
+    "ModalityDataset",
+    "MultimodalNet",
+    "PlainPrintLog",
+    "collate_batch",
+]
 
 _ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -46,13 +52,21 @@ class ModalityDataset(Dataset):
     from the module.
     """
 
-    def __init__(self, blocks: Sequence[np.ndarray], modality_mask: np.ndarray,
-                 y: np.ndarray | None = None, sample_weight: np.ndarray | None = None):
+    def __init__(
+        self,
+        blocks: Sequence[np.ndarray],
+        modality_mask: np.ndarray,
+        y: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
+    ):
         self.blocks = [torch.from_numpy(np.ascontiguousarray(block)) for block in blocks]
         self.modality_mask = torch.from_numpy(np.ascontiguousarray(modality_mask))
         self.y = None if y is None else torch.from_numpy(np.ascontiguousarray(y))
-        self.sample_weight = None if sample_weight is None else torch.from_numpy(
-            np.asarray(sample_weight, dtype=np.float32))
+        self.sample_weight = (
+            None
+            if sample_weight is None
+            else torch.from_numpy(np.asarray(sample_weight, dtype=np.float32))
+        )
 
     def subset(self, rows: np.ndarray) -> ModalityDataset:
         """The dataset of the selected rows (a boolean mask or indices)."""
@@ -127,9 +141,15 @@ class MultimodalNet(NeuralNet):
     name (``"alignment"``, ...) so that it can be inspected after training.
     """
 
-    def __init__(self, *args: Any, alignment_weight: float = 0.0,
-                 decorrelation_weight: float = 0.0, orthogonality_weight: float = 0.0,
-                 temperature: float = 0.1, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        alignment_weight: float = 0.0,
+        decorrelation_weight: float = 0.0,
+        orthogonality_weight: float = 0.0,
+        temperature: float = 0.1,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.alignment_weight = alignment_weight
         self.decorrelation_weight = decorrelation_weight
@@ -144,8 +164,11 @@ class MultimodalNet(NeuralNet):
         # as much as the arithmetic of a small batch, so only modules in the other mode move.
         for name in self._modules + self._criteria:
             module = getattr(self, name + "_")
-            if (isinstance(module, torch.nn.Module) and name not in self._frozen_modules
-                    and module.training != training):
+            if (
+                isinstance(module, torch.nn.Module)
+                and name not in self._frozen_modules
+                and module.training != training
+            ):
                 module.train(training)
 
     def get_auxiliary_losses(self, codes: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -164,8 +187,9 @@ class MultimodalNet(NeuralNet):
             terms["orthogonality"] = orthogonality_loss(shared, private, mask)
         return terms
 
-    def _add_weighted(self, loss: torch.Tensor, terms: dict[str, torch.Tensor],
-                      training: bool) -> torch.Tensor:
+    def _add_weighted(
+        self, loss: torch.Tensor, terms: dict[str, torch.Tensor], training: bool
+    ) -> torch.Tensor:
         """``loss`` plus each term times its ``<name>_weight``; terms logged when training."""
         if not terms:
             return loss
@@ -184,8 +208,9 @@ class MultimodalNet(NeuralNet):
             x = {key: value for key, value in x.items() if key != "sample_weight"}
         return super().infer(x, **fit_params)
 
-    def get_task_loss(self, output: torch.Tensor, y_true: torch.Tensor,
-                      X: Any = None) -> torch.Tensor:
+    def get_task_loss(
+        self, output: torch.Tensor, y_true: torch.Tensor, X: Any = None
+    ) -> torch.Tensor:
         """The criterion's per-sample losses, averaged with the samples' weights.
 
         The criterion is built with ``reduction="none"``. Each sample counts with its
@@ -207,8 +232,9 @@ class MultimodalNet(NeuralNet):
         # A batch whose weights are all 0 contributes nothing (not 0 / 0).
         return (sample_weight * per_sample).sum() / norm.sum().clamp_min(1e-12)
 
-    def get_loss(self, y_pred: Any, y_true: torch.Tensor, X: Any = None,
-                 training: bool = False) -> torch.Tensor:
+    def get_loss(
+        self, y_pred: Any, y_true: torch.Tensor, X: Any = None, training: bool = False
+    ) -> torch.Tensor:
         output, codes = y_pred
         loss = self.get_task_loss(output, y_true, X)
         return self._add_weighted(loss, self.get_auxiliary_losses(codes), training)
@@ -233,11 +259,18 @@ class DistillationNet(MultimodalNet):
     the data are out of distribution and no target worth copying.
     """
 
-    def __init__(self, *args: Any, contrastive_distillation_weight: float = 0.0,
-                 prototype_distillation_weight: float = 0.0,
-                 response_distillation_weight: float = 0.0, response_estimator: str = "kl",
-                 distillation_margin: float = 0.5, n_prototypes: int = 2,
-                 prototype_bin_edges: np.ndarray | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        contrastive_distillation_weight: float = 0.0,
+        prototype_distillation_weight: float = 0.0,
+        response_distillation_weight: float = 0.0,
+        response_estimator: str = "kl",
+        distillation_margin: float = 0.5,
+        n_prototypes: int = 2,
+        prototype_bin_edges: np.ndarray | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.contrastive_distillation_weight = contrastive_distillation_weight
         self.prototype_distillation_weight = prototype_distillation_weight
@@ -263,13 +296,16 @@ class DistillationNet(MultimodalNet):
     def prototype_labels(self, y_true: torch.Tensor) -> torch.Tensor:
         if self.prototype_bin_edges is None:
             return y_true.long()
-        edges = torch.as_tensor(self.prototype_bin_edges, dtype=y_true.dtype,
-                                device=y_true.device)
+        edges = torch.as_tensor(self.prototype_bin_edges, dtype=y_true.dtype, device=y_true.device)
         return torch.bucketize(y_true[:, 0].contiguous(), edges)
 
-    def get_distillation_losses(self, output: torch.Tensor, codes: dict[str, torch.Tensor],
-                                X: dict[str, torch.Tensor],
-                                y_true: torch.Tensor) -> dict[str, torch.Tensor]:
+    def get_distillation_losses(
+        self,
+        output: torch.Tensor,
+        codes: dict[str, torch.Tensor],
+        X: dict[str, torch.Tensor],
+        y_true: torch.Tensor,
+    ) -> dict[str, torch.Tensor]:
         X = to_tensor(X, self.device)
         complete = X["modality_mask"].bool().all(dim=1)
         X = {key: value[complete] for key, value in X.items() if key != "sample_weight"}
@@ -299,8 +335,9 @@ class DistillationNet(MultimodalNet):
                 )
         return terms
 
-    def get_loss(self, y_pred: Any, y_true: torch.Tensor, X: Any = None,
-                 training: bool = False) -> torch.Tensor:
+    def get_loss(
+        self, y_pred: Any, y_true: torch.Tensor, X: Any = None, training: bool = False
+    ) -> torch.Tensor:
         loss = super().get_loss(y_pred, y_true, X=X, training=training)
         if not training:
             return loss

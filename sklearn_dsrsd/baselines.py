@@ -144,12 +144,14 @@ class _WrappedEstimatorMixin:
         self._check_y_length(y, batch.n_samples)
         self._prepare_wrapped()
         fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        self.estimator_ = clone(self.estimator).fit(self._features_for_wrapped(batch), y,
-                                                    **fit_params)
+        self.estimator_ = clone(self.estimator).fit(
+            self._features_for_wrapped(batch), y, **fit_params
+        )
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
-        self.modality_importances_ = self._static_weights(
-            torch.from_numpy(batch.modality_mask)).numpy().mean(axis=0)
+        self.modality_importances_ = (
+            self._static_weights(torch.from_numpy(batch.modality_mask)).numpy().mean(axis=0)
+        )
         # The wrapped estimator's iterations (its largest, when it reports one per class or
         # target), or 1 for an estimator fitted in one pass, as scikit-learn's checks expect.
         n_iter = getattr(self.estimator_, "n_iter_", None)
@@ -214,7 +216,8 @@ class _WrappedEstimatorMixin:
             return super().modality_weights(X)
         batch = self._wrapped_batch_features(X)[0]
         return self._weights_output(
-            X, self._static_weights(torch.from_numpy(batch.modality_mask)).numpy())
+            X, self._static_weights(torch.from_numpy(batch.modality_mask)).numpy()
+        )
 
 
 class _WrappedRegressorMixin(_WrappedEstimatorMixin):
@@ -247,8 +250,7 @@ class _WrappedClassifierMixin(_WrappedEstimatorMixin):
     """Adds ``predict_proba`` and ``decision_function`` delegation for classifiers."""
 
     @available_if(_neural_path)
-    def partial_fit(self, X: Any, y: Any, classes: Any = None,
-                    sample_weight: Any = None) -> Any:
+    def partial_fit(self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None) -> Any:
         """Train the network for one epoch (``estimator=None`` only).
 
         See :meth:`sklearn_dsrsd.DSRSDClassifier.partial_fit`.
@@ -289,8 +291,9 @@ class _WrappedClassifierMixin(_WrappedEstimatorMixin):
             return super().predict_proba(X)
         return self._wrapped("predict_proba", X)
 
-    @available_if(lambda self: self.estimator is not None and _wrapped_has(
-        "decision_function")(self))
+    @available_if(
+        lambda self: self.estimator is not None and _wrapped_has("decision_function")(self)
+    )
     def decision_function(self, X: Any) -> np.ndarray:
         """Decision function of the wrapped estimator (wrapped path only).
 
@@ -339,12 +342,22 @@ class _SingleModalityBase(_BaselineBase):
         verbose: int = 0,
     ):
         super().__init__(
-            modalities=modalities, hidden_size=hidden_size, dropout=dropout, max_iter=max_iter,
-            batch_size=batch_size, learning_rate_init=learning_rate_init,
-            learning_rate=learning_rate, alpha=alpha,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, tol=tol, warm_start=warm_start, device=device,
-            random_state=random_state, verbose=verbose,
+            modalities=modalities,
+            hidden_size=hidden_size,
+            dropout=dropout,
+            max_iter=max_iter,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            alpha=alpha,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
         )
         self.modality = modality
         self.estimator = estimator
@@ -413,12 +426,22 @@ class _EarlyFusionBase(_BaselineBase):
         verbose: int = 0,
     ):
         super().__init__(
-            modalities=modalities, hidden_size=hidden_size, dropout=dropout, max_iter=max_iter,
-            batch_size=batch_size, learning_rate_init=learning_rate_init,
-            learning_rate=learning_rate, alpha=alpha,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, tol=tol, warm_start=warm_start, device=device,
-            random_state=random_state, verbose=verbose,
+            modalities=modalities,
+            hidden_size=hidden_size,
+            dropout=dropout,
+            max_iter=max_iter,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            alpha=alpha,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
         )
         self.estimator = estimator
 
@@ -482,12 +505,22 @@ class _CoAttentionBase(_BaselineBase):
         verbose: int = 0,
     ):
         super().__init__(
-            modalities=modalities, hidden_size=hidden_size, dropout=dropout, max_iter=max_iter,
-            batch_size=batch_size, learning_rate_init=learning_rate_init,
-            learning_rate=learning_rate, alpha=alpha,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, tol=tol, warm_start=warm_start, device=device,
-            random_state=random_state, verbose=verbose,
+            modalities=modalities,
+            hidden_size=hidden_size,
+            dropout=dropout,
+            max_iter=max_iter,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            alpha=alpha,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            warm_start=warm_start,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
         )
         self.n_tokens = n_tokens
         self.n_heads = n_heads

@@ -34,6 +34,7 @@ def expected_failed_checks(estimator):
     if getattr(estimator, "estimator", None) is not None:
         return {}  # the wrapped scikit-learn estimator is deterministic
     return {
-        "check_sample_weight_equivalence_on_dense_data":
-            "minibatch SGD: a weight of k equals k repeated rows only in expectation",
+        "check_sample_weight_equivalence_on_dense_data": (
+            "minibatch SGD: a weight of k equals k repeated rows only in expectation"
+        ),
     }

@@ -43,15 +43,22 @@ ALL = CLASSIFIERS + REGRESSORS
 # Small and fast, but trained enough to pass check_classifiers_train (> 0.83 accuracy) and
 # check_regressors_train (R^2 > 0.5); the settings of tests/test_check_estimator.py.
 SMALL = dict(
-    max_iter=40, hidden_size=32, learning_rate_init=0.01, batch_size=32, random_state=0,
+    max_iter=40,
+    hidden_size=32,
+    learning_rate_init=0.01,
+    batch_size=32,
+    random_state=0,
 )
 # Tiny: for tests that only exercise plumbing.
 TINY = dict(max_iter=3, hidden_size=8, batch_size=32, random_state=0)
 
 
 def tiny(cls, **params):
-    extra = {"n_heads": 2, "n_tokens": 2} if cls in (CoAttentionClassifier,
-                                                     CoAttentionRegressor) else {}
+    extra = (
+        {"n_heads": 2, "n_tokens": 2}
+        if cls in (CoAttentionClassifier, CoAttentionRegressor)
+        else {}
+    )
     return cls(**{**TINY, **extra, **params})
 
 
@@ -194,11 +201,11 @@ def test_late_fusion_averages_probabilities_of_present_modalities():
     torch.manual_seed(0)
     module = LateFusionModule([(3,), (4, 2)], n_outputs=3, hidden_size=8, dropout=0.0).eval()
     inputs = {block_key(0): torch.randn(5, 3), block_key(1): torch.randn(5, 4, 2)}
-    mask = torch.tensor([[True, True], [True, False], [False, True], [True, True],
-                         [True, False]])
+    mask = torch.tensor([[True, True], [True, False], [False, True], [True, True], [True, False]])
     logits, codes = module(mask, **inputs)
-    per_modality = [torch.softmax(model(inputs[block_key(m)]), dim=1)
-                    for m, model in enumerate(module.models)]
+    per_modality = [
+        torch.softmax(model(inputs[block_key(m)]), dim=1) for m, model in enumerate(module.models)
+    ]
     weights = mask.float() / mask.float().sum(dim=1, keepdim=True)
     expected = weights[:, 0:1] * per_modality[0] + weights[:, 1:2] * per_modality[1]
     torch.testing.assert_close(torch.softmax(logits, dim=1), expected)
@@ -206,19 +213,19 @@ def test_late_fusion_averages_probabilities_of_present_modalities():
     torch.testing.assert_close(codes["modality_weights"], weights)
     assert "shared" not in codes
 
-    regression = LateFusionModule([(3,), (4, 2)], n_outputs=2, task="regression",
-                                  hidden_size=8, dropout=0.0).eval()
+    regression = LateFusionModule(
+        [(3,), (4, 2)], n_outputs=2, task="regression", hidden_size=8, dropout=0.0
+    ).eval()
     output, _ = regression(mask, **inputs)
     outputs = [model(inputs[block_key(m)]) for m, model in enumerate(regression.models)]
-    torch.testing.assert_close(
-        output, weights[:, 0:1] * outputs[0] + weights[:, 1:2] * outputs[1]
-    )
+    torch.testing.assert_close(output, weights[:, 0:1] * outputs[0] + weights[:, 1:2] * outputs[1])
 
 
 def test_co_attention_ignores_absent_modalities():
     torch.manual_seed(0)
-    module = CoAttentionModule([(3,), (4, 2)], n_outputs=2, hidden_size=8, n_tokens=3,
-                               n_heads=2, dropout=0.0).eval()
+    module = CoAttentionModule(
+        [(3,), (4, 2)], n_outputs=2, hidden_size=8, n_tokens=3, n_heads=2, dropout=0.0
+    ).eval()
     assert module.token_modality.tolist() == [0, 0, 0, 1, 1, 1, 1]
     inputs = {block_key(0): torch.randn(4, 3), block_key(1): torch.randn(4, 4, 2)}
     mask = torch.tensor([[True, False], [True, True], [False, True], [True, False]])
@@ -280,11 +287,12 @@ def test_wrapped_linear_model_sees_standardised_features(cls, estimator):
         blocks = [np.nan_to_num(Z[name]).reshape(60, -1) for name in ("a", "b", "seq")]
         features = np.hstack([*blocks, mask])
     np.testing.assert_allclose(
-        model.predict(X_missing) if cls not in CLASSIFIERS else
-        model.predict_proba(X_missing),
-        (model.estimator_.predict if cls not in CLASSIFIERS else
-         model.estimator_.predict_proba)(features.astype(np.float32)),
-        rtol=1e-5, atol=1e-6,
+        model.predict(X_missing) if cls not in CLASSIFIERS else model.predict_proba(X_missing),
+        (model.estimator_.predict if cls not in CLASSIFIERS else model.estimator_.predict_proba)(
+            features.astype(np.float32)
+        ),
+        rtol=1e-5,
+        atol=1e-6,
     )
     if cls in CLASSIFIERS:
         np.testing.assert_array_equal(model.classes_, [0, 1])
@@ -353,7 +361,8 @@ def _small(cls):
     return cls(**SMALL, **extra)
 
 
-@parametrize_with_checks([_small(cls) for cls in ALL],
-                         expected_failed_checks=expected_failed_checks)
+@parametrize_with_checks(
+    [_small(cls) for cls in ALL], expected_failed_checks=expected_failed_checks
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -18,14 +18,32 @@ def test_views_from_csv_files_print_json(tmp_path, capsys):
     pd.DataFrame(b, columns=["u", "v"]).to_csv(tmp_path / "sensor_b.csv", index=False)
     label = np.where(a[:, 0] + b[:, 0] > 0, "high", "low")
     pd.DataFrame({"label": label}).to_csv(tmp_path / "y.csv", index=False)
-    main(["--views", str(tmp_path / "sensor_a.csv"), str(tmp_path / "sensor_b.csv"),
-          "--target-file", str(tmp_path / "y.csv"), "--json",
-          "--models", "DSRSD", "EarlyFusion", "Single[sensor_b]", "LogisticRegression",
-          "--out-dir", str(tmp_path / "out"), *FAST])
+    main(
+        [
+            "--views",
+            str(tmp_path / "sensor_a.csv"),
+            str(tmp_path / "sensor_b.csv"),
+            "--target-file",
+            str(tmp_path / "y.csv"),
+            "--json",
+            "--models",
+            "DSRSD",
+            "EarlyFusion",
+            "Single[sensor_b]",
+            "LogisticRegression",
+            "--out-dir",
+            str(tmp_path / "out"),
+            *FAST,
+        ]
+    )
     result = json.loads(capsys.readouterr().out)
     assert result["task"] == "classification"
-    assert set(result["scores"]) == {"DSRSD", "EarlyFusion", "Single[sensor_b]",
-                                     "LogisticRegression"}
+    assert set(result["scores"]) == {
+        "DSRSD",
+        "EarlyFusion",
+        "Single[sensor_b]",
+        "LogisticRegression",
+    }
     assert len(result["scores"]["DSRSD"]["roc_auc"]) == 2
     assert result["summary"]["LogisticRegression"]["accuracy"]["mean"] > 0.8
     assert result["paired_test"]["reference"] == "DSRSD"
@@ -41,28 +59,54 @@ def test_response_log_with_given_folds(tmp_path, capsys):
         for step in range(15):
             item = rng.randint(20)
             p = 1 / (1 + np.exp(-(ability + (item % 5 - 2) * 0.5)))
-            rows.append((student, step, item, item % 4, int(rng.rand() < p),
-                         student % 3 + 1))
+            rows.append((student, step, item, item % 4, int(rng.rand() < p), student % 3 + 1))
     log = pd.DataFrame(rows, columns=["learner", "t", "problem", "kc", "ok", "fold"])
     log.to_csv(tmp_path / "log.csv", index=False)
-    main(["--log", str(tmp_path / "log.csv"), "--student", "learner", "--order", "t",
-          "--item", "problem", "--skill", "kc", "--correct", "ok", "--fold", "fold", "--json",
-          "--models", "DSRSD", "HistGradientBoosting", *FAST])
+    main(
+        [
+            "--log",
+            str(tmp_path / "log.csv"),
+            "--student",
+            "learner",
+            "--order",
+            "t",
+            "--item",
+            "problem",
+            "--skill",
+            "kc",
+            "--correct",
+            "ok",
+            "--fold",
+            "fold",
+            "--json",
+            "--models",
+            "DSRSD",
+            "HistGradientBoosting",
+            *FAST,
+        ]
+    )
     result = json.loads(capsys.readouterr().out)
     assert "given folds [1, 2, 3]" in result["protocol"]
     assert len(result["scores"]["DSRSD"]["roc_auc"]) == 3
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--views", "{tmp}/a.csv", "--target-file", "{tmp}/y.csv", "--target-column", "label"],
-     "no column 'label'"),
-    (["--dataset", "nope"], "Unknown dataset 'nope'"),
-    (["--dataset", "oulad-dnever"], "Unknown dataset 'oulad-dnever'"),
-    (["--views", "{tmp}/missing.csv", "--target-file", "{tmp}/y.csv"], "missing.csv"),
-    (["--dataset", "synthetic-classification", "--models", "Nope"], "unknown models ['Nope']"),
-    (["--views", "{tmp}/text.csv", "--target-file", "{tmp}/y.csv"],
-     "text.csv: column 'b' is not numeric (e.g. 'x')"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--views", "{tmp}/a.csv", "--target-file", "{tmp}/y.csv", "--target-column", "label"],
+            "no column 'label'",
+        ),
+        (["--dataset", "nope"], "Unknown dataset 'nope'"),
+        (["--dataset", "oulad-dnever"], "Unknown dataset 'oulad-dnever'"),
+        (["--views", "{tmp}/missing.csv", "--target-file", "{tmp}/y.csv"], "missing.csv"),
+        (["--dataset", "synthetic-classification", "--models", "Nope"], "unknown models ['Nope']"),
+        (
+            ["--views", "{tmp}/text.csv", "--target-file", "{tmp}/y.csv"],
+            "text.csv: column 'b' is not numeric (e.g. 'x')",
+        ),
+    ],
+)
 def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
     pd.DataFrame({"a": [1, 2]}).to_csv(tmp_path / "a.csv", index=False)
     pd.DataFrame({"y": [0, 1]}).to_csv(tmp_path / "y.csv", index=False)
@@ -74,12 +118,15 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--threads", "0"], "--threads must be at least 1; got 0"),
-    (["--cv", "1"], "argument --cv: must be at least 2, got 1"),
-    (["--cv", "two"], "argument --cv: expected an integer, got 'two'"),
-    (["--bogus"], "unrecognized arguments: --bogus"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--threads", "0"], "--threads must be at least 1; got 0"),
+        (["--cv", "1"], "argument --cv: must be at least 2, got 1"),
+        (["--cv", "two"], "argument --cv: expected an integer, got 'two'"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
 def test_argument_errors_are_one_line_and_exit_2(capsys, argv, message):
     with pytest.raises(SystemExit) as raised:
         main(argv)
@@ -92,8 +139,19 @@ def test_main_job_reports_loading_and_progress_and_restores_threads(capsys):
     import torch
 
     threads = torch.get_num_threads()
-    assert main(["--dataset", "synthetic-classification", "--quick",
-                 "--models", "DSRSD", "LogisticRegression"]) == 0
+    assert (
+        main(
+            [
+                "--dataset",
+                "synthetic-classification",
+                "--quick",
+                "--models",
+                "DSRSD",
+                "LogisticRegression",
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("Loading synthetic-classification")
     assert err[1].startswith("Loaded synthetic-classification: 1000 samples")
@@ -107,12 +165,18 @@ def test_main_job_reports_loading_and_progress_and_restores_threads(capsys):
 def test_grouped_splits_keep_groups_apart_and_paired_test():
     y = np.tile([0, 1], 30)
     groups = np.repeat(np.arange(20), 3)
-    for train, test in make_splits(y, task="classification", n_splits=3, n_repeats=2,
-                                   groups=groups):
+    for train, test in make_splits(
+        y, task="classification", n_splits=3, n_repeats=2, groups=groups
+    ):
         assert not set(groups[train]) & set(groups[test])
-    result = ComparisonResult("classification", "toy", scores={
-        "DSRSD": {"roc_auc": [0.8, 0.82, 0.81]}, "other": {"roc_auc": [0.7, 0.71, 0.69]},
-    })
+    result = ComparisonResult(
+        "classification",
+        "toy",
+        scores={
+            "DSRSD": {"roc_auc": [0.8, 0.82, 0.81]},
+            "other": {"roc_auc": [0.7, 0.71, 0.69]},
+        },
+    )
     test = result.paired_test(test_fraction=1 / 3)
     assert test["best_other"] == "other" and test["mean_difference"] == pytest.approx(0.11)
     assert 0 < test["p_value"] < 0.05
@@ -127,23 +191,47 @@ def kt_log(columns):
         for step in range(12):
             item = rng.randint(15)
             p = 1 / (1 + np.exp(-(ability + (item % 5 - 2) * 0.5)))
-            rows.append({"learner": student, "t": step, "item": item, "skill": item % 4,
-                         "ok": int(rng.rand() < p)})
+            rows.append(
+                {
+                    "learner": student,
+                    "t": step,
+                    "item": item,
+                    "skill": item % 4,
+                    "ok": int(rng.rand() < p),
+                }
+            )
     return pd.DataFrame(rows)[["learner", "t", *columns, "ok"]]
 
 
-KT = ["--student", "learner", "--order", "t", "--correct", "ok", "--json", "--quick",
-      "--threads", "1", "--models", "DSRSD", "LogisticRegression"]
+KT = [
+    "--student",
+    "learner",
+    "--order",
+    "t",
+    "--correct",
+    "ok",
+    "--json",
+    "--quick",
+    "--threads",
+    "1",
+    "--models",
+    "DSRSD",
+    "LogisticRegression",
+]
 
 
-@pytest.mark.parametrize("columns, options, modalities", [
-    # items only, under the default item name: found without --item, no skill column
-    (["problem_idx"], [], "history (7,), recent (30,), content (1,)"),
-    # skills only, named explicitly
-    (["kc"], ["--skill", "kc"], "history (13,), recent (30,), content (2,)"),
-])
-def test_response_log_with_items_only_or_skills_only(tmp_path, capsys, columns, options,
-                                                     modalities):
+@pytest.mark.parametrize(
+    "columns, options, modalities",
+    [
+        # items only, under the default item name: found without --item, no skill column
+        (["problem_idx"], [], "history (7,), recent (30,), content (1,)"),
+        # skills only, named explicitly
+        (["kc"], ["--skill", "kc"], "history (13,), recent (30,), content (2,)"),
+    ],
+)
+def test_response_log_with_items_only_or_skills_only(
+    tmp_path, capsys, columns, options, modalities
+):
     log = kt_log(["item", "skill"]).rename(columns={"item": "problem_idx", "skill": "kc"})
     log[["learner", "t", *columns, "ok"]].to_csv(tmp_path / "log.csv", index=False)
     assert main(["--log", str(tmp_path / "log.csv"), *options, *KT]) == 0
@@ -154,17 +242,27 @@ def test_response_log_with_items_only_or_skills_only(tmp_path, capsys, columns, 
     assert f"modalities {modalities}" in captured.err
 
 
-@pytest.mark.parametrize("columns, options, message", [
-    (["item", "skill"], ["--item", "problem"],
-     "--item 'problem' is not a column of {log}; its columns are ['learner', 't', 'item', "
-     "'skill', 'ok']."),
-    (["item"], ["--item", "item", "--skill", "kc"], "--skill 'kc' is not a column of {log}"),
-    (["item", "skill"], [],
-     "{log} has neither the default item column 'problem_idx' nor the default skill column "
-     "'skill_idx'; name at least one with --item or --skill"),
-])
-def test_response_log_column_errors_are_one_line_and_exit_2(tmp_path, capsys, columns,
-                                                             options, message):
+@pytest.mark.parametrize(
+    "columns, options, message",
+    [
+        (
+            ["item", "skill"],
+            ["--item", "problem"],
+            "--item 'problem' is not a column of {log}; its columns are ['learner', 't', 'item', "
+            "'skill', 'ok'].",
+        ),
+        (["item"], ["--item", "item", "--skill", "kc"], "--skill 'kc' is not a column of {log}"),
+        (
+            ["item", "skill"],
+            [],
+            "{log} has neither the default item column 'problem_idx' nor the default skill column "
+            "'skill_idx'; name at least one with --item or --skill",
+        ),
+    ],
+)
+def test_response_log_column_errors_are_one_line_and_exit_2(
+    tmp_path, capsys, columns, options, message
+):
     path = tmp_path / "log.csv"
     kt_log(columns).to_csv(path, index=False)
     assert main(["--log", str(path), *options, *KT, "--quiet"]) == 2
@@ -175,14 +273,38 @@ def test_response_log_column_errors_are_one_line_and_exit_2(tmp_path, capsys, co
 
 def test_next_step_history_as_a_sequence_for_a_temporal_encoder(tmp_path, capsys):
     rng = np.random.RandomState(1)
-    rows = [(s, t, rng.randint(12), rng.randint(4), int(rng.rand() < 0.6))
-            for s in range(30) for t in range(12)]
-    log = pd.DataFrame(rows, columns=["orig_user_id", "step", "problem_idx", "skill_idx",
-                                      "correct"])
+    rows = [
+        (s, t, rng.randint(12), rng.randint(4), int(rng.rand() < 0.6))
+        for s in range(30)
+        for t in range(12)
+    ]
+    log = pd.DataFrame(
+        rows, columns=["orig_user_id", "step", "problem_idx", "skill_idx", "correct"]
+    )
     log.to_csv(tmp_path / "log.csv", index=False)
-    assert main(["--log", str(tmp_path / "log.csv"), "--n-recent", "6", "--sequence",
-                 "--temporal-encoder", "gru", "--models", "DSRSD", "--json",
-                 "--max-iter", "2", "--cv", "2", "--threads", "1"]) == 0
+    assert (
+        main(
+            [
+                "--log",
+                str(tmp_path / "log.csv"),
+                "--n-recent",
+                "6",
+                "--sequence",
+                "--temporal-encoder",
+                "gru",
+                "--models",
+                "DSRSD",
+                "--json",
+                "--max-iter",
+                "2",
+                "--cv",
+                "2",
+                "--threads",
+                "1",
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     result = json.loads(captured.out)
     assert result["dataset"] == "next-step:log.csv-recent6-sequence"
@@ -191,14 +313,41 @@ def test_next_step_history_as_a_sequence_for_a_temporal_encoder(tmp_path, capsys
 
 
 def test_table_tests_every_model_against_dsrsd_and_class_weight_option(tmp_path, capsys):
-    assert main(["--dataset", "synthetic-ablation", "--quick", "--quiet", "--class-weight",
-                 "balanced", "--models", "DSRSD", "EarlyFusion", "LogisticRegression",
-                 "--out-dir", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "--dataset",
+                "synthetic-ablation",
+                "--quick",
+                "--quiet",
+                "--class-weight",
+                "balanced",
+                "--models",
+                "DSRSD",
+                "EarlyFusion",
+                "LogisticRegression",
+                "--out-dir",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     table = capsys.readouterr().out
     assert "DSRSD class_weight=balanced" in table
     assert "| roc_auc minus DSRSD (corrected p) |" in table
     rows = [line for line in table.splitlines() if line.startswith("| EarlyFusion")]
     assert len(rows) == 1 and "(p = " in rows[0]
     assert (tmp_path / "synthetic-ablation-dsrsd_balanced.md").is_file()
-    assert main(["--dataset", "synthetic-regression", "--quick", "--quiet",
-                 "--class-weight", "balanced"]) == 2
+    assert (
+        main(
+            [
+                "--dataset",
+                "synthetic-regression",
+                "--quick",
+                "--quiet",
+                "--class-weight",
+                "balanced",
+            ]
+        )
+        == 2
+    )

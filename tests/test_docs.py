@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import os
 import re
 import traceback
 import warnings
@@ -73,6 +74,17 @@ def test_documentation_pages_exist():
 def test_python_blocks_run(path, tmp_path, monkeypatch):
     blocks = python_blocks(path)
     monkeypatch.chdir(tmp_path)
+    # A block may start a Dask cluster, which sets thread variables in os.environ for the
+    # processes it starts; later tests must not inherit them.
+    environment = dict(os.environ)
+    try:
+        _run_blocks(path, blocks)
+    finally:
+        os.environ.clear()
+        os.environ.update(environment)
+
+
+def _run_blocks(path, blocks):
     has_matplotlib = _has_matplotlib()
     name = path.relative_to(ROOT).as_posix()
     namespace: dict = {"__name__": f"__docs_{path.stem}__"}
@@ -129,8 +141,13 @@ def test_design_formula_checks_assert():
 
 # -- docs/api.md: every public name, with its signature as the code has it ---------------------
 
-PUBLIC_MODULES = ("sklearn_dsrsd", "sklearn_dsrsd.baselines", "sklearn_dsrsd.datasets",
-                  "sklearn_dsrsd.inspection", "sklearn_dsrsd.preprocessing")
+PUBLIC_MODULES = (
+    "sklearn_dsrsd",
+    "sklearn_dsrsd.baselines",
+    "sklearn_dsrsd.datasets",
+    "sklearn_dsrsd.inspection",
+    "sklearn_dsrsd.preprocessing",
+)
 
 
 def _public_names() -> list[tuple[str, str]]:
@@ -176,14 +193,19 @@ def test_api_reference_signature(module, name):
 # -- estimator docstrings: literal numpydoc text, every parameter documented -------------------
 
 PACKAGE = ROOT / "sklearn_dsrsd"
-ESTIMATOR_MODULES = {"sklearn_dsrsd._dsrsd": PACKAGE / "_dsrsd.py",
-                     "sklearn_dsrsd.baselines": PACKAGE / "baselines.py"}
+ESTIMATOR_MODULES = {
+    "sklearn_dsrsd._dsrsd": PACKAGE / "_dsrsd.py",
+    "sklearn_dsrsd.baselines": PACKAGE / "baselines.py",
+}
 
 
 def _public_classes(path: Path) -> list[ast.ClassDef]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [node for node in tree.body
-            if isinstance(node, ast.ClassDef) and not node.name.startswith("_")]
+    return [
+        node
+        for node in tree.body
+        if isinstance(node, ast.ClassDef) and not node.name.startswith("_")
+    ]
 
 
 def _assigns_doc(target: ast.expr) -> bool:
@@ -202,8 +224,8 @@ def documented_parameters(docstring: str) -> list[str]:
     lines = inspect.cleandoc(docstring).splitlines()
 
     def heading(i: int) -> bool:
-        return bool(lines[i].strip()) and i + 1 < len(lines) and (
-            set(lines[i + 1].strip()) == {"-"}
+        return (
+            bool(lines[i].strip()) and i + 1 < len(lines) and (set(lines[i + 1].strip()) == {"-"})
         )
 
     starts = [i for i in range(len(lines)) if heading(i) and lines[i].strip() == "Parameters"]
@@ -227,16 +249,23 @@ def test_estimator_docstrings_are_literal(module):
     missing = [node.name for node in classes if ast.get_docstring(node, clean=False) is None]
     assert not missing, f"{path.name}: no literal docstring on {missing}"
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        targets = (node.targets if isinstance(node, ast.Assign)
-                   else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign))
-                   else [])
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, (ast.AnnAssign, ast.AugAssign))
+            else []
+        )
         assert not any(_assigns_doc(target) for target in targets), (
             f"{path.name}:{node.lineno} assigns to __doc__; write the docstring out instead"
         )
         is_setattr_doc = (
-            isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            and node.func.id == "setattr" and len(node.args) > 1
-            and isinstance(node.args[1], ast.Constant) and node.args[1].value == "__doc__"
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "setattr"
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value == "__doc__"
         )
         assert not is_setattr_doc, f"{path.name}:{node.lineno} sets __doc__ with setattr"
 
@@ -262,14 +291,20 @@ def test_documented_parameters_parser():
 
 @pytest.mark.parametrize(
     "module, name",
-    [(module, node.name) for module, path in ESTIMATOR_MODULES.items()
-     for node in _public_classes(path)],
+    [
+        (module, node.name)
+        for module, path in ESTIMATOR_MODULES.items()
+        for node in _public_classes(path)
+    ],
 )
 def test_estimator_parameters_documented(module, name):
     """``Parameters`` lists exactly the ``__init__`` parameters, each once."""
     cls = getattr(importlib.import_module(module), name)
-    signature = [parameter for parameter in inspect.signature(cls).parameters
-                 if parameter not in ("self", "args", "kwargs")]
+    signature = [
+        parameter
+        for parameter in inspect.signature(cls).parameters
+        if parameter not in ("self", "args", "kwargs")
+    ]
     documented = documented_parameters(cls.__doc__)
     undocumented = [parameter for parameter in signature if parameter not in documented]
     assert not undocumented, f"{name}: Parameters does not document {undocumented}"

@@ -79,8 +79,9 @@ def test_input_forms_fit_predict_clone_pickle(form, blocks_and_y):
     assert_allclose(refit.predict_proba(X), proba)
 
 
-@pytest.mark.parametrize("form", ["ModalityDict", "SliceDict", "array+modalities",
-                                  "ColumnTransformer"])
+@pytest.mark.parametrize(
+    "form", ["ModalityDict", "SliceDict", "array+modalities", "ColumnTransformer"]
+)
 def test_input_forms_in_cross_validation_and_grid_search(form, blocks_and_y):
     blocks, y = blocks_and_y
     estimator, X = _estimator_and_input(form, blocks)
@@ -162,8 +163,10 @@ def test_regressor_targets(target_shape, blocks_and_y):
     blocks, _ = blocks_and_y
     rng = np.random.RandomState(0)
     signal = blocks["m0"][:, :1] + blocks["m1"][:, :1]
-    y = (signal + 0.1 * rng.normal(size=(120, 3)))[:, 0] if not target_shape else (
-        signal * np.arange(1, 4) + 100.0
+    y = (
+        (signal + 0.1 * rng.normal(size=(120, 3)))[:, 0]
+        if not target_shape
+        else (signal * np.arange(1, 4) + 100.0)
     )
     reg = DSRSDRegressor(**{**TINY, "max_iter": 40}, learning_rate_init=0.01).fit(blocks, y)
     pred = reg.predict(blocks)
@@ -211,8 +214,12 @@ def test_seeding_fresh_process(blocks_and_y):
 
 def test_training_attributes_early_stopping_and_warm_start(blocks_and_y):
     blocks, y = blocks_and_y
-    clf = DSRSDClassifier(**{**TINY, "max_iter": 200}, early_stopping=True,
-                          n_iter_no_change=3, learning_rate_init=0.05).fit(blocks, y)
+    clf = DSRSDClassifier(
+        **{**TINY, "max_iter": 200},
+        early_stopping=True,
+        n_iter_no_change=3,
+        learning_rate_init=0.05,
+    ).fit(blocks, y)
     assert 3 < clf.n_iter_ < 200  # stopped early
     assert len(clf.loss_curve_) == len(clf.validation_scores_) == clf.n_iter_
     # The auxiliary terms are recorded per batch in skorch's history.
@@ -224,8 +231,11 @@ def test_training_attributes_early_stopping_and_warm_start(blocks_and_y):
     warm.set_params(max_iter=0 + 1).fit(blocks, y)
     assert warm.n_iter_ == TINY["max_iter"] + 1 and len(warm.loss_curve_) == warm.n_iter_
     # continued from the first fit's weights, not from a fresh initialisation
-    moved = [float((warm.net_.module_.state_dict()[k] - v).abs().max())
-             for k, v in weights.items() if v.is_floating_point()]
+    moved = [
+        float((warm.net_.module_.state_dict()[k] - v).abs().max())
+        for k, v in weights.items()
+        if v.is_floating_point()
+    ]
     assert max(moved) < 0.1
     cold = DSRSDClassifier(**TINY).fit(blocks, y)
     cold.fit(blocks, y)
@@ -393,8 +403,13 @@ def test_column_transformer_prefix_rule(blocks_and_y):
 def test_warm_start_honours_changed_training_parameters(blocks_and_y):
     blocks, y = blocks_and_y
     clf = DSRSDClassifier(**TINY, warm_start=True).fit(blocks, y)
-    clf.set_params(learning_rate_init=0.123, alpha=0.5, alignment_weight=0.7,
-                   orthogonality_weight=0.0, max_iter=1).fit(blocks, y)
+    clf.set_params(
+        learning_rate_init=0.123,
+        alpha=0.5,
+        alignment_weight=0.7,
+        orthogonality_weight=0.0,
+        max_iter=1,
+    ).fit(blocks, y)
     group = clf.net_.optimizer_.param_groups[0]
     assert group["lr"] == 0.123 and group["weight_decay"] == 0.5
     assert clf.net_.alignment_weight == 0.7 and clf.net_.orthogonality_weight == 0.0
@@ -463,8 +478,12 @@ def test_class_weight_balanced_weights_the_criterion_and_lifts_the_rare_class():
 def test_learning_rate_schedules(blocks_and_y, schedule):
     blocks, y = blocks_and_y
     # a learning rate so large that the loss stalls: "adaptive" must cut it
-    clf = DSRSDClassifier(**{**TINY, "max_iter": 30}, learning_rate=schedule,
-                          learning_rate_init=0.5, n_iter_no_change=50).fit(blocks, y)
+    clf = DSRSDClassifier(
+        **{**TINY, "max_iter": 30},
+        learning_rate=schedule,
+        learning_rate_init=0.5,
+        n_iter_no_change=50,
+    ).fit(blocks, y)
     final = clf.net_.optimizer_.param_groups[0]["lr"]
     if schedule == "constant":
         assert final == 0.5
@@ -491,16 +510,22 @@ def test_cosine_schedule_per_fit_and_across_partial_fit_calls(blocks_and_y):
     assert rates == sorted(rates, reverse=True) and rates[-1] == pytest.approx(0.0, abs=1e-9)
 
 
-@pytest.mark.parametrize("encoder, kind", [("conv", "TemporalConvEncoder"),
-                                           ("gru", "TemporalGRUEncoder"),
-                                           ("attention", "TemporalAttentionEncoder")])
+@pytest.mark.parametrize(
+    "encoder, kind",
+    [
+        ("conv", "TemporalConvEncoder"),
+        ("gru", "TemporalGRUEncoder"),
+        ("attention", "TemporalAttentionEncoder"),
+    ],
+)
 def test_temporal_encoders_read_sequence_modalities(encoder, kind):
     rng = np.random.RandomState(0)
     history = rng.normal(size=(160, 12, 3))
     y = (history[:, -1, 0] > 0).astype(int)  # the last step decides: order matters
     X = {"history": history, "static": rng.normal(size=(160, 4))}
-    clf = DSRSDClassifier(**{**TINY, "max_iter": 30}, temporal_encoder=encoder,
-                          learning_rate_init=0.01).fit(X, y)
+    clf = DSRSDClassifier(
+        **{**TINY, "max_iter": 30}, temporal_encoder=encoder, learning_rate_init=0.01
+    ).fit(X, y)
     bodies = [type(e.body).__name__ for e in clf.net_.module_.encoders]
     assert bodies == [kind, "Sequential"]
     proba = clf.predict_proba(X)
@@ -539,8 +564,10 @@ def test_modality_names_that_collide_as_strings_are_refused(blocks_and_y):
 
 def test_dataframe_modalities_must_keep_their_columns(blocks_and_y):
     blocks, y = blocks_and_y
-    frames = {name: pd.DataFrame(block, columns=[f"{name}_{j}" for j in range(block.shape[1])])
-              for name, block in blocks.items()}
+    frames = {
+        name: pd.DataFrame(block, columns=[f"{name}_{j}" for j in range(block.shape[1])])
+        for name, block in blocks.items()
+    }
     clf = DSRSDClassifier(**TINY).fit(frames, y)
     assert_allclose(clf.predict_proba(frames), clf.predict_proba(blocks))  # arrays still fine
     reordered = {**frames, "m1": frames["m1"][frames["m1"].columns[::-1]]}
@@ -567,8 +594,7 @@ def test_chunked_standardisation_matches_one_chunk(monkeypatch):
     chunked = DSRSDClassifier(**TINY).fit(blocks, y)
     for name in blocks:
         assert_allclose(chunked._schema.means[name], one_chunk._schema.means[name], rtol=1e-12)
-        assert_allclose(chunked._schema.scales[name], one_chunk._schema.scales[name],
-                        rtol=1e-12)
+        assert_allclose(chunked._schema.scales[name], one_chunk._schema.scales[name], rtol=1e-12)
         assert_array_equal(blocks[name], originals[name])
     assert_allclose(chunked.predict_proba(blocks), one_chunk.predict_proba(blocks), rtol=1e-6)
 
@@ -607,10 +633,14 @@ def _fit_probabilities(estimator, blocks, y):
     return clone(estimator).fit(blocks, y).predict_proba(blocks)
 
 
-@pytest.mark.parametrize("estimator", [
-    DSRSDClassifier(**TINY),  # modality dropout and dropout in training
-    DSRSDClassifier(**TINY, missing_strategy="distill"),  # a teacher is trained too
-], ids=["dropout", "distill"])
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        DSRSDClassifier(**TINY),  # modality dropout and dropout in training
+        DSRSDClassifier(**TINY, missing_strategy="distill"),  # a teacher is trained too
+    ],
+    ids=["dropout", "distill"],
+)
 @pytest.mark.parametrize("backend", ["threading", "loky", "threads"])
 def test_concurrent_fits_with_one_seed_are_identical(estimator, backend, blocks_and_y):
     # Each fit draws from generators of its own, so fits running at the same time in threads
@@ -634,7 +664,8 @@ def test_concurrent_fits_with_one_seed_are_identical(estimator, backend, blocks_
             thread.join()
     else:
         results = Parallel(n_jobs=2, backend=backend)(
-            delayed(_fit_probabilities)(estimator, blocks, y) for _ in range(4))
+            delayed(_fit_probabilities)(estimator, blocks, y) for _ in range(4)
+        )
     for result in results:
         assert_array_equal(result, alone)
 
@@ -658,17 +689,19 @@ def test_transform_gives_the_codes_as_named_features(blocks_and_y, dual_stream):
     streams = ["shared", "private"] if dual_stream else ["shared"]
     assert codes.shape == (len(y), len(blocks) * len(streams) * code_size)
     names = clf.get_feature_names_out()
-    assert list(names[:code_size + 1]) == [f"m0__{streams[0]}{j}" for j in range(code_size)] + [
-        f"m0__{streams[-1]}0" if dual_stream else "m1__shared0"]
+    assert list(names[: code_size + 1]) == [f"m0__{streams[0]}{j}" for j in range(code_size)] + [
+        f"m0__{streams[-1]}0" if dual_stream else "m1__shared0"
+    ]
     # the same numbers as the network's own codes, in float64
     module = clf._inference_module
     batch = clf._schema.batch(blocks, clf)
     with torch.no_grad():
-        _, expected = module(modality_mask=torch.from_numpy(batch.modality_mask),
-                             **{f"m{i}": torch.from_numpy(b).double()
-                                for i, b in enumerate(batch.blocks)})
+        _, expected = module(
+            modality_mask=torch.from_numpy(batch.modality_mask),
+            **{f"m{i}": torch.from_numpy(b).double() for i, b in enumerate(batch.blocks)},
+        )
     m1_shared = names.tolist().index("m1__shared0")
-    assert_allclose(codes[:, m1_shared:m1_shared + code_size], expected["shared"][:, 1].numpy())
+    assert_allclose(codes[:, m1_shared : m1_shared + code_size], expected["shared"][:, 1].numpy())
     # pandas output, and the codes as features of another model
     frame = clone(clf).set_output(transform="pandas").fit(blocks, y).transform(blocks)
     assert isinstance(frame, pd.DataFrame) and list(frame.columns) == list(names)
@@ -750,8 +783,9 @@ def test_modality_importances_are_the_mean_training_weights(blocks_and_y):
     assert importances[2] < importances[:2].min()
     # partial_fit keeps it current
     clf.partial_fit(blocks, y)
-    assert_allclose(clf.modality_importances_, clf.modality_weights(blocks).mean(axis=0),
-                    rtol=1e-6)
+    assert_allclose(
+        clf.modality_importances_, clf.modality_weights(blocks).mean(axis=0), rtol=1e-6
+    )
 
 
 def test_modality_importances_subsample_large_training_sets(monkeypatch, blocks_and_y):
@@ -762,8 +796,9 @@ def test_modality_importances_subsample_large_training_sets(monkeypatch, blocks_
     clf = DSRSDClassifier(**TINY).fit(blocks, y)
     rows = np.unique(np.linspace(0, len(y) - 1, 7).astype(int))
     subset = {name: block[rows] for name, block in blocks.items()}
-    assert_allclose(clf.modality_importances_, clf.modality_weights(subset).mean(axis=0),
-                    rtol=1e-6)
+    assert_allclose(
+        clf.modality_importances_, clf.modality_weights(subset).mean(axis=0), rtol=1e-6
+    )
 
 
 def test_modality_importances_of_wrapped_baselines(blocks_and_y):

@@ -58,28 +58,34 @@ def test_weighted_task_loss_equals_repeated_rows():
     """A weight of k counts like the sample repeated k times, within a batch."""
     X, y = _data(n=12)
     weights = np.array([0, 1, 2, 3, 1, 0, 2, 1, 1, 3, 2, 1], dtype=float)
-    estimator = DSRSDClassifier(**SMALL, alignment_weight=0.0, decorrelation_weight=0.0,
-                                orthogonality_weight=0.0, class_weight={0: 1.0, 1: 3.0})
+    estimator = DSRSDClassifier(
+        **SMALL,
+        alignment_weight=0.0,
+        decorrelation_weight=0.0,
+        orthogonality_weight=0.0,
+        class_weight={0: 1.0, 1: 3.0},
+    )
     estimator.fit(X, y)
     net = estimator.net_
     output = torch.randn(len(y), 2, generator=torch.Generator().manual_seed(0))
     target = torch.as_tensor(y)
-    weighted = net.get_task_loss(output, target,
-                                 {"sample_weight": torch.as_tensor(weights, dtype=torch.float32)})
+    weighted = net.get_task_loss(
+        output, target, {"sample_weight": torch.as_tensor(weights, dtype=torch.float32)}
+    )
     rows = np.repeat(np.arange(len(y)), weights.astype(int))
     repeated = net.get_task_loss(output[rows], target[rows], {})
     torch.testing.assert_close(weighted, repeated)
     # Without weights: torch's own class-weighted mean.
-    reference = torch.nn.functional.cross_entropy(output, target,
-                                                  weight=torch.tensor([1.0, 3.0]))
+    reference = torch.nn.functional.cross_entropy(output, target, weight=torch.tensor([1.0, 3.0]))
     torch.testing.assert_close(net.get_task_loss(output, target, {}), reference)
 
 
 def test_all_zero_batch_weights_give_zero_loss_not_nan():
     X, y = _data(n=8)
     net = DSRSDRegressor(**SMALL).fit(X, y.astype(float)).net_
-    loss = net.get_task_loss(torch.zeros(8, 1), torch.ones(8, 1),
-                             {"sample_weight": torch.zeros(8)})
+    loss = net.get_task_loss(
+        torch.zeros(8, 1), torch.ones(8, 1), {"sample_weight": torch.zeros(8)}
+    )
     assert loss.item() == 0.0
 
 
@@ -95,15 +101,19 @@ def test_weighted_standardisation_equals_repeated_rows():
     np.testing.assert_allclose(std, std_r, rtol=1e-12)
 
 
-@pytest.mark.parametrize("Wrapped, estimator", [
-    (EarlyFusionClassifier, LogisticRegression()),
-    (SingleModalityClassifier, LogisticRegression()),
-])
+@pytest.mark.parametrize(
+    "Wrapped, estimator",
+    [
+        (EarlyFusionClassifier, LogisticRegression()),
+        (SingleModalityClassifier, LogisticRegression()),
+    ],
+)
 def test_wrapped_estimator_gets_sample_weight(Wrapped, estimator):
     X, y = _data()
     weights = np.linspace(0.1, 2, len(y))
-    with mock.patch.object(LogisticRegression, "fit", autospec=True,
-                           side_effect=LogisticRegression.fit) as fit:
+    with mock.patch.object(
+        LogisticRegression, "fit", autospec=True, side_effect=LogisticRegression.fit
+    ) as fit:
         Wrapped(estimator=estimator).fit(X, y, sample_weight=weights)
     np.testing.assert_array_equal(fit.call_args.kwargs["sample_weight"], weights)
 
@@ -116,11 +126,14 @@ def test_wrapped_estimator_without_sample_weight_is_refused():
         )
 
 
-@pytest.mark.parametrize("weights, match", [
-    (np.ones(5), r"sample_weight.shape == \(5,\), expected \(60,\)"),
-    (-np.ones(60), "Negative values in data passed to `sample_weight`"),
-    (np.zeros(60), "Sample weights must contain at least one non-zero number"),
-])
+@pytest.mark.parametrize(
+    "weights, match",
+    [
+        (np.ones(5), r"sample_weight.shape == \(5,\), expected \(60,\)"),
+        (-np.ones(60), "Negative values in data passed to `sample_weight`"),
+        (np.zeros(60), "Sample weights must contain at least one non-zero number"),
+    ],
+)
 def test_bad_sample_weight(weights, match):
     X, y = _data()
     with pytest.raises(ValueError, match=match):
@@ -177,8 +190,11 @@ def test_sample_weight_routed_through_grid_search():
     weights = np.arange(1, len(y) + 1, dtype=float)
     received, patch = _recorded_weights()
     with config_context(enable_metadata_routing=True), patch:
-        estimator = (DSRSDClassifier(**SMALL).set_fit_request(sample_weight=True)
-                     .set_score_request(sample_weight=False))
+        estimator = (
+            DSRSDClassifier(**SMALL)
+            .set_fit_request(sample_weight=True)
+            .set_score_request(sample_weight=False)
+        )
         search = GridSearchCV(estimator, {"alpha": [1e-4, 1e-2]}, cv=2)
         search.fit(ModalityDict(X), y, sample_weight=weights)
     assert len(received) == 2 * 2 + 1  # candidates x folds, then the refit
@@ -193,10 +209,14 @@ def test_sample_weight_not_requested_is_not_passed():
     received, patch = _recorded_weights()
     with config_context(enable_metadata_routing=True), patch:
         # Requested by score only: fit must not receive it.
-        estimator = (DSRSDClassifier(**SMALL).set_fit_request(sample_weight=False)
-                     .set_score_request(sample_weight=True))
-        GridSearchCV(estimator, {"alpha": [1e-4]}, cv=2).fit(ModalityDict(X), y,
-                                                             sample_weight=np.ones(60))
+        estimator = (
+            DSRSDClassifier(**SMALL)
+            .set_fit_request(sample_weight=False)
+            .set_score_request(sample_weight=True)
+        )
+        GridSearchCV(estimator, {"alpha": [1e-4]}, cv=2).fit(
+            ModalityDict(X), y, sample_weight=np.ones(60)
+        )
     assert received == [None, None, None]
 
 
@@ -206,18 +226,25 @@ def test_sample_weight_routed_through_pipeline():
     weights = np.arange(1, len(y) + 1, dtype=float)
     received, patch = _recorded_weights()
     with config_context(enable_metadata_routing=True), patch:
-        pipeline = Pipeline([
-            ("scale", StandardScaler().set_fit_request(sample_weight=False)),
-            ("model", DSRSDClassifier(**SMALL, modalities={"a": [0, 1, 2, 3], "b": [4, 5, 6]})
-             .set_fit_request(sample_weight=True)),
-        ])
+        pipeline = Pipeline(
+            [
+                ("scale", StandardScaler().set_fit_request(sample_weight=False)),
+                (
+                    "model",
+                    DSRSDClassifier(
+                        **SMALL, modalities={"a": [0, 1, 2, 3], "b": [4, 5, 6]}
+                    ).set_fit_request(sample_weight=True),
+                ),
+            ]
+        )
         pipeline.fit(array, y, sample_weight=weights)
     np.testing.assert_array_equal(received[0], weights)
     # Without routing, scikit-learn's step__param form reaches the model too.
     received.clear()
     with patch:
-        Pipeline([("model", DSRSDClassifier(**SMALL, modalities={"a": [0, 1], "b": [2]}))]
-                 ).fit(array[:, :3], y, model__sample_weight=weights)
+        Pipeline([("model", DSRSDClassifier(**SMALL, modalities={"a": [0, 1], "b": [2]}))]).fit(
+            array[:, :3], y, model__sample_weight=weights
+        )
     np.testing.assert_array_equal(received[0], weights)
 
 
@@ -259,18 +286,22 @@ def test_partial_fit_classes_may_hold_labels_absent_from_a_part():
     labels = np.array(["no", "yes"])[y]
     estimator = DSRSDClassifier(**SMALL)
     part = labels == "no"
-    estimator.partial_fit({k: v[part] for k, v in X.items()}, labels[part],
-                          classes=["no", "yes", "maybe"])
+    estimator.partial_fit(
+        {k: v[part] for k, v in X.items()}, labels[part], classes=["no", "yes", "maybe"]
+    )
     np.testing.assert_array_equal(estimator.classes_, ["maybe", "no", "yes"])
     assert estimator.predict_proba(X).shape == (60, 3)
 
 
-@pytest.mark.parametrize("kwargs, call, match", [
-    ({}, dict(), "classes must be passed on the first call to partial_fit"),
-    ({}, dict(classes=[0]), "at least 2 classes in classes"),
-    ({}, dict(classes=[1, 2]), r"y holds classes \[0\] not in classes"),
-    ({"class_weight": "balanced"}, dict(classes=[0, 1]), "class_weight='balanced'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, call, match",
+    [
+        ({}, dict(), "classes must be passed on the first call to partial_fit"),
+        ({}, dict(classes=[0]), "at least 2 classes in classes"),
+        ({}, dict(classes=[1, 2]), r"y holds classes \[0\] not in classes"),
+        ({"class_weight": "balanced"}, dict(classes=[0, 1]), "class_weight='balanced'"),
+    ],
+)
 def test_partial_fit_errors(kwargs, call, match):
     X, y = _data()
     with pytest.raises(ValueError, match=match):
@@ -278,10 +309,13 @@ def test_partial_fit_errors(kwargs, call, match):
 
 
 @pytest.mark.parametrize("Estimator", [DSRSDClassifier, DSRSDRegressor])
-@pytest.mark.parametrize("kwargs, match", [
-    ({"early_stopping": True}, "early_stopping=True is not supported"),
-    ({"missing_strategy": "distill"}, "missing_strategy='distill'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"early_stopping": True}, "early_stopping=True is not supported"),
+        ({"missing_strategy": "distill"}, "missing_strategy='distill'"),
+    ],
+)
 def test_partial_fit_absent_where_unsupported(Estimator, kwargs, match):
     # As scikit-learn's MLP without a stochastic solver: no partial_fit, and the reason.
     estimator = Estimator(**SMALL, **kwargs)

@@ -74,8 +74,7 @@ def test_from_estimator_kinds(classifier, data, kind):
     assert [t.get_text() for t in disp.ax_.get_xticklabels()] == NAMES
     assert disp.figure_ is disp.ax_.figure
     if kind == "bar":
-        np.testing.assert_allclose([bar.get_height() for bar in disp.bars_[0]],
-                                   disp.mean_weights_)
+        np.testing.assert_allclose([bar.get_height() for bar in disp.bars_[0]], disp.mean_weights_)
         assert len(disp.ax_.patches) == 3
     else:
         low, high = disp.ax_.get_ylim()
@@ -95,8 +94,7 @@ def test_ax_passed_in_is_used(classifier, data):
 @pytest.mark.parametrize("group_by", ["true", "predicted"])
 def test_group_by_gives_one_artist_per_group_and_modality(classifier, data, kind, group_by):
     X, y, _ = data
-    disp = ModalityWeightsDisplay.from_estimator(classifier, X, y=y, group_by=group_by,
-                                                 kind=kind)
+    disp = ModalityWeightsDisplay.from_estimator(classifier, X, y=y, group_by=group_by, kind=kind)
     labels = np.unique(y if group_by == "true" else classifier.predict(X))
     np.testing.assert_array_equal(disp.group_labels_, labels)
     artists = disp.boxes_ if kind == "box" else disp.bars_
@@ -153,8 +151,9 @@ def test_from_weights_and_mean_weights():
     weights = rng.dirichlet(np.ones(3), size=20)
     weights[:5, 1] = 0.0  # an absent modality: its zeros count
     groups = np.array(["a", "b"] * 10)
-    disp = ModalityWeightsDisplay.from_weights(weights, {"x": 1, "y": 2, "z": 3}, groups=groups,
-                                               group_name="split", kind="bar")
+    disp = ModalityWeightsDisplay.from_weights(
+        weights, {"x": 1, "y": 2, "z": 3}, groups=groups, group_name="split", kind="bar"
+    )
     assert disp.modality_names == ["x", "y", "z"]
     np.testing.assert_allclose(disp.mean_weights_, weights.mean(axis=0))
     np.testing.assert_array_equal(disp.group_labels_, ["a", "b"])

@@ -105,8 +105,17 @@ def test_hand_computed_history():
         "skill_attempts_min": [0, 0, 1, 1, 3, 0, 0, 1, 2],
         "skill_successes_mean": [0, 0, 1, 1, 2, 0, 0, 0, 0],
         "skill_successes_min": [0, 0, 1, 0, 2, 0, 0, 0, 0],
-        "skill_rate_mean": [1 / 2, 1 / 2, 2 / 3, (3 / 4 + 1 / 3) / 2, 3 / 5, 1 / 2, 1 / 2,
-                            1 / 3, 1 / 4],
+        "skill_rate_mean": [
+            1 / 2,
+            1 / 2,
+            2 / 3,
+            (3 / 4 + 1 / 3) / 2,
+            3 / 5,
+            1 / 2,
+            1 / 2,
+            1 / 3,
+            1 / 4,
+        ],
         "skill_rate_min": [1 / 2, 1 / 2, 2 / 3, 1 / 3, 3 / 5, 1 / 2, 1 / 2, 1 / 3, 1 / 4],
         # responses since a skill of this one was last practised; attempts + 1 if never
         "skill_gap_min": [1, 2, 2, 1, 1, 6, 1, 1, 1],
@@ -150,8 +159,14 @@ def test_content_block_holds_identities():
 
     # the combination code depends on the set of skills only
     log = make_log(
-        [(1, 0, 7, 2, 1), (1, 1, 7, 1, 1), (2, 0, 8, 1, 0), (2, 1, 8, 2, 0),
-         (3, 0, 9, 1, 1), (3, 1, 9, 3, 1)]
+        [
+            (1, 0, 7, 2, 1),
+            (1, 1, 7, 1, 1),
+            (2, 0, 8, 1, 0),
+            (2, 1, 8, 2, 0),
+            (3, 0, 9, 1, 1),
+            (3, 1, 9, 3, 1),
+        ]
     )
     codes = build_next_step_features(log, **COLS).data["content"][:, 2]
     assert codes[0] == codes[1] != codes[2]
@@ -187,9 +202,23 @@ def reference_features(responses, n_recent):
         s_rate = [(b + 1) / (a + 2) for a, b in zip(s_att, s_succ, strict=True)]
         same_item = [p for p in prev if p[0] == item]
         hist.append(
-            [att, succ, (succ + 1) / (att + 2), cs, ics, np.mean(s_att), min(s_att),
-             np.mean(s_succ), min(s_succ), np.mean(s_rate), min(s_rate), min(s_gap),
-             np.mean([a == 0 for a in s_att]), len(same_item), sum(p[2] for p in same_item)]
+            [
+                att,
+                succ,
+                (succ + 1) / (att + 2),
+                cs,
+                ics,
+                np.mean(s_att),
+                min(s_att),
+                np.mean(s_succ),
+                min(s_succ),
+                np.mean(s_rate),
+                min(s_rate),
+                min(s_gap),
+                np.mean([a == 0 for a in s_att]),
+                len(same_item),
+                sum(p[2] for p in same_item),
+            ]
         )
         row = []
         for k in range(1, n_recent + 1):
@@ -332,8 +361,10 @@ def test_collapse_splits_on_repeated_skill_and_on_answer_change():
     # the two ASSISTments patterns: a 3-skill problem answered twice in a row, and the
     # same single-skill problem answered twice with different answers
     log = make_log(
-        [(1, s, 216, k, c) for s, (k, c) in enumerate(
-            [(31, 1), (2, 1), (48, 1), (48, 0), (2, 0), (31, 0)])]
+        [
+            (1, s, 216, k, c)
+            for s, (k, c) in enumerate([(31, 1), (2, 1), (48, 1), (48, 0), (2, 0), (31, 0)])
+        ]
         + [(2, 0, 5, 7, 1), (2, 1, 5, 7, 0), (2, 2, 5, 8, 0)]
         + [(3, 0, 9, 1, 1), (3, 1, 9, 2, 1), (3, 2, 9, 2, 1), (3, 3, 9, 1, 1)]
     )
@@ -375,13 +406,20 @@ def test_log_with_items_only():
     log = hand_log().drop(columns="skill")
     task = build_next_step_features(log, n_recent=3, **{**COLS, "skill": None})
     assert task.feature_names["history"] == [
-        "attempts", "successes", "success_rate", "correct_streak", "incorrect_streak",
-        "item_attempts", "item_successes",
+        "attempts",
+        "successes",
+        "success_rate",
+        "correct_streak",
+        "incorrect_streak",
+        "item_attempts",
+        "item_successes",
     ]
     assert task.feature_names["recent"][:3] == ["correct_lag1", "padding_lag1", "same_item_lag1"]
     assert task.feature_names["content"] == ["item"]
     assert {k: v.shape for k, v in task.data.items()} == {
-        "history": (10, 7), "recent": (10, 9), "content": (10, 1)
+        "history": (10, 7),
+        "recent": (10, 9),
+        "content": (10, 1),
     }
     assert not {n for names in task.feature_names.values() for n in names} & SKILL_FEATURES
     # without skills no run is a multi-skill duplicate: every row is a response
@@ -401,11 +439,15 @@ def test_log_with_skills_only():
     task = build_next_step_features(log, n_recent=3, **{**COLS, "item": None})
     assert task.feature_names["history"] == [n for n in HISTORY_FEATURES if "item" not in n]
     assert task.feature_names["recent"][:3] == [
-        "correct_lag1", "padding_lag1", "shares_skill_lag1"
+        "correct_lag1",
+        "padding_lag1",
+        "shares_skill_lag1",
     ]
     assert task.feature_names["content"] == ["skill", "skill_set"]
     assert {k: v.shape for k, v in task.data.items()} == {
-        "history": (10, 13), "recent": (10, 9), "content": (10, 2)
+        "history": (10, 13),
+        "recent": (10, 9),
+        "content": (10, 2),
     }
     assert not {n for names in task.feature_names.values() for n in names} & ITEM_FEATURES
     assert "item" not in task.responses.columns
@@ -422,8 +464,11 @@ def test_log_with_skills_only():
 
 
 def test_item_and_skill_cannot_both_be_none():
-    with pytest.raises(ValueError, match=r"item column or a skill column.*item=None and "
-                       r"skill=None"):
+    with pytest.raises(
+        ValueError,
+        match=r"item column or a skill column.*item=None and "
+        r"skill=None",
+    ):
         build_next_step_features(hand_log(), **{**COLS, "item": None, "skill": None})
 
 
@@ -457,8 +502,15 @@ def test_bad_values_raise():
 # ------------------------------------------------------------------ loader
 
 ASSIST_COLUMNS = [
-    "akt_fold", "seq_idx", "orig_user_id", "step", "problem_idx", "orig_problem_id",
-    "skill_idx", "skill_name", "correct",
+    "akt_fold",
+    "seq_idx",
+    "orig_user_id",
+    "step",
+    "problem_idx",
+    "orig_problem_id",
+    "skill_idx",
+    "skill_name",
+    "correct",
 ]
 
 
@@ -587,8 +639,9 @@ def test_content_target_encoder_group_cross_fitting_is_out_of_group():
     assert_allclose(out["content"], TargetEncoder(cv=splits).fit_transform(X["content"], y))
     # the fitted encoder keeps the splitter, and encodes new rows from all training rows
     assert isinstance(enc.encoder_.cv, GroupKFold)
-    assert_allclose(enc.transform(X)["content"],
-                    TargetEncoder().fit(X["content"], y).transform(X["content"]))
+    assert_allclose(
+        enc.transform(X)["content"], TargetEncoder().fit(X["content"], y).transform(X["content"])
+    )
     # out of fold: flipping one student's targets leaves that student's encodings alone
     # (a row-level inner split does not: their other rows encode them)
     row_level = ContentTargetEncoder(cv=3, random_state=0).fit_transform(X, y)
@@ -599,8 +652,7 @@ def test_content_target_encoder_group_cross_fitting_is_out_of_group():
         again = enc.fit_transform(X, flipped, groups=groups)
         assert_array_equal(again["content"][rows], out["content"][rows], str(student))
         other = ContentTargetEncoder(cv=3, random_state=0).fit_transform(X, flipped)
-        changed_row_level += not np.array_equal(other["content"][rows],
-                                                row_level["content"][rows])
+        changed_row_level += not np.array_equal(other["content"][rows], row_level["content"][rows])
     assert changed_row_level > 0
     # fit accepts the same arguments as fit_transform
     assert enc.fit(X, y, groups=groups).encoder_ is not None
@@ -627,8 +679,9 @@ def test_content_target_encoder_groups_routed_in_a_pipeline():
             FunctionTransformer(concat),
             LogisticRegression(max_iter=500),
         )
-        result = cross_validate(pipe, X, y, cv=GroupKFold(3), params={"groups": groups},
-                                scoring="roc_auc")
+        result = cross_validate(
+            pipe, X, y, cv=GroupKFold(3), params={"groups": groups}, scoring="roc_auc"
+        )
     assert np.all(np.isfinite(result["test_score"]))
 
 

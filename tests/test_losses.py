@@ -26,16 +26,22 @@ H1 = [1.0, -1.0, 1.0, -1.0]
 H2 = [1.0, 1.0, -1.0, -1.0]
 H3 = [1.0, -1.0, -1.0, 1.0]
 
+
 def dsrsd_auxiliary_losses(shared, private, aligned, mask, temperature=0.1):
     """The auxiliary terms as the training net computes them, every weight switched on."""
     from sklearn_dsrsd._training import MultimodalNet
 
-    net = MultimodalNet(torch.nn.Identity, criterion=torch.nn.MSELoss, alignment_weight=1.0,
-                        decorrelation_weight=1.0, orthogonality_weight=1.0,
-                        temperature=temperature)
-    return net.get_auxiliary_losses({"shared": shared, "private": private,
-                                     "aligned": aligned, "modality_mask": mask})
-
+    net = MultimodalNet(
+        torch.nn.Identity,
+        criterion=torch.nn.MSELoss,
+        alignment_weight=1.0,
+        decorrelation_weight=1.0,
+        orthogonality_weight=1.0,
+        temperature=temperature,
+    )
+    return net.get_auxiliary_losses(
+        {"shared": shared, "private": private, "aligned": aligned, "modality_mask": mask}
+    )
 
 
 def _cols(*columns, scale=1.0):
@@ -97,12 +103,15 @@ def test_info_nce_and_regression_mask_equals_slice():
     z_b = F.normalize(torch.randn(6, 3, generator=gen, dtype=DT), dim=1)
     mask = torch.tensor([True, True, False, True, False, True])
     assert symmetric_info_nce(z_a, z_b, 0.1, mask).item() == pytest.approx(
-        symmetric_info_nce(z_a[mask], z_b[mask], 0.1).item(), rel=1e-12)
+        symmetric_info_nce(z_a[mask], z_b[mask], 0.1).item(), rel=1e-12
+    )
     assert alignment_regression(z_a, z_b, mask).item() == pytest.approx(
-        alignment_regression(z_a[mask], z_b[mask]).item(), rel=1e-12)
+        alignment_regression(z_a[mask], z_b[mask]).item(), rel=1e-12
+    )
     # the mask really removes rows
     assert symmetric_info_nce(z_a, z_b, 0.1, mask).item() != pytest.approx(
-        symmetric_info_nce(z_a, z_b, 0.1).item(), rel=1e-6)
+        symmetric_info_nce(z_a, z_b, 0.1).item(), rel=1e-6
+    )
 
 
 def test_alignment_regression_by_hand():
@@ -128,8 +137,12 @@ def test_decorrelation_perfectly_correlated_by_hand():
     codes = torch.tensor([[a * c for a in scales] for c in H1], dtype=DT)
     var = [a * a * 4.0 / 3.0 for a in scales]
     std = [math.sqrt(v + eps) for v in var]
-    off = [(scales[j] * scales[k] * 4.0 / 3.0 / (std[j] * std[k])) ** 2
-           for j in range(3) for k in range(3) if j != k]
+    off = [
+        (scales[j] * scales[k] * 4.0 / 3.0 / (std[j] * std[k])) ** 2
+        for j in range(3)
+        for k in range(3)
+        if j != k
+    ]
     floor = sum(max(0.0, 1.0 - s) for s in std) / 3.0
     expected = sum(off) / 6.0 + floor
     # ~ 1 (all |corr| ~ 1) + (1 - sqrt(1/3)) / 3 (only the 0.5-scaled column is below the floor)
@@ -137,7 +150,8 @@ def test_decorrelation_perfectly_correlated_by_hand():
     assert decorrelation_loss(codes, eps=eps).item() == pytest.approx(expected, rel=1e-12)
     # floor switched off -> only the correlation term
     assert decorrelation_loss(codes, variance_floor=0.0, eps=eps).item() == pytest.approx(
-        sum(off) / 6.0, rel=1e-12)
+        sum(off) / 6.0, rel=1e-12
+    )
 
 
 def test_decorrelation_single_column_is_floor_only():
@@ -152,9 +166,11 @@ def test_decorrelation_mask_equals_slice():
     codes = torch.randn(8, 3, generator=gen, dtype=DT)
     mask = torch.tensor([True, False, True, True, True, False, True, False])
     assert decorrelation_loss(codes, mask).item() == pytest.approx(
-        decorrelation_loss(codes[mask]).item(), rel=1e-12)
+        decorrelation_loss(codes[mask]).item(), rel=1e-12
+    )
     assert decorrelation_loss(codes, mask).item() != pytest.approx(
-        decorrelation_loss(codes).item(), rel=1e-6)
+        decorrelation_loss(codes).item(), rel=1e-6
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -164,20 +180,23 @@ def test_orthogonality_orthogonal_subspaces_is_zero():
     shared = _cols(H1, H2, scale=3.0)
     private = _cols(H3, scale=0.2)
     assert orthogonality_loss(shared, private, variance_floor=0.0).item() == pytest.approx(
-        0.0, abs=1e-12)
+        0.0, abs=1e-12
+    )
 
 
 def test_orthogonality_identical_by_hand():
     codes = _cols(H1, H2, H3)
     # S^T S = I_3 after column normalisation: ||I||_F^2 / (3 * 3) = 1/3
     assert orthogonality_loss(codes, codes, variance_floor=0.0).item() == pytest.approx(
-        1.0 / 3.0, rel=1e-12)
+        1.0 / 3.0, rel=1e-12
+    )
     # a private feature equal to h1 + h2 correlates 1/sqrt(2) with each shared feature:
     # (1/2 + 1/2) / (2 * 1) = 0.5, whatever the scales
     shared = _cols(H1, H2, scale=5.0)
     private = _cols([a + b for a, b in zip(H1, H2, strict=True)], scale=0.01)
     assert orthogonality_loss(shared, private, variance_floor=0.0).item() == pytest.approx(
-        0.5, rel=1e-12)
+        0.5, rel=1e-12
+    )
 
 
 def test_orthogonality_penalises_collapsed_private_codes():
@@ -198,9 +217,11 @@ def test_orthogonality_mask_equals_slice():
     private = torch.randn(7, 2, generator=gen, dtype=DT)
     mask = torch.tensor([True, True, False, True, False, True, True])
     assert orthogonality_loss(shared, private, mask).item() == pytest.approx(
-        orthogonality_loss(shared[mask], private[mask]).item(), rel=1e-12)
+        orthogonality_loss(shared[mask], private[mask]).item(), rel=1e-12
+    )
     assert orthogonality_loss(shared, private, mask).item() != pytest.approx(
-        orthogonality_loss(shared, private).item(), rel=1e-6)
+        orthogonality_loss(shared, private).item(), rel=1e-6
+    )
 
 
 def test_orthogonality_constant_column_finite_grad():
@@ -262,20 +283,19 @@ def test_alignment_loss_single_modality_is_zero():
 def test_alignment_loss_pairs_masks_and_skipping():
     gen = torch.Generator().manual_seed(5)
     codes = F.normalize(torch.randn(4, 3, 3, generator=gen, dtype=DT), dim=-1)
-    mask = torch.tensor([[True, True, False],
-                         [True, True, False],
-                         [True, True, False],
-                         [True, False, True]])
+    mask = torch.tensor(
+        [[True, True, False], [True, True, False], [True, True, False], [True, False, True]]
+    )
     m01 = mask[:, 0] & mask[:, 1]
     m02 = mask[:, 0] & mask[:, 2]  # one sample: regression only (InfoNCE needs two)
     # pair (1, 2) is never co-present: skipped, not counted in the mean
     z0, z1, z2 = codes[:, 0], codes[:, 1], codes[:, 2]
-    pair01 = (symmetric_info_nce(z0[m01], z1[m01], 0.3)
-              + alignment_regression(z0[m01], z1[m01]))
+    pair01 = symmetric_info_nce(z0[m01], z1[m01], 0.3) + alignment_regression(z0[m01], z1[m01])
     pair02 = alignment_regression(z0[m02], z2[m02])
     expected = (pair01 + pair02).item() / 2.0
     assert alignment_loss(codes, mask, temperature=0.3).item() == pytest.approx(
-        expected, rel=1e-12)
+        expected, rel=1e-12
+    )
 
 
 def test_net_auxiliary_losses_components():
@@ -283,12 +303,14 @@ def test_net_auxiliary_losses_components():
     shared = torch.randn(6, 2, 3, generator=gen, dtype=DT, requires_grad=True)
     private = torch.randn(6, 2, 2, generator=gen, dtype=DT, requires_grad=True)
     aligned = F.normalize(torch.randn(6, 2, 4, generator=gen, dtype=DT), dim=-1)
-    mask = torch.tensor([[True, True], [True, False], [True, True],
-                         [False, True], [True, True], [True, True]])
+    mask = torch.tensor(
+        [[True, True], [True, False], [True, True], [False, True], [True, True], [True, True]]
+    )
     out = dsrsd_auxiliary_losses(shared, private, aligned, mask, temperature=0.2)
     assert set(out) == {"alignment", "decorrelation", "orthogonality"}
     assert out["alignment"].item() == pytest.approx(
-        alignment_loss(aligned, mask, 0.2).item(), rel=1e-12)
+        alignment_loss(aligned, mask, 0.2).item(), rel=1e-12
+    )
     dec = [decorrelation_loss(shared[:, m], mask[:, m]).item() for m in range(2)]
     ort = [orthogonality_loss(shared[:, m], private[:, m], mask[:, m]).item() for m in range(2)]
     assert out["decorrelation"].item() == pytest.approx(sum(dec) / 2, rel=1e-12)
@@ -314,7 +336,8 @@ def test_three_dimensional_codes_give_the_mean_over_modalities():
     ort = [orthogonality_loss(shared[:, m], private[:, m], mask[:, m]) for m in range(3)]
     assert dec[2].item() == 0.0 and ort[2].item() == 0.0
     assert decorrelation_loss(shared, mask).item() == pytest.approx(
-        sum(d.item() for d in dec) / 3, rel=1e-12)
+        sum(d.item() for d in dec) / 3, rel=1e-12
+    )
     total = orthogonality_loss(shared, private, mask)
     assert total.item() == pytest.approx(sum(o.item() for o in ort) / 3, rel=1e-12)
     _assert_finite_grads(total + decorrelation_loss(shared, mask), shared, private)
@@ -370,7 +393,8 @@ def test_prototype_identical_zero_and_positive_otherwise():
     assert value > 0.0
     # absent classes are skipped: more declared classes, same value
     assert prototype_distillation(other, codes, labels, 10).item() == pytest.approx(
-        value, rel=1e-12)
+        value, rel=1e-12
+    )
 
 
 def test_prototype_by_hand():
@@ -380,7 +404,8 @@ def test_prototype_by_hand():
     labels = torch.tensor([0, 1])
     # A_s = [[1, 0], [0, 1]], A_t = [[1, 0.6], [0.6, 1]] -> mean squared diff = 2 * 0.36 / 4
     assert prototype_distillation(student, teacher, labels, 2).item() == pytest.approx(
-        0.18, rel=1e-12)
+        0.18, rel=1e-12
+    )
 
 
 def test_prototype_bad_labels_raise():
@@ -392,8 +417,9 @@ def test_prototype_bad_labels_raise():
 def test_kl_response_identical_logits_zero():
     logits = torch.randn(6, 4, dtype=DT)
     labels = torch.tensor([0, 1, 2, 3, 0, 1])
-    loss = response_consistency_distillation(logits, logits.clone(), labels, estimator="kl",
-                                             temperature=2.0)
+    loss = response_consistency_distillation(
+        logits, logits.clone(), labels, estimator="kl", temperature=2.0
+    )
     assert loss.item() == 0.0
 
 
@@ -420,8 +446,12 @@ def test_kl_response_three_classes_by_hand():
     # label 0: binary (1/2, 1/2) vs (1/3, 2/3); non-target (1/2, 1/2) vs (1/2, 1/2)
     expected0 = 0.5 * math.log(0.5 / (1 / 3)) + 0.5 * math.log(0.5 / (2 / 3))
     # label 1: binary (1/4, 3/4) vs (1/3, 2/3); non-target (2/3, 1/3) vs (1/2, 1/2)
-    expected1 = (0.25 * math.log(0.25 / (1 / 3)) + 0.75 * math.log(0.75 / (2 / 3))
-                 + (2 / 3) * math.log((2 / 3) / 0.5) + (1 / 3) * math.log((1 / 3) / 0.5))
+    expected1 = (
+        0.25 * math.log(0.25 / (1 / 3))
+        + 0.75 * math.log(0.75 / (2 / 3))
+        + (2 / 3) * math.log((2 / 3) / 0.5)
+        + (1 / 3) * math.log((1 / 3) / 0.5)
+    )
     for label, expected in ((0, expected0), (1, expected1)):
         got = response_consistency_distillation(student, teacher, torch.tensor([label]), "kl")
         assert got.item() == pytest.approx(expected, rel=1e-12)
@@ -432,6 +462,7 @@ def test_js_response_by_hand():
     student = torch.tensor([[ln3, 0.0], [0.0, 0.0]], dtype=DT)
     teacher = torch.tensor([[0.0, 0.0], [0.0, ln3]], dtype=DT)
     labels = torch.tensor([0, 1])
+
     # responses r = (p_t, 1 - p_t, q at the class positions, 0 at the target):
     # s0 = (.75, .25, 0, 1), s1 = (.5, .5, 1, 0), t0 = (.5, .5, 0, 1), t1 = (.75, .25, 1, 0);
     # scores: s0.t0 = 1.5, s0.t1 = .625, s1.t0 = .5, s1.t1 = 1.5. (Before the non-target part
@@ -463,13 +494,15 @@ def test_response_bad_estimator_raises():
 # ------------------------------------------------------------------------------------------
 # property: finite values and finite gradients on random small inputs
 # ------------------------------------------------------------------------------------------
-shapes = st.fixed_dictionaries({
-    "n": st.integers(0, 6),
-    "m": st.integers(1, 3),
-    "d": st.integers(1, 4),
-    "seed": st.integers(0, 2**31 - 1),
-    "temperature": st.sampled_from([0.05, 0.1, 0.5, 1.0, 3.0]),
-})
+shapes = st.fixed_dictionaries(
+    {
+        "n": st.integers(0, 6),
+        "m": st.integers(1, 3),
+        "d": st.integers(1, 4),
+        "seed": st.integers(0, 2**31 - 1),
+        "temperature": st.sampled_from([0.05, 0.1, 0.5, 1.0, 3.0]),
+    }
+)
 
 
 @settings(max_examples=25, deadline=None)
@@ -550,8 +583,9 @@ def test_default_response_estimator_has_the_stronger_gradient():
     labels = torch.randint(0, 3, (32,), generator=gen)
     norms = {}
     for estimator in ("kl", "js"):
-        student = torch.randn(32, 3, generator=torch.Generator().manual_seed(2), dtype=DT,
-                              requires_grad=True)
+        student = torch.randn(
+            32, 3, generator=torch.Generator().manual_seed(2), dtype=DT, requires_grad=True
+        )
         response_consistency_distillation(student, teacher, labels, estimator).backward()
         norms[estimator] = float(student.grad.norm())
     assert norms["kl"] > 3 * norms["js"]

@@ -32,8 +32,7 @@ def test_strategies_fit_and_predict_any_subset(strategy):
         proba = clf.predict_proba({name: blocks[name] for name in kept})
         assert proba.shape == (120, 2) and np.isfinite(proba).all()
     batch_terms = set(clf.net_.history[-1, "batches", 0])
-    distill_terms = {"contrastive_distillation", "prototype_distillation",
-                     "response_distillation"}
+    distill_terms = {"contrastive_distillation", "prototype_distillation", "response_distillation"}
     if strategy == "distill":
         assert distill_terms <= batch_terms
     else:
@@ -48,8 +47,10 @@ def test_teacher_is_frozen_and_receives_no_gradient():
     for parameter in teacher.parameters():
         assert not parameter.requires_grad and parameter.grad is None
     # The student started from the teacher and then moved away from it.
-    moved = [not torch.equal(s, t) for s, t in zip(student.parameters(), teacher.parameters(),
-                                                    strict=True)]
+    moved = [
+        not torch.equal(s, t)
+        for s, t in zip(student.parameters(), teacher.parameters(), strict=True)
+    ]
     assert any(moved)
 
 

@@ -35,8 +35,17 @@ SHARED_OULAD = Path(
 # (students 1 and 6), CCC 2014J (student 7, no click rows at all, like the partial click file).
 # ---------------------------------------------------------------------------------------------
 INFO_HEADER = [
-    "code_module", "code_presentation", "id_student", "gender", "region", "highest_education",
-    "imd_band", "age_band", "num_of_prev_attempts", "studied_credits", "disability",
+    "code_module",
+    "code_presentation",
+    "id_student",
+    "gender",
+    "region",
+    "highest_education",
+    "imd_band",
+    "age_band",
+    "num_of_prev_attempts",
+    "studied_credits",
+    "disability",
     "final_result",
 ]
 BASE = {
@@ -48,26 +57,127 @@ BASE = {
     ],
     "studentInfo": [
         INFO_HEADER,
-        ["AAA", "2013J", "1", "M", "Scotland", "HE Qualification", "90-100%", "55<=", "0",
-         "240", "N", "Pass"],
-        ["AAA", "2013J", "2", "F", "London Region", "A Level or Equivalent", "", "0-35", "1",
-         "60", "Y", "Fail"],
-        ["AAA", "2013J", "3", "F", "Wales", "Lower Than A Level", "10-20", "35-55", "0", "120",
-         "N", "Withdrawn"],
-        ["AAA", "2013J", "4", "M", "Ireland", "No Formal quals", "0-10%", "0-35", "2", "30",
-         "N", "Withdrawn"],
-        ["AAA", "2013J", "5", "F", "North Region", "Post Graduate Qualification", "50-60%",
-         "0-35", "0", "60", "N", "Distinction"],
-        ["BBB", "2013B", "1", "M", "Scotland", "HE Qualification", "90-100%", "55<=", "1", "60",
-         "N", "Fail"],
-        ["BBB", "2013B", "6", "F", "South Region", "A Level or Equivalent", "20-30%", "0-35",
-         "0", "60", "N", "Pass"],
-        ["CCC", "2014J", "7", "M", "Wales", "Lower Than A Level", "30-40%", "0-35", "0", "90",
-         "N", "Pass"],
+        [
+            "AAA",
+            "2013J",
+            "1",
+            "M",
+            "Scotland",
+            "HE Qualification",
+            "90-100%",
+            "55<=",
+            "0",
+            "240",
+            "N",
+            "Pass",
+        ],
+        [
+            "AAA",
+            "2013J",
+            "2",
+            "F",
+            "London Region",
+            "A Level or Equivalent",
+            "",
+            "0-35",
+            "1",
+            "60",
+            "Y",
+            "Fail",
+        ],
+        [
+            "AAA",
+            "2013J",
+            "3",
+            "F",
+            "Wales",
+            "Lower Than A Level",
+            "10-20",
+            "35-55",
+            "0",
+            "120",
+            "N",
+            "Withdrawn",
+        ],
+        [
+            "AAA",
+            "2013J",
+            "4",
+            "M",
+            "Ireland",
+            "No Formal quals",
+            "0-10%",
+            "0-35",
+            "2",
+            "30",
+            "N",
+            "Withdrawn",
+        ],
+        [
+            "AAA",
+            "2013J",
+            "5",
+            "F",
+            "North Region",
+            "Post Graduate Qualification",
+            "50-60%",
+            "0-35",
+            "0",
+            "60",
+            "N",
+            "Distinction",
+        ],
+        [
+            "BBB",
+            "2013B",
+            "1",
+            "M",
+            "Scotland",
+            "HE Qualification",
+            "90-100%",
+            "55<=",
+            "1",
+            "60",
+            "N",
+            "Fail",
+        ],
+        [
+            "BBB",
+            "2013B",
+            "6",
+            "F",
+            "South Region",
+            "A Level or Equivalent",
+            "20-30%",
+            "0-35",
+            "0",
+            "60",
+            "N",
+            "Pass",
+        ],
+        [
+            "CCC",
+            "2014J",
+            "7",
+            "M",
+            "Wales",
+            "Lower Than A Level",
+            "30-40%",
+            "0-35",
+            "0",
+            "90",
+            "N",
+            "Pass",
+        ],
     ],
     "studentRegistration": [
-        ["code_module", "code_presentation", "id_student", "date_registration",
-         "date_unregistration"],
+        [
+            "code_module",
+            "code_presentation",
+            "id_student",
+            "date_registration",
+            "date_unregistration",
+        ],
         ["AAA", "2013J", "1", "-159", ""],
         ["AAA", "2013J", "2", "-53", ""],
         ["AAA", "2013J", "3", "-10", "100"],  # unregisters after the cut-off: not flagged
@@ -78,8 +188,7 @@ BASE = {
         ["CCC", "2014J", "7", "-40", ""],
     ],
     "assessments": [
-        ["code_module", "code_presentation", "id_assessment", "assessment_type", "date",
-         "weight"],
+        ["code_module", "code_presentation", "id_assessment", "assessment_type", "date", "weight"],
         ["AAA", "2013J", "1752", "TMA", "19", "10"],
         ["AAA", "2013J", "1753", "TMA", "54", "20"],
         ["AAA", "2013J", "1754", "TMA", "117", "20"],
@@ -208,7 +317,14 @@ def test_rows_groups_and_targets(oulad_dir):
 
     full = load_quiet(oulad_dir, target="final_result", drop_withdrawn_before_cutoff=False)
     assert list(full.target) == [
-        "Pass", "Fail", "Withdrawn", "Withdrawn", "Distinction", "Fail", "Pass", "Pass",
+        "Pass",
+        "Fail",
+        "Withdrawn",
+        "Withdrawn",
+        "Distinction",
+        "Fail",
+        "Pass",
+        "Pass",
     ]
     assert list(full.target_names) == ["Distinction", "Fail", "Pass", "Withdrawn"]
 
@@ -316,9 +432,7 @@ def test_assessment_features_by_hand(oulad_dir):
     # Student 7: nothing submitted and nothing due by day 60 -> the modality is missing.
     assert np.isnan(block[row_of(bunch, "CCC_2014J", 7)]).all()
     later = load_quiet(oulad_dir, cutoff_day=100)
-    f = dict(
-        zip(names, later.data["assessments"][row_of(later, "CCC_2014J", 7)], strict=True)
-    )
+    f = dict(zip(names, later.data["assessments"][row_of(later, "CCC_2014J", 7)], strict=True))
     assert f["n_submitted_TMA"] == 1 and f["weighted_score_sum"] == 35
     assert f["mean_submission_delay"] == -5
 
@@ -326,7 +440,8 @@ def test_assessment_features_by_hand(oulad_dir):
 def test_registration_features(oulad_dir):
     bunch = load_quiet(oulad_dir, cutoff_day=CUTOFF)
     assert bunch.feature_names["registration"] == [
-        "date_registration", "module_presentation_length",
+        "date_registration",
+        "module_presentation_length",
     ]
     reg = bunch.data["registration"]
     np.testing.assert_array_equal(reg[row_of(bunch, "AAA_2013J", 1)], [-159, 268])
@@ -346,8 +461,9 @@ def test_unregistration_after_cutoff_is_not_flagged(oulad_dir):
     assert reg[row_of(bunch, "AAA_2013J", 1)][2] == 0
     # At a later cut-off, the day-100 unregistration is known (and dropped by default).
     later = load_quiet(oulad_dir, cutoff_day=100, drop_withdrawn_before_cutoff=False)
-    np.testing.assert_array_equal(later.data["registration"][row_of(later, "AAA_2013J", 3)][2:],
-                                  [1, 100])
+    np.testing.assert_array_equal(
+        later.data["registration"][row_of(later, "AAA_2013J", 3)][2:], [1, 100]
+    )
     assert 3 not in load_quiet(oulad_dir, cutoff_day=100).groups
 
 
@@ -474,14 +590,18 @@ def test_missing_folder(tmp_path):
 
 @pytest.mark.parametrize(
     "name, column",
-    [("studentVle", "sum_click"), ("studentInfo", "imd_band"), ("assessments", "weight"),
-     ("studentRegistration", "date_unregistration")],
+    [
+        ("studentVle", "sum_click"),
+        ("studentInfo", "imd_band"),
+        ("assessments", "weight"),
+        ("studentRegistration", "date_unregistration"),
+    ],
 )
 def test_missing_column_is_named(tmp_path, name, column):
     tables = dict(BASE)
     header = BASE[name][0]
     j = header.index(column)
-    tables[name] = [row[:j] + row[j + 1:] for row in BASE[name]]
+    tables[name] = [row[:j] + row[j + 1 :] for row in BASE[name]]
     folder = write_oulad(tmp_path / "oulad", tables, gz={name})
     with pytest.raises(ValueError, match=rf"{name}\.csv\.gz.*'{column}'"):
         load_oulad(folder)
@@ -533,8 +653,9 @@ def test_shipped_extract_loads():
 
     flat = load_oulad(cutoff_day=CUTOFF, clickstream="flat", return_X_y=True)[0]
     assert flat["clicks"].ndim == 2 and flat["clicks"].shape[0] == n
-    assert flat["clicks"].shape[1] == X["clicks"].shape[1] * X["clicks"].shape[2] + (
-        X["clicks"].shape[2]
+    assert (
+        flat["clicks"].shape[1]
+        == X["clicks"].shape[1] * X["clicks"].shape[2] + (X["clicks"].shape[2])
     )
 
     from sklearn.model_selection import train_test_split

@@ -20,14 +20,16 @@ from sklearn_dsrsd._persistence import FORMAT_VERSION
 
 SMALL = dict(max_iter=2, hidden_size=8, random_state=0)
 DSRSD_SMALL = dict(SMALL, code_size=4)
-OUTPUT_METHODS = ("predict", "predict_proba", "decision_function", "transform",
-                  "modality_weights")
+OUTPUT_METHODS = ("predict", "predict_proba", "decision_function", "transform", "modality_weights")
 
 
 def _data(n_samples=60):
     rng = np.random.default_rng(0)
-    X = {"a": rng.normal(size=(n_samples, 3)), "b": rng.normal(size=(n_samples, 2)),
-         "c": rng.normal(size=(n_samples, 4))}
+    X = {
+        "a": rng.normal(size=(n_samples, 3)),
+        "b": rng.normal(size=(n_samples, 2)),
+        "c": rng.normal(size=(n_samples, 4)),
+    }
     score = X["a"][:, 0] + X["b"][:, 0] + X["c"][:, 0]
     return {
         "X": X,
@@ -60,11 +62,18 @@ def _case(name):
         return DSRSDClassifier(**DSRSD_SMALL), X, binary
     if name == "dsrsd-2d-array-modalities":
         array = np.column_stack([X["a"][:, :2], X["b"]])
-        return (DSRSDRegressor(modalities={"a": [0, 1], "b": [2, 3]}, **DSRSD_SMALL),
-                array, target)
+        return (
+            DSRSDRegressor(modalities={"a": [0, 1], "b": [2, 3]}, **DSRSD_SMALL),
+            array,
+            target,
+        )
     if name == "dsrsd-early-stopping-adaptive-pandas-output":
-        estimator = DSRSDClassifier(early_stopping=True, learning_rate="adaptive",
-                                    class_weight={0: 1.0, 1: 2.0}, **DSRSD_SMALL)
+        estimator = DSRSDClassifier(
+            early_stopping=True,
+            learning_rate="adaptive",
+            class_weight={0: 1.0, 1: 2.0},
+            **DSRSD_SMALL,
+        )
         return estimator.set_output(transform="pandas"), X, binary
     if name == "dsrsd-sequence":
         return DSRSDClassifier(**DSRSD_SMALL), dict(X, s=data["sequence"]), binary
@@ -74,9 +83,15 @@ def _case(name):
 
 
 CASES = [
-    "dsrsd-binary", "dsrsd-3-classes-str-balanced", "dsrsd-regressor-2d-y",
-    "dsrsd-distill-classifier", "dsrsd-distill-regressor", "dsrsd-dataframe-modality",
-    "dsrsd-2d-array-modalities", "dsrsd-early-stopping-adaptive-pandas-output", "dsrsd-sequence",
+    "dsrsd-binary",
+    "dsrsd-3-classes-str-balanced",
+    "dsrsd-regressor-2d-y",
+    "dsrsd-distill-classifier",
+    "dsrsd-distill-regressor",
+    "dsrsd-dataframe-modality",
+    "dsrsd-2d-array-modalities",
+    "dsrsd-early-stopping-adaptive-pandas-output",
+    "dsrsd-sequence",
     *sorted(baselines.__all__),
 ]
 
@@ -134,8 +149,7 @@ def test_distillation_teacher_is_reattached(tmp_path):
         assert loaded.net_.teacher_module_ is loaded.teacher_net_.module_
         assert not any(p.requires_grad for p in loaded.teacher_net_.module_.parameters())
         assert not loaded.teacher_net_.module_.training
-        edges, saved_edges = (loaded.net_.prototype_bin_edges,
-                              estimator.net_.prototype_bin_edges)
+        edges, saved_edges = (loaded.net_.prototype_bin_edges, estimator.net_.prototype_bin_edges)
         if saved_edges is None:
             assert edges is None
         else:
@@ -205,8 +219,11 @@ def test_file_holds_only_plain_data_and_strict_json(fitted):
 
     def walk(value):
         assert type(value) in (str, int, float, bool, type(None), list, dict, torch.Tensor)
-        for item in value.values() if isinstance(value, dict) else (
-                value if isinstance(value, list) else ()):
+        for item in (
+            value.values()
+            if isinstance(value, dict)
+            else (value if isinstance(value, list) else ())
+        ):
             walk(item)
 
     walk(payload)
@@ -232,16 +249,31 @@ def test_any_fitted_attribute_round_trips(tmp_path):
         np.float32(0.5): "numpy key",
         "slice": slice(1, None, 2),
         "dtypes": [np.dtype(">i4"), np.dtype("<U3"), np.dtype(object), np.float32],
-        "scalars": [np.float64(0.1), np.float32(1.5), np.int8(-3), np.uint64(2**64 - 1),
-                    np.bool_(True), np.str_("x"), np.complex128(1 + 2j),
-                    np.longdouble("0.1"), np.datetime64("2024-01-02")],
+        "scalars": [
+            np.float64(0.1),
+            np.float32(1.5),
+            np.int8(-3),
+            np.uint64(2**64 - 1),
+            np.bool_(True),
+            np.str_("x"),
+            np.complex128(1 + 2j),
+            np.longdouble("0.1"),
+            np.datetime64("2024-01-02"),
+        ],
         "arrays": [
-            np.arange(6, dtype=np.float32).reshape(2, 3), np.array([[True, False]]),
-            np.array(["a", "bc"]).reshape(2, 1), np.array(["x", 2, None, 1.5], dtype=object),
-            np.arange(4, dtype=np.uint16), np.arange(3, dtype=">f8"), np.zeros((0, 3)),
-            np.array(5.0), np.array(["2024-01-01"], dtype="datetime64[D]"),
-            np.array([b"ab", b"c"]), np.asfortranarray(np.arange(6.0).reshape(2, 3)),
-            np.arange(10.0)[::2], np.array([1.5], dtype=np.longdouble),
+            np.arange(6, dtype=np.float32).reshape(2, 3),
+            np.array([[True, False]]),
+            np.array(["a", "bc"]).reshape(2, 1),
+            np.array(["x", 2, None, 1.5], dtype=object),
+            np.arange(4, dtype=np.uint16),
+            np.arange(3, dtype=">f8"),
+            np.zeros((0, 3)),
+            np.array(5.0),
+            np.array(["2024-01-01"], dtype="datetime64[D]"),
+            np.array([b"ab", b"c"]),
+            np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+            np.arange(10.0)[::2],
+            np.array([1.5], dtype=np.longdouble),
         ],
         "random_state": np.random.RandomState(3),
         "tensor": torch.arange(3.0),
@@ -268,8 +300,7 @@ def _assert_identical(actual, expected):
             np.testing.assert_array_equal(actual, expected)
     elif isinstance(expected, dict):
         assert len(actual) == len(expected)
-        for (key, value), (key_e, value_e) in zip(actual.items(), expected.items(),
-                                                  strict=True):
+        for (key, value), (key_e, value_e) in zip(actual.items(), expected.items(), strict=True):
             _assert_identical(key, key_e)
             _assert_identical(value, value_e)
     elif isinstance(expected, list | tuple):
@@ -314,8 +345,11 @@ def test_unstorable_attribute_is_named(fitted, tmp_path):
     estimator, _, _ = fitted
     clone = pickle.loads(pickle.dumps(estimator))
     clone.lookup_ = {"key": [1, object()]}
-    with pytest.raises(TypeError, match=r"attribute 'lookup_'\['key'\]\[1\] holds a "
-                                        r"builtins\.object.*pickle"):
+    with pytest.raises(
+        TypeError,
+        match=r"attribute 'lookup_'\['key'\]\[1\] holds a "
+        r"builtins\.object.*pickle",
+    ):
         clone.save(tmp_path / "model.dsrsd")
     assert not (tmp_path / "model.dsrsd").exists()
 
@@ -356,17 +390,23 @@ class _OpensFile:
         return builtins.open, (str(self.marker), "w")
 
 
-@pytest.mark.parametrize("payload_class", [
-    pytest.param(_RunsShellCommand, marks=pytest.mark.skipif(os.name != "posix",
-                                                             reason="uses touch")),
-    _OpensFile,
-])
+@pytest.mark.parametrize(
+    "payload_class",
+    [
+        pytest.param(
+            _RunsShellCommand, marks=pytest.mark.skipif(os.name != "posix", reason="uses touch")
+        ),
+        _OpensFile,
+    ],
+)
 def test_tampered_file_runs_no_code(fitted, tmp_path, payload_class):
     _, source, _ = fitted
     marker = tmp_path / "marker"
-    path = _rewritten(source, tmp_path / "tampered.dsrsd",
-                      change_payload=lambda payload: payload.update(
-                          state=payload_class(marker)))
+    path = _rewritten(
+        source,
+        tmp_path / "tampered.dsrsd",
+        change_payload=lambda payload: payload.update(state=payload_class(marker)),
+    )
     with pytest.raises(ValueError, match="objects other than tensors and plain data") as info:
         sklearn_dsrsd.load(path)
     assert str(path) in str(info.value)
@@ -396,12 +436,19 @@ def _torch_dict_without_marker(path):
     torch.save({"format_version": 1, "state": "{}", "tensors": []}, path)
 
 
-@pytest.mark.parametrize("write", [
-    _random_bytes, _malicious_plain_pickle, _torch_state_dict, _torch_dict_without_marker,
-    lambda path: path.write_bytes(b""), lambda path: path.write_text("hello"),
-    lambda path: path.write_bytes(pickle.dumps({"format": "sklearn-dsrsd"})),
-    lambda path: path.mkdir(),
-])
+@pytest.mark.parametrize(
+    "write",
+    [
+        _random_bytes,
+        _malicious_plain_pickle,
+        _torch_state_dict,
+        _torch_dict_without_marker,
+        lambda path: path.write_bytes(b""),
+        lambda path: path.write_text("hello"),
+        lambda path: path.write_bytes(pickle.dumps({"format": "sklearn-dsrsd"})),
+        lambda path: path.mkdir(),
+    ],
+)
 def test_foreign_file_is_refused(tmp_path, write):
     path = tmp_path / "foreign.dsrsd"
     write(path)
@@ -425,25 +472,43 @@ def _replace_in_state(old, new):
     return change
 
 
-@pytest.mark.parametrize("changes, message", [
-    (dict(change_payload=lambda p: p.update({"class": "EvilClassifier"})),
-     "class 'EvilClassifier', which is not one of the estimators"),
-    (dict(change_payload=lambda p: p.update(format_version=FORMAT_VERSION + 1)),
-     f"format version {FORMAT_VERSION + 1}.*Upgrade sklearn-dsrsd"),
-    (dict(change_payload=lambda p: p.update(format_version="1")), "format_version is '1'"),
-    (dict(change_state=_replace_in_state('"sklearn.preprocessing.LabelEncoder"',
-                                         '"posix.system"')),
-     "class 'posix.system', which is not one of those the format allows"),
-    (dict(change_state=_replace_in_state('"__kind__": "tuple"', '"__kind__": "pickle"')),
-     "unknown value kind 'pickle'"),
-    (dict(change_state=lambda state: state["attributes"].update(__class__=None)),
-     "attribute '__class__' is not a valid attribute name"),
-    (dict(change_state=lambda state: state["params"].update(secret=1)),
-     r"no parameters \['secret'\]"),
-    (dict(change_payload=lambda p: p.update(tensors=[])), "which the file lacks"),
-    (dict(change_payload=lambda p: p.update(state="{not json")), "not a valid"),
-    (dict(change_payload=lambda p: p.pop("tensors")), r"lacks \['tensors'\]"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (
+            dict(change_payload=lambda p: p.update({"class": "EvilClassifier"})),
+            "class 'EvilClassifier', which is not one of the estimators",
+        ),
+        (
+            dict(change_payload=lambda p: p.update(format_version=FORMAT_VERSION + 1)),
+            f"format version {FORMAT_VERSION + 1}.*Upgrade sklearn-dsrsd",
+        ),
+        (dict(change_payload=lambda p: p.update(format_version="1")), "format_version is '1'"),
+        (
+            dict(
+                change_state=_replace_in_state(
+                    '"sklearn.preprocessing.LabelEncoder"', '"posix.system"'
+                )
+            ),
+            "class 'posix.system', which is not one of those the format allows",
+        ),
+        (
+            dict(change_state=_replace_in_state('"__kind__": "tuple"', '"__kind__": "pickle"')),
+            "unknown value kind 'pickle'",
+        ),
+        (
+            dict(change_state=lambda state: state["attributes"].update(__class__=None)),
+            "attribute '__class__' is not a valid attribute name",
+        ),
+        (
+            dict(change_state=lambda state: state["params"].update(secret=1)),
+            r"no parameters \['secret'\]",
+        ),
+        (dict(change_payload=lambda p: p.update(tensors=[])), "which the file lacks"),
+        (dict(change_payload=lambda p: p.update(state="{not json")), "not a valid"),
+        (dict(change_payload=lambda p: p.pop("tensors")), r"lacks \['tensors'\]"),
+    ],
+)
 def test_invalid_file_is_refused(fitted, tmp_path, changes, message):
     _, source, _ = fitted
     path = _rewritten(source, tmp_path / "invalid.dsrsd", **changes)
@@ -454,8 +519,9 @@ def test_invalid_file_is_refused(fitted, tmp_path, changes, message):
 
 def test_other_package_version_warns(fitted, tmp_path):
     estimator, source, X = fitted
-    path = _rewritten(source, tmp_path / "old.dsrsd",
-                      change_payload=lambda p: p.update(package_version="0.0.1"))
+    path = _rewritten(
+        source, tmp_path / "old.dsrsd", change_payload=lambda p: p.update(package_version="0.0.1")
+    )
     with pytest.warns(UserWarning, match="saved with sklearn-dsrsd 0.0.1"):
         loaded = sklearn_dsrsd.load(path)
     _assert_same_outputs(estimator, loaded, X)
@@ -490,8 +556,11 @@ def test_file_saved_on_gpu_loads_on_cpu(fitted, tmp_path, monkeypatch):
 
 def test_auto_device_is_kept(fitted, tmp_path):
     estimator, source, X = fitted
-    path = _rewritten(source, tmp_path / "auto.dsrsd",
-                      change_state=lambda state: state["params"].update(device="auto"))
+    path = _rewritten(
+        source,
+        tmp_path / "auto.dsrsd",
+        change_state=lambda state: state["params"].update(device="auto"),
+    )
     loaded = sklearn_dsrsd.load(path)
     assert loaded.device == "auto"
     if loaded.net_.device == "cpu":  # on a GPU, float64 products may round differently

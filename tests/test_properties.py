@@ -84,8 +84,7 @@ def test_classifier_properties(data, n_classes):
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=modality_data(), target_exponent=st.integers(-30, 30),
-       n_outputs=st.integers(1, 2))
+@given(data=modality_data(), target_exponent=st.integers(-30, 30), n_outputs=st.integers(1, 2))
 def test_regressor_properties(data, target_exponent, n_outputs):
     blocks, seed = data
     y = np.random.default_rng(seed + 2).normal(size=(N_ROWS, n_outputs)) * 10.0**target_exponent
@@ -115,6 +114,8 @@ def test_every_dtype_gives_the_same_model_as_its_float64_values(dtype):
     y = _labels(0, 2)
     as_given = DSRSDClassifier(**FAST).fit({"a": block, "b": other}, y)
     as_float64 = DSRSDClassifier(**FAST).fit({"a": block.astype(np.float64), "b": other}, y)
-    assert_allclose(as_given.predict_proba({"a": block, "b": other}),
-                    as_float64.predict_proba({"a": block.astype(np.float64), "b": other}),
-                    rtol=1e-6)
+    assert_allclose(
+        as_given.predict_proba({"a": block, "b": other}),
+        as_float64.predict_proba({"a": block.astype(np.float64), "b": other}),
+        rtol=1e-6,
+    )

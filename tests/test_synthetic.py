@@ -56,8 +56,13 @@ def test_shapes_and_dtypes(make, n_modalities):
 @pytest.mark.parametrize("make", GENERATORS)
 def test_heterogeneous_n_features_and_names(make):
     X, y = make(
-        n_samples=30, n_modalities=3, n_features=[3, 7, 12], n_shared=2, n_private=1,
-        modality_names=["audio", "text", "image"], random_state=0,
+        n_samples=30,
+        n_modalities=3,
+        n_features=[3, 7, 12],
+        n_shared=2,
+        n_private=1,
+        modality_names=["audio", "text", "image"],
+        random_state=0,
     )
     assert list(X) == ["audio", "text", "image"]
     assert [X[name].shape for name in X] == [(30, 3), (30, 7), (30, 12)]
@@ -114,9 +119,7 @@ def test_balanced_classes(n_classes):
 
 def test_class_sep_controls_separability():
     def train_accuracy(class_sep):
-        X, y = make_multimodal_classification(
-            n_samples=400, class_sep=class_sep, random_state=0
-        )
+        X, y = make_multimodal_classification(n_samples=400, class_sep=class_sep, random_state=0)
         Z = np.hstack(list(X.values()))
         return LogisticRegression(solver="liblinear").fit(Z, y).score(Z, y)
 
@@ -219,7 +222,12 @@ def test_default_n_noise_is_what_is_left():
         assert _abs_corr(block[:, 3:], y).max() < 0.08
     # Explicit n_noise may leave more informative columns than factors (still rank 3).
     X, _ = make_multimodal_regression(
-        n_samples=200, n_features=8, n_shared=2, n_private=1, n_noise=0, noise=0.0,
+        n_samples=200,
+        n_features=8,
+        n_shared=2,
+        n_private=1,
+        n_noise=0,
+        noise=0.0,
         random_state=0,
     )
     assert np.linalg.matrix_rank(X["m0"]) == 3

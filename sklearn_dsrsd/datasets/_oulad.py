@@ -34,33 +34,68 @@ EXTRACT_CLICK_LAST_DAY = {("BBB", "2013J"): 132}
 OULAD_COLUMNS = {
     "courses": ("code_module", "code_presentation", "module_presentation_length"),
     "studentInfo": (
-        "code_module", "code_presentation", "id_student", "gender", "region",
-        "highest_education", "imd_band", "age_band", "num_of_prev_attempts", "studied_credits",
-        "disability", "final_result",
+        "code_module",
+        "code_presentation",
+        "id_student",
+        "gender",
+        "region",
+        "highest_education",
+        "imd_band",
+        "age_band",
+        "num_of_prev_attempts",
+        "studied_credits",
+        "disability",
+        "final_result",
     ),
     "studentRegistration": (
-        "code_module", "code_presentation", "id_student", "date_registration",
+        "code_module",
+        "code_presentation",
+        "id_student",
+        "date_registration",
         "date_unregistration",
     ),
     "assessments": (
-        "code_module", "code_presentation", "id_assessment", "assessment_type", "date", "weight",
+        "code_module",
+        "code_presentation",
+        "id_assessment",
+        "assessment_type",
+        "date",
+        "weight",
     ),
     "studentAssessment": ("id_assessment", "id_student", "date_submitted", "is_banked", "score"),
     "vle": ("id_site", "code_module", "code_presentation", "activity_type"),
     "studentVle": (
-        "code_module", "code_presentation", "id_student", "id_site", "date", "sum_click",
+        "code_module",
+        "code_presentation",
+        "id_student",
+        "id_site",
+        "date",
+        "sum_click",
     ),
 }
 
 _GENDERS = ("F", "M")
 _REGIONS = (
-    "East Anglian Region", "East Midlands Region", "Ireland", "London Region",
-    "North Region", "North Western Region", "Scotland", "South East Region", "South Region",
-    "South West Region", "Wales", "West Midlands Region", "Yorkshire Region",
+    "East Anglian Region",
+    "East Midlands Region",
+    "Ireland",
+    "London Region",
+    "North Region",
+    "North Western Region",
+    "Scotland",
+    "South East Region",
+    "South Region",
+    "South West Region",
+    "Wales",
+    "West Midlands Region",
+    "Yorkshire Region",
 )
 _EDUCATION = {
-    "No Formal quals": 0, "Lower Than A Level": 1, "A Level or Equivalent": 2,
-    "HE Qualification": 3, "Post Graduate Qualification": 4,
+    "No Formal quals": 0,
+    "Lower Than A Level": 1,
+    "A Level or Equivalent": 2,
+    "HE Qualification": 3,
+    "Post Graduate Qualification": 4,
 }
 # The official file writes the second band as "10-20" (no percent sign); accept both spellings.
 _IMD = {f"{10 * k}-{10 * (k + 1)}%": k for k in range(10)} | {"10-20": 1}
@@ -69,8 +104,14 @@ _DISABILITY = {"N": 0, "Y": 1}
 _FINAL_RESULTS = ("Distinction", "Fail", "Pass", "Withdrawn")
 _ASSESSMENT_TYPES = ("TMA", "CMA", "Exam")
 _ASSESSMENT_FEATURES = [
-    "n_submitted_TMA", "n_submitted_CMA", "n_submitted_Exam", "mean_score",
-    "weighted_score_sum", "mean_submission_delay", "n_banked", "n_missed_due",
+    "n_submitted_TMA",
+    "n_submitted_CMA",
+    "n_submitted_Exam",
+    "mean_score",
+    "weighted_score_sum",
+    "mean_submission_delay",
+    "n_banked",
+    "n_missed_due",
 ]
 _STUDENT_STRIDE = np.int64(1) << np.int64(32)  # key = presentation index * stride + id_student
 
@@ -137,9 +178,7 @@ def _find_file(data_home: Path, name: str) -> Path:
         path = data_home / f"{name}{suffix}"
         if path.is_file():
             return path
-    raise FileNotFoundError(
-        f"OULAD file {name}.csv (or {name}.csv.gz) not found in {data_home}."
-    )
+    raise FileNotFoundError(f"OULAD file {name}.csv (or {name}.csv.gz) not found in {data_home}.")
 
 
 def _read_table(
@@ -152,6 +191,7 @@ def _read_table(
 ):
     """Read the needed columns of one official file, checking columns and numeric types."""
     import pandas as pd
+
     path = _find_file(data_home, name)
     columns = OULAD_COLUMNS[name]
     try:
@@ -397,6 +437,7 @@ def load_oulad(
     3
     """
     import pandas as pd
+
     cutoff_day = _check_int("cutoff_day", cutoff_day)
     click_start_day = _check_int("click_start_day", click_start_day, allow_none=True)
     if target not in ("pass", "final_result"):
@@ -417,8 +458,15 @@ def load_oulad(
     info, info_path = _read_table(
         home,
         "studentInfo",
-        text=("gender", "region", "highest_education", "imd_band", "age_band", "disability",
-              "final_result"),
+        text=(
+            "gender",
+            "region",
+            "highest_education",
+            "imd_band",
+            "age_band",
+            "disability",
+            "final_result",
+        ),
         ints=("id_student",),
         floats=("num_of_prev_attempts", "studied_credits"),
     )
@@ -522,8 +570,14 @@ def load_oulad(
     demographics_names = (
         [f"gender_{g}" for g in _GENDERS]
         + [f"region_{r}" for r in _REGIONS]
-        + ["highest_education", "imd_band", "age_band", "num_of_prev_attempts",
-           "studied_credits", "disability"]
+        + [
+            "highest_education",
+            "imd_band",
+            "age_band",
+            "num_of_prev_attempts",
+            "studied_credits",
+            "disability",
+        ]
     )
 
     # ---- registration ---------------------------------------------------------------------
@@ -540,7 +594,14 @@ def load_oulad(
 
     # ---- clicks ---------------------------------------------------------------------------
     clicks, click_names, week_days = _click_features(
-        home, pres, length, keys, row_pres, cutoff_day, click_start_day, clickstream,
+        home,
+        pres,
+        length,
+        keys,
+        row_pres,
+        cutoff_day,
+        click_start_day,
+        clickstream,
         warn_truncated=not is_extract,
     )
 
@@ -573,6 +634,7 @@ def load_oulad(
 
 def _assessment_features(home, pres, length, keys, row_pres, cutoff_day):
     import pandas as pd
+
     n = len(keys)
     ass, ass_path = _read_table(
         home,
@@ -638,6 +700,7 @@ def _click_features(
     home, pres, length, keys, row_pres, cutoff_day, click_start_day, clickstream, warn_truncated
 ):
     import pandas as pd
+
     n = len(keys)
     vle, vle_path = _read_table(home, "vle", text=("activity_type",), ints=("id_site",))
     vle_p = _presentation_index(vle, pres)

@@ -83,7 +83,13 @@ def _per_modality_ints(value, name: str, n_modalities: int, low: int) -> np.ndar
 
 
 def _check_params(
-    n_samples, n_modalities, n_features, n_shared, n_private, n_noise, modality_scale,
+    n_samples,
+    n_modalities,
+    n_features,
+    n_shared,
+    n_private,
+    n_noise,
+    modality_scale,
     modality_names,
 ):
     """Check what the decorator cannot; return per-modality features, noise, scale and names."""
@@ -150,8 +156,7 @@ def _check_params(
         for name in names:
             if not isinstance(name, str):
                 raise TypeError(
-                    f"modality_names must contain str; got {name!r} of type "
-                    f"{type(name).__name__}."
+                    f"modality_names must contain str; got {name!r} of type {type(name).__name__}."
                 )
         if len(set(names)) != len(names):
             duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -359,7 +364,13 @@ def make_multimodal_classification(
     [50, 50]
     """
     features, noise_features, scale, names = _check_params(
-        n_samples, n_modalities, n_features, n_shared, n_private, n_noise, modality_scale,
+        n_samples,
+        n_modalities,
+        n_features,
+        n_shared,
+        n_private,
+        n_noise,
+        modality_scale,
         modality_names,
     )
     if n_samples < n_classes:
@@ -488,7 +499,13 @@ def make_multimodal_regression(
     (['eeg', 'video'], (50, 8), (50, 3), dtype('float64'))
     """
     features, noise_features, scale, names = _check_params(
-        n_samples, n_modalities, n_features, n_shared, n_private, n_noise, modality_scale,
+        n_samples,
+        n_modalities,
+        n_features,
+        n_shared,
+        n_private,
+        n_noise,
+        modality_scale,
         modality_names,
     )
     rng = check_random_state(random_state)
@@ -502,4 +519,3 @@ def make_multimodal_regression(
     if n_targets == 1:
         y = y[:, 0]
     return _finish(rng, blocks, scale, names, missing_rate), np.ascontiguousarray(y)
-
