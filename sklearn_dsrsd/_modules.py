@@ -331,7 +331,9 @@ class DSRSDModule(RandomDraws, nn.Module):
         ``"gated"``: the fusion inputs weighted by per-sample gates renormalised
         over the present modalities, and summed. ``"gated_concat"``: the same
         gate-weighted inputs concatenated instead of summed, so that the head sees
-        each modality's contribution apart. ``"concat"``: concatenation of the
+        each modality's contribution apart, with the weights multiplied by the
+        number of present modalities (they average 1, and equal gates give the
+        plain concatenation). ``"concat"``: concatenation of the
         fusion inputs with absent modalities zeroed and no gates (ablation).
     modality_dropout : float
         Training-time probability of hiding each present modality of a sample.
@@ -411,7 +413,13 @@ class DSRSDModule(RandomDraws, nn.Module):
             gate_scores = self.gates(codes_major)[:, :, 0].T
             modality_weights = masked_softmax(gate_scores, modality_mask)
             weighted = modality_weights.unsqueeze(2) * fusion_inputs
-            fused = weighted.sum(dim=1) if self.fusion == "gated" else weighted.flatten(1)
+            if self.fusion == "gated":
+                fused = weighted.sum(dim=1)
+            else:
+                # Weights rescaled to average 1 over the present modalities: equal gates
+                # give the plain concatenation, instead of contributions shrunk by 1 / M
+                # that the head must first learn to scale back up.
+                fused = (weighted * present.sum(dim=1)[:, None, None]).flatten(1)
         output = self.head(fused)
         return output, {
             "fused": fused,

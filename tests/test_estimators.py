@@ -449,7 +449,9 @@ def test_fusion_weights_codes_of_a_common_space(blocks_and_y, fusion):
     projected = module.private_projections(codes["private"].transpose(0, 1)).transpose(0, 1)
     torch.testing.assert_close(summands[:, :, code_size:], projected)
     weighted = codes["modality_weights"].unsqueeze(2) * summands
-    fused = weighted.sum(dim=1) if fusion == "gated" else weighted.flatten(1)
+    # gated_concat rescales the weights to average 1 over the present modalities
+    n_present = torch.from_numpy(batch.modality_mask).double().sum(dim=1)[:, None, None]
+    fused = weighted.sum(dim=1) if fusion == "gated" else (n_present * weighted).flatten(1)
     torch.testing.assert_close(codes["fused"], fused)
 
 
