@@ -352,6 +352,10 @@ class DSRSDModule(RandomDraws, nn.Module):
     features. The gates read the raw ``[s_m; p_m]``.
     """
 
+    # Class-level switch, True in the package; benchmarks/tune_defaults.py turns it off to
+    # measure the choice on its tuning tasks.
+    rescale_gate_weights = True
+
     def __init__(
         self,
         modality_shapes: Sequence[Sequence[int]],
@@ -415,11 +419,13 @@ class DSRSDModule(RandomDraws, nn.Module):
             weighted = modality_weights.unsqueeze(2) * fusion_inputs
             if self.fusion == "gated":
                 fused = weighted.sum(dim=1)
-            else:
+            elif self.rescale_gate_weights:
                 # Weights rescaled to average 1 over the present modalities: equal gates
                 # give the plain concatenation, instead of contributions shrunk by 1 / M
                 # that the head must first learn to scale back up.
                 fused = (weighted * present.sum(dim=1)[:, None, None]).flatten(1)
+            else:
+                fused = weighted.flatten(1)
         output = self.head(fused)
         return output, {
             "fused": fused,
