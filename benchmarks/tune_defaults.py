@@ -12,7 +12,7 @@ Each result records the commit it was measured at; rows measured with older code
 in the table.
 
     python benchmarks/tune_defaults.py --data-dir ../shared/data [--threads 1]
-    python benchmarks/tune_defaults.py --candidates "current defaults" "gates not rescaled"
+    python benchmarks/tune_defaults.py --candidates "current defaults" "modality dropout 0.1"
 """
 
 from __future__ import annotations
@@ -28,7 +28,14 @@ import numpy as np
 from sklearn.base import clone
 
 from sklearn_dsrsd import ModalityDict
-from sklearn_dsrsd._comparison import _score, default_models, machine_description, make_splits
+from sklearn_dsrsd._comparison import (
+    SYNTHETIC_ABLATION_DESIGN,
+    SYNTHETIC_DESIGN,
+    _score,
+    default_models,
+    machine_description,
+    make_splits,
+)
 from sklearn_dsrsd._modules import DSRSDModule
 from sklearn_dsrsd.datasets import (
     load_oulad,
@@ -79,9 +86,9 @@ CANDIDATES = {
     "concatenation fusion": {"fusion": "concat"},
     "gated concatenation fusion": {"fusion": "gated_concat"},
     "modality dropout 0.1": {"missing_rate": 0.1},
-    # Code, not a parameter: gated_concat without rescaling the gate weights to average 1
-    # over the present modalities (DSRSDModule.rescale_gate_weights), as before that change.
-    "gates not rescaled": {"rescale_gate_weights": False},
+    # Code, not a parameter: gated_concat with the gate weights rescaled to average 1 over
+    # the present modalities (DSRSDModule.rescale_gate_weights; not adopted).
+    "gates rescaled to average 1": {"rescale_gate_weights": True},
 }
 TASKS = ("oulad", "synthetic", "synthetic-regression", "synthetic-classification")
 DESCRIPTIONS = {
@@ -146,18 +153,7 @@ def _tasks(data_dir: Path, which: list[str]) -> dict:
         )
     if "synthetic" in which:
         # The design of the synthetic-ablation benchmark, drawn with another seed.
-        X, y = make_multimodal_classification(
-            n_samples=2000,
-            n_modalities=3,
-            n_features=[8, 8, 40],
-            n_noise=[1, 1, 36],
-            n_shared=4,
-            n_private=2,
-            modality_scale=[1.0, 1.0, 100.0],
-            missing_rate=0.1,
-            noise=0.3,
-            random_state=1,
-        )
+        X, y = make_multimodal_classification(**SYNTHETIC_ABLATION_DESIGN, random_state=1)
         splits = make_splits(y, task="classification", n_splits=5, n_repeats=1)
         tasks["synthetic"] = (
             ModalityDict(X),
@@ -174,13 +170,7 @@ def _tasks(data_dir: Path, which: list[str]) -> dict:
     ):
         if f"synthetic-{kind}" in which:
             # The design of the synthetic-classification/-regression benchmarks, another seed.
-            X, y = maker(
-                n_samples=1000,
-                n_modalities=3,
-                modality_scale=[1.0, 10.0, 100.0],
-                missing_rate=0.1,
-                random_state=1,
-            )
+            X, y = maker(**SYNTHETIC_DESIGN, random_state=1)
             splits = make_splits(y, task=kind, n_splits=5, n_repeats=1)
             tasks[f"synthetic-{kind}"] = (
                 ModalityDict(X),

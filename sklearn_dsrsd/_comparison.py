@@ -510,6 +510,24 @@ def _next_step_suffix(args: argparse.Namespace) -> str:
     return suffix + ("-sequence" if args.sequence else "")
 
 
+# The synthetic benchmark designs; the benchmarks draw them with random_state=0 and
+# benchmarks/tune_defaults.py, which must not tune on the benchmarks' data, with 1.
+SYNTHETIC_DESIGN = dict(
+    n_samples=1000, n_modalities=3, modality_scale=[1.0, 10.0, 100.0], missing_rate=0.1
+)
+SYNTHETIC_ABLATION_DESIGN = dict(
+    n_samples=2000,
+    n_modalities=3,
+    n_features=[8, 8, 40],
+    n_noise=[1, 1, 36],
+    n_shared=4,
+    n_private=2,
+    modality_scale=[1.0, 1.0, 100.0],
+    missing_rate=0.1,
+    noise=0.3,
+)
+
+
 def _numeric_view(frame: Any, path: str) -> np.ndarray:
     """A --views CSV as a float array; a non-numeric column is named in the error."""
     for column in frame.columns:
@@ -585,30 +603,13 @@ def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, 
             if name.endswith("classification")
             else datasets.make_multimodal_regression
         )
-        X, y = maker(
-            n_samples=1000,
-            n_modalities=3,
-            modality_scale=[1.0, 10.0, 100.0],
-            missing_rate=0.1,
-            random_state=0,
-        )
+        X, y = maker(**SYNTHETIC_DESIGN, random_state=0)
         return X, y, name.split("-")[1], None, name
     if name == "synthetic-ablation":
         # Built to tell DSRSD's components apart: factors shared by every modality, private
         # factors of each that the target needs, and a dominant modality (scale 100, five
         # times the columns) that is mostly noise.
-        X, y = datasets.make_multimodal_classification(
-            n_samples=2000,
-            n_modalities=3,
-            n_features=[8, 8, 40],
-            n_noise=[1, 1, 36],
-            n_shared=4,
-            n_private=2,
-            modality_scale=[1.0, 1.0, 100.0],
-            missing_rate=0.1,
-            noise=0.3,
-            random_state=0,
-        )
+        X, y = datasets.make_multimodal_classification(**SYNTHETIC_ABLATION_DESIGN, random_state=0)
         return X, y, "classification", None, name
     raise ValueError(
         f"Unknown dataset {name!r}; known: oulad, oulad-final_result, "

@@ -449,10 +449,26 @@ def test_fusion_weights_codes_of_a_common_space(blocks_and_y, fusion):
     projected = module.private_projections(codes["private"].transpose(0, 1)).transpose(0, 1)
     torch.testing.assert_close(summands[:, :, code_size:], projected)
     weighted = codes["modality_weights"].unsqueeze(2) * summands
-    # gated_concat rescales the weights to average 1 over the present modalities
-    n_present = torch.from_numpy(batch.modality_mask).double().sum(dim=1)[:, None, None]
-    fused = weighted.sum(dim=1) if fusion == "gated" else (n_present * weighted).flatten(1)
+    fused = weighted.sum(dim=1) if fusion == "gated" else weighted.flatten(1)
     torch.testing.assert_close(codes["fused"], fused)
+
+
+def test_rescaled_gate_weights_average_one_over_present_modalities(blocks_and_y, monkeypatch):
+    # The measured alternative (off by default): equal gates would give the concatenation.
+    from sklearn_dsrsd._modules import DSRSDModule
+
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    module = clf._inference_module
+    batch = clf._schema.batch(blocks, clf)
+    mask = torch.from_numpy(batch.modality_mask)
+    inputs = {f"m{i}": torch.from_numpy(b).double() for i, b in enumerate(batch.blocks)}
+    with torch.no_grad():
+        _, plain = module(modality_mask=mask, **inputs)
+        monkeypatch.setattr(DSRSDModule, "rescale_gate_weights", True)
+        _, rescaled = module(modality_mask=mask, **inputs)
+    n_present = mask.double().sum(dim=1, keepdim=True)
+    torch.testing.assert_close(rescaled["fused"], n_present * plain["fused"])
 
 
 def test_class_weight_balanced_weights_the_criterion_and_lifts_the_rare_class():
