@@ -29,17 +29,13 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    _num_samples,
-    check_is_fitted,
-    column_or_1d,
-)
+from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.dataset import ValidSplit
 
 from ._inputs import (
     ModalityBatch,
+    check_sample_weight,
     check_some_modality_present,
     fit_schema,
     overflow_safe_mean_std,
@@ -277,13 +273,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             batch, sample_weight = self._fit_inputs(X, sample_weight)
         else:
             batch = self._schema.batch(X, self)
-            if sample_weight is not None:
-                sample_weight = _check_sample_weight(
-                    sample_weight,
-                    np.empty((batch.n_samples, 0)),
-                    dtype=np.float64,
-                    ensure_non_negative=True,
-                )
+            sample_weight = check_sample_weight(sample_weight, batch.n_samples)
         self._check_y_length(y, batch.n_samples)
         y_encoded = self._encode_targets(y, classes) if first else self._encode_targets_again(y)
         return ModalityDataset(

@@ -30,7 +30,13 @@ from scipy.sparse import issparse
 from sklearn.utils import check_array
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-__all__ = ["ModalityBatch", "ModalitySchema", "fit_schema", "overflow_safe_mean_std"]
+__all__ = [
+    "ModalityBatch",
+    "ModalitySchema",
+    "check_sample_weight",
+    "fit_schema",
+    "overflow_safe_mean_std",
+]
 
 SINGLE_MODALITY_NAME = "X"
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -547,13 +553,18 @@ def fit_schema(
                 f"Modality {name!r} is missing (all NaN) for every training sample; it "
                 "cannot be learned."
             )
-    if sample_weight is not None:
-        n_samples = next(iter(blocks.values())).shape[0]
-        sample_weight = _check_sample_weight(
-            sample_weight, np.empty((n_samples, 0)), dtype=np.float64, ensure_non_negative=True
-        )
+    sample_weight = check_sample_weight(sample_weight, next(iter(blocks.values())).shape[0])
     schema.fit_scaling(blocks, sample_weight)
     return schema, blocks, sample_weight
+
+
+def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+    """Non-negative float64 weights, one per sample, not all 0; None stays None."""
+    if sample_weight is None:
+        return None
+    return _check_sample_weight(
+        sample_weight, np.empty((n_samples, 0)), dtype=np.float64, ensure_non_negative=True
+    )
 
 
 def _set_n_features(estimator: Any, schema: ModalitySchema) -> None:
