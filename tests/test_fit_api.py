@@ -376,3 +376,14 @@ def test_device_auto_picks_what_the_machine_has():
     estimator = DSRSDClassifier(**SMALL, device="auto").fit(X, y)
     assert estimator.device == "auto"  # the parameter is left as given
     assert str(estimator.net_.device) == expected
+
+
+@pytest.mark.parametrize("factor", [0.25, 8.0])
+def test_sample_weights_matter_only_relative_to_each_other(factor):
+    # Scaling by a power of two is exact in floating point, so the fits must be identical:
+    # the weighted loss and the weighted standardisation are both normalised by the weights.
+    X, y = _data()
+    weights = np.random.default_rng(1).uniform(0.1, 3.0, size=len(y))
+    base = DSRSDRegressor(**SMALL).fit(X, y.astype(float), sample_weight=weights)
+    scaled = DSRSDRegressor(**SMALL).fit(X, y.astype(float), sample_weight=factor * weights)
+    np.testing.assert_array_equal(base.predict(X), scaled.predict(X))
