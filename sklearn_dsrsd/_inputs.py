@@ -42,6 +42,8 @@ SINGLE_MODALITY_NAME = "X"
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Rows per chunk when standardising: bounds the float64 temporaries whatever n_samples is.
 _CHUNK_ROWS = 65536
+# Key of an unsplit 2-D array among raw blocks (ModalitySchema.raw_blocks).
+_ALL_COLUMNS = "\x00all columns"
 
 
 @dataclass
@@ -255,8 +257,14 @@ class ModalitySchema:
     def n_features(self) -> int:
         return int(sum(np.prod(shape) for shape in self.shapes.values()))
 
-    def raw_blocks(self, X: Any, estimator: Any, *, reset: bool = False) -> dict[str, Any]:
-        """Validated float blocks by modality name (``None`` for an absent modality)."""
+    def raw_blocks(
+        self, X: Any, estimator: Any, *, reset: bool = False, select_columns: bool = True
+    ) -> dict[str, Any]:
+        """Validated float blocks by modality name (``None`` for an absent modality).
+
+        With ``select_columns=False``, a 2-D array input comes back whole, under the key
+        ``_ALL_COLUMNS``, for :meth:`_select_columns` to split later.
+        """
         if _is_mapping(X):
             if self.form != "mapping":
                 raise TypeError(
@@ -298,6 +306,12 @@ class ModalitySchema:
             ensure_all_finite="allow-nan",
             dtype=[np.float64, np.float32],
         )
+        if not select_columns:
+            return {_ALL_COLUMNS: array}
+        return self._select_columns(array)
+
+    def _select_columns(self, array: np.ndarray) -> dict[str, np.ndarray]:
+        """The modality blocks of a validated 2-D array (copies of their columns)."""
         return {name: array[:, self.columns[name]] for name in self.names}
 
     def _check_column_names(self, X: Mapping) -> None:
@@ -374,13 +388,17 @@ class ModalitySchema:
         as is when it is float32 or float64), memory holds one standardised chunk at a
         time, whatever the number of rows.
         """
-        blocks = self.raw_blocks(X, estimator)
+        # A 2-D array is split into modalities chunk by chunk: splitting it whole would copy
+        # every column at once.
+        blocks = self.raw_blocks(X, estimator, select_columns=False)
         n_samples = _common_length(blocks)
         for start in range(0, n_samples, rows_per_batch):
             rows = slice(start, start + rows_per_batch)
             chunk = {
                 name: None if block is None else block[rows] for name, block in blocks.items()
             }
+            if self.form == "array":
+                chunk = self._select_columns(chunk[_ALL_COLUMNS])
             batch = self.transform(chunk, min(rows_per_batch, n_samples - start))
             check_some_modality_present(batch, first_row=start)
             yield rows, n_samples, batch

@@ -829,3 +829,26 @@ def test_modality_importances_of_wrapped_baselines(blocks_and_y):
     assert_allclose(early.modality_importances_, np.full(len(blocks), 1 / len(blocks)))
     single = SingleModalityClassifier(estimator=LogisticRegression(), modality="m1")
     assert_allclose(single.fit(blocks, y).modality_importances_, [0.0, 1.0, 0.0])
+
+
+def test_array_input_is_split_into_modalities_chunk_by_chunk(monkeypatch):
+    # Splitting a 2-D array whole would copy every column of every row at once.
+    from sklearn_dsrsd import _base
+    from sklearn_dsrsd._inputs import ModalitySchema
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 5))
+    y = (X[:, 0] > 0).astype(int)
+    clf = DSRSDClassifier(**TINY, modalities={"a": [0, 1], "b": [2, 3, 4]}).fit(X, y)
+    expected = clf.predict_proba(X)
+    split_rows = []
+    original = ModalitySchema._select_columns
+
+    def spy(self, array):
+        split_rows.append(len(array))
+        return original(self, array)
+
+    monkeypatch.setattr(ModalitySchema, "_select_columns", spy)
+    monkeypatch.setattr(_base, "_PREDICT_BATCH_SIZE", 16)
+    assert_array_equal(clf.predict_proba(X), expected)
+    assert split_rows == [16, 16, 16, 2]
