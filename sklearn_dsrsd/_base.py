@@ -176,7 +176,9 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
     # -- task hooks (ClassifierTask / RegressorTask) -------------------------------------
     @abstractmethod
-    def _encode_targets(self, y: Any, classes: Any = None) -> np.ndarray: ...
+    def _encode_targets(
+        self, y: Any, classes: Any = None, sample_weight: np.ndarray | None = None
+    ) -> np.ndarray: ...
 
     @abstractmethod
     def _criterion(self) -> type: ...
@@ -206,10 +208,10 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample in the task loss (each batch's loss
-            is the weighted mean of its samples' losses) and in the input
-            standardisation statistics. The auxiliary and distillation terms,
-            statistics over a batch's codes, are not weighted. ``None`` weights
-            every sample 1.
+            is the weighted mean of its samples' losses) and in the standardisation
+            statistics of the inputs (and of a regressor's targets). The auxiliary
+            and distillation terms, statistics over a batch's codes, are not
+            weighted. ``None`` weights every sample 1.
 
         Returns
         -------
@@ -275,7 +277,11 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             batch = self._schema.batch(X, self)
             sample_weight = check_sample_weight(sample_weight, batch.n_samples)
         self._check_y_length(y, batch.n_samples)
-        y_encoded = self._encode_targets(y, classes) if first else self._encode_targets_again(y)
+        y_encoded = (
+            self._encode_targets(y, classes, sample_weight)
+            if first
+            else self._encode_targets_again(y)
+        )
         return ModalityDataset(
             batch.blocks, batch.modality_mask, y_encoded, sample_weight
         ), y_encoded
@@ -667,7 +673,9 @@ class ClassifierTask:
             )
         return column_or_1d(y, warn=True)
 
-    def _encode_targets(self, y: Any, classes: Any = None) -> np.ndarray:
+    def _encode_targets(
+        self, y: Any, classes: Any = None, sample_weight: np.ndarray | None = None
+    ) -> np.ndarray:
         y = self._classification_targets(y)
         check_classification_targets(y)
         self._label_encoder = LabelEncoder().fit(y if classes is None else classes)
@@ -873,11 +881,13 @@ class RegressorTask:
             )
         return y
 
-    def _encode_targets(self, y: Any, classes: Any = None) -> np.ndarray:
+    def _encode_targets(
+        self, y: Any, classes: Any = None, sample_weight: np.ndarray | None = None
+    ) -> np.ndarray:
         y = self._regression_targets(y)
         self._y_shape = y.shape[1:]
         y2d = y.reshape(len(y), -1)
-        self._y_mean, scale = overflow_safe_mean_std(y2d, (0,))
+        self._y_mean, scale = overflow_safe_mean_std(y2d, (0,), sample_weight=sample_weight)
         self._y_scale = np.where(scale > 1e-12, scale, 1.0)
         return self._scale_targets(y2d)
 

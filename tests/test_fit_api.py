@@ -387,3 +387,12 @@ def test_sample_weights_matter_only_relative_to_each_other(factor):
     base = DSRSDRegressor(**SMALL).fit(X, y.astype(float), sample_weight=weights)
     scaled = DSRSDRegressor(**SMALL).fit(X, y.astype(float), sample_weight=factor * weights)
     np.testing.assert_array_equal(base.predict(X), scaled.predict(X))
+
+
+def test_regressor_target_scaling_is_weighted():
+    X, y = _data()
+    target = X["a"][:, 0] * 10 + 3
+    weights = np.where(np.arange(len(target)) < 20, 0.0, 1.0)
+    estimator = DSRSDRegressor(**SMALL).fit(X, target, sample_weight=weights)
+    np.testing.assert_allclose(estimator._y_mean, [target[20:].mean()])
+    np.testing.assert_allclose(estimator._y_scale, [target[20:].std()])
