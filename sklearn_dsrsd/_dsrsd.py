@@ -278,16 +278,9 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
             quantiles = np.linspace(0, 1, _N_TARGET_BINS + 1)[1:-1]
             self.net_.prototype_bin_edges = np.quantile(y[:, 0], quantiles).astype(np.float32)
 
-    def _train_teacher(self, dataset: ModalityDataset, y: np.ndarray, seed: int) -> MultimodalNet:
-        complete = dataset.modality_mask.all(dim=1).numpy()
-        if complete.sum() < 2:
-            n_complete = int(complete.sum())
-            raise ValueError(
-                "missing_strategy='distill' trains its teacher on samples with every modality "
-                f"present and needs at least 2; found {n_complete} "
-                f"sample{'' if n_complete == 1 else 's'} with every modality present."
-            )
-        teacher = self._build_net(
+    def _build_teacher_net(self, seed: int) -> MultimodalNet:
+        """CorrKD's teacher: the same network and DSRSD terms, no modality dropout."""
+        return self._build_net(
             seed,
             net_class=MultimodalNet,
             module_overrides={"modality_dropout": 0.0},
@@ -297,6 +290,17 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
                 if key in _DSRSD_LOSS_KEYS
             },
         )
+
+    def _train_teacher(self, dataset: ModalityDataset, y: np.ndarray, seed: int) -> MultimodalNet:
+        complete = dataset.modality_mask.all(dim=1).numpy()
+        if complete.sum() < 2:
+            n_complete = int(complete.sum())
+            raise ValueError(
+                "missing_strategy='distill' trains its teacher on samples with every modality "
+                f"present and needs at least 2; found {n_complete} "
+                f"sample{'' if n_complete == 1 else 's'} with every modality present."
+            )
+        teacher = self._build_teacher_net(seed)
         self._initialize_seeded(teacher, seed)
         teacher.partial_fit(dataset.subset(complete), y[complete])
         self.teacher_net_ = teacher

@@ -570,23 +570,8 @@ def _build_main_net(estimator: Any, seed: int) -> NeuralNet:
 
 
 def _build_teacher_net(estimator: Any, seed: int) -> NeuralNet:
-    # The teacher of missing_strategy="distill", built as _DSRSDBase._train_teacher does.
-    builder = getattr(estimator, "_build_teacher_net", None)
-    if builder is not None:
-        return builder(seed)
-    from ._dsrsd import _DSRSD_LOSS_KEYS
-    from ._training import MultimodalNet
-
-    return estimator._build_net(
-        seed,
-        net_class=MultimodalNet,
-        module_overrides={"modality_dropout": 0.0},
-        loss_weights={
-            key: value
-            for key, value in estimator._loss_weights().items()
-            if key in _DSRSD_LOSS_KEYS
-        },
-    )
+    # The teacher of missing_strategy="distill", built as fit builds it.
+    return estimator._build_teacher_net(seed)
 
 
 # How each net attribute is rebuilt (any seed: its weights are then loaded).
