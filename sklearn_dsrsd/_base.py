@@ -20,13 +20,13 @@ from typing import Any
 import numpy as np
 import torch
 from scipy.special import softmax
-from sklearn import get_config
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
@@ -220,7 +220,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         """
         warm = self.warm_start and hasattr(self, "net_")
         dataset, y_encoded = self._training_data(X, y, sample_weight, first=not warm)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = self._draw_seed()
         previous = self.net_ if warm else None
         # A refit must not leave fitted attributes of an earlier configuration behind.
         for name in self._optional_fitted_attributes(warm):
@@ -248,12 +248,16 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         first = not hasattr(self, "net_")
         dataset, y_encoded = self._training_data(X, y, sample_weight, first=first, classes=classes)
         if first:
-            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            seed = self._draw_seed()
             self.net_ = self._build_net(seed, incremental=True)
             self._initialize_seeded(self.net_, seed)
         self.net_.partial_fit(dataset, y_encoded, epochs=1)
         self._record_training(dataset)
         return self
+
+    def _draw_seed(self) -> int:
+        """The seed of one training run, drawn from ``random_state``."""
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _check_partial_fit_supported(self) -> bool:
         """``available_if`` check of ``partial_fit``: AttributeError says why it is absent."""
@@ -306,20 +310,14 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         rows = np.unique(
             np.linspace(0, n_samples - 1, min(n_samples, _IMPORTANCE_ROWS)).astype(np.int64)
         )
-        device = self.net_.device
         total = np.zeros(dataset.modality_mask.shape[1])
         with torch.no_grad():
             for start in range(0, len(rows), _PREDICT_BATCH_SIZE):
                 chunk = torch.from_numpy(rows[start : start + _PREDICT_BATCH_SIZE])
-                inputs = {
-                    block_key(i): block[chunk].to(device, torch.float64)
-                    for i, block in enumerate(dataset.blocks)
-                }
-                mask = dataset.modality_mask[chunk].to(device)
-                weights = self._inference_module(modality_mask=mask, **inputs)[1][
-                    "modality_weights"
-                ]
-                total += weights.sum(dim=0).cpu().numpy()
+                codes = self._infer(
+                    [block[chunk] for block in dataset.blocks], dataset.modality_mask[chunk]
+                )[1]
+                total += codes["modality_weights"].sum(dim=0).cpu().numpy()
         return total / len(rows)
 
     def _optional_fitted_attributes(self, warm: bool) -> list[str]:
@@ -349,6 +347,13 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+
+    def _score_predictions(self, metric: Any, X: Any, y: Any, sample_weight: Any) -> float:
+        """``metric(y, predict(X))``, with errors about ``y`` that name ``y``."""
+        self._check_y_given(y)
+        y_pred = self.predict(X)
+        self._check_y_length(y, len(y_pred))
+        return float(metric(y, y_pred, sample_weight=sample_weight))
 
     @staticmethod
     def _check_y_length(y: Any, n_samples: int) -> None:
@@ -458,8 +463,6 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         The copy is made once per fit (:meth:`_build_inference_module`).
         """
         check_is_fitted(self)
-        module = self._inference_module
-        device = self.net_.device
         names = ("modality_weights", *code_names)
         outputs: np.ndarray | None = None
         codes: dict[str, np.ndarray] = {}
@@ -468,12 +471,10 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             # does not grow with the rows beyond the output (results kept chunk by chunk
             # would fragment the heap that the chunks' temporaries come from).
             for rows, n_samples, batch in self._schema.batches(X, self, _PREDICT_BATCH_SIZE):
-                inputs = {
-                    block_key(i): torch.from_numpy(block).to(device, torch.float64)
-                    for i, block in enumerate(batch.blocks)
-                }
-                mask = torch.from_numpy(batch.modality_mask).to(device)
-                output, chunk_codes = module(modality_mask=mask, **inputs)
+                output, chunk_codes = self._infer(
+                    [torch.from_numpy(block) for block in batch.blocks],
+                    torch.from_numpy(batch.modality_mask),
+                )
                 if outputs is None:
                     outputs = np.empty((n_samples, *output.shape[1:]))
                     codes = {
@@ -483,6 +484,14 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
                 for name in names:
                     codes[name][rows] = chunk_codes[name].cpu().numpy()
         return outputs, codes
+
+    def _infer(
+        self, blocks: list[torch.Tensor], modality_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The float64 inference module on standardised blocks (call under ``no_grad``)."""
+        device = self.net_.device
+        inputs = {block_key(i): block.to(device, torch.float64) for i, block in enumerate(blocks)}
+        return self._inference_module(modality_mask=modality_mask.to(device), **inputs)
 
     def _build_inference_module(self) -> None:
         """Keep a float64, evaluation-mode copy of the fitted module for inference.
@@ -571,10 +580,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _weights_output(self, X: Any, weights: np.ndarray) -> Any:
         """``weights`` as a DataFrame (columns ``modalities_``) when pandas output is set."""
-        config = getattr(self, "_sklearn_output_config", {}).get("transform")
-        if config is None:
-            config = get_config()["transform_output"]
-        if config != "pandas":
+        if _get_output_config("transform", self)["dense"] != "pandas":
             return weights
         import pandas as pd
 
@@ -800,10 +806,7 @@ class ClassifierTask:
         score : float
             Accuracy of ``predict(X)`` against ``y``.
         """
-        self._check_y_given(y)
-        y_pred = self.predict(X)
-        self._check_y_length(y, len(y_pred))
-        return float(accuracy_score(y, y_pred, sample_weight=sample_weight))
+        return self._score_predictions(accuracy_score, X, y, sample_weight)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Confidence scores: the network's class logits.
@@ -969,10 +972,7 @@ class RegressorTask:
         score : float
             R² of ``predict(X)`` against ``y`` (averaged uniformly over outputs).
         """
-        self._check_y_given(y)
-        y_pred = self.predict(X)
-        self._check_y_length(y, len(y_pred))
-        return float(r2_score(y, y_pred, sample_weight=sample_weight))
+        return self._score_predictions(r2_score, X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

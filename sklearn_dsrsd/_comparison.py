@@ -530,16 +530,21 @@ SYNTHETIC_ABLATION_DESIGN = dict(
 
 def _numeric_view(frame: Any, path: str) -> np.ndarray:
     """A --views CSV as a float array; a non-numeric column is named in the error."""
-    for column in frame.columns:
-        try:
-            frame[column].to_numpy(dtype=float)
-        except (TypeError, ValueError):
-            example = frame[column].dropna().iloc[0] if frame[column].notna().any() else None
-            raise ValueError(
-                f"{path}: column {column!r} is not numeric (e.g. {example!r}); a view holds "
-                "numeric features only. Encode or drop that column first."
-            ) from None
-    return frame.to_numpy(dtype=float)
+    try:
+        return frame.to_numpy(dtype=float)
+    except (TypeError, ValueError) as error:
+        # Converted once; column by column only to name the culprit.
+        for column in frame.columns:
+            try:
+                frame[column].to_numpy(dtype=float)
+            except (TypeError, ValueError):
+                series = frame[column].dropna()
+                example = series.iloc[0] if len(series) else None
+                raise ValueError(
+                    f"{path}: column {column!r} is not numeric (e.g. {example!r}); a view "
+                    "holds numeric features only. Encode or drop that column first."
+                ) from None
+        raise ValueError(f"{path}: {error}") from None
 
 
 def _at_least(minimum: int):

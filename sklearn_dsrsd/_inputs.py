@@ -422,20 +422,19 @@ def overflow_safe_mean_std(
     them).
     """
     reduced_shape = tuple(size for axis, size in enumerate(values.shape) if axis not in axes)
-    if rows is not None:
-        zero = np.zeros(1) if sample_weight is None else np.zeros_like(sample_weight)
-        sample_weight = np.where(rows, 1.0 if sample_weight is None else sample_weight, zero)
     # Weights broadcast over every axis after the sample axis.
     weight_shape = (-1,) + (1,) * (values.ndim - 1)
 
     def chunks():
+        """(float64 chunk of the kept samples, their weights or None when unweighted)."""
         for start in range(0, values.shape[0], _CHUNK_ROWS):
             chunk = values[start : start + _CHUNK_ROWS].astype(np.float64, copy=False)
+            kept = None if rows is None else rows[start : start + _CHUNK_ROWS]
             if sample_weight is None:
-                yield chunk, 1.0
+                yield (chunk if kept is None else chunk[kept]), None
                 continue
             weights = sample_weight[start : start + _CHUNK_ROWS]
-            kept = weights > 0
+            kept = weights > 0 if kept is None else kept & (weights > 0)
             yield chunk[kept], weights[kept].reshape(weight_shape)
 
     with warnings.catch_warnings():
@@ -447,12 +446,20 @@ def overflow_safe_mean_std(
             magnitude = np.fmax(magnitude, np.nanmax(np.abs(chunk), axis=axes, initial=-np.inf))
         magnitude = np.where(np.isfinite(magnitude) & (magnitude > 0), magnitude, 1.0)
         for chunk, weights in chunks():
-            count += np.sum(~np.isnan(chunk) * weights, axis=axes)
-            total += np.nansum(chunk / magnitude * weights, axis=axes)
+            scaled, present = chunk / magnitude, ~np.isnan(chunk)
+            if weights is not None:
+                scaled *= weights
+                present = present * weights
+            count += np.sum(present, axis=axes)
+            total += np.nansum(scaled, axis=axes)
         mean = total / count
         squares = np.zeros(reduced_shape)
         for chunk, weights in chunks():
-            squares += np.nansum((chunk / magnitude - mean) ** 2 * weights, axis=axes)
+            deviations = chunk / magnitude - mean
+            deviations **= 2
+            if weights is not None:
+                deviations *= weights
+            squares += np.nansum(deviations, axis=axes)
         std = np.sqrt(squares / count)
     return mean * magnitude, std * magnitude
 

@@ -565,19 +565,10 @@ def _check_attribute_name(name: Any, where: str) -> None:
         raise ValueError(f"{where} is not a valid attribute name")
 
 
-def _build_main_net(estimator: Any, seed: int) -> NeuralNet:
-    return estimator._build_net(seed)
-
-
-def _build_teacher_net(estimator: Any, seed: int) -> NeuralNet:
-    # The teacher of missing_strategy="distill", built as fit builds it.
-    return estimator._build_teacher_net(seed)
-
-
-# How each net attribute is rebuilt (any seed: its weights are then loaded).
+# How each net attribute is rebuilt (any seed: its weights are then loaded), as fit builds it.
 _NET_BUILDERS: dict[str, Callable[[Any, int], NeuralNet]] = {
-    "net_": _build_main_net,
-    "teacher_net_": _build_teacher_net,
+    "net_": lambda estimator, seed: estimator._build_net(seed),
+    "teacher_net_": lambda estimator, seed: estimator._build_teacher_net(seed),
 }
 
 
