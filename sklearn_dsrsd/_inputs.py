@@ -48,10 +48,15 @@ _ALL_COLUMNS = "\x00all columns"
 
 @dataclass
 class ModalityBatch:
-    """Standardised float32 blocks in schema order plus the presence mask."""
+    """Standardised float32 blocks in schema order plus the presence mask.
+
+    ``precision`` is the caller's: float32 when every block given was float32, float64
+    otherwise. Prediction computes in it, as scikit-learn's MLP keeps float32 input float32.
+    """
 
     blocks: list[np.ndarray]
     modality_mask: np.ndarray
+    precision: type = np.float64
 
     @property
     def n_samples(self) -> int:
@@ -345,6 +350,10 @@ class ModalitySchema:
 
     def transform(self, blocks: dict[str, Any], n_samples: int) -> ModalityBatch:
         standardised, presence = [], []
+        given = [block for block in blocks.values() if block is not None]
+        precision = (
+            np.float32 if given and all(b.dtype == np.float32 for b in given) else np.float64
+        )
         for name in self.names:
             block = blocks.get(name)
             if block is None:
@@ -356,20 +365,25 @@ class ModalitySchema:
             # Chunks of rows: the float64 temporaries stay bounded whatever n_samples is.
             for start in range(0, block.shape[0], _CHUNK_ROWS):
                 rows = slice(start, start + _CHUNK_ROWS)
-                chunk = (block[rows] - self.means[name]) / self.scales[name]
-                largest = np.nanmax(np.abs(chunk), initial=0.0)
-                if not largest <= _FLOAT32_MAX:
+                chunk = np.subtract(block[rows], self.means[name])
+                chunk /= self.scales[name]
+                scaled = standardised_block[rows]
+                # Validation refused infinities: an infinity here is a float32 overflow.
+                with np.errstate(over="ignore"):
+                    scaled[...] = chunk
+                if np.isinf(scaled).any():
+                    largest = np.nanmax(np.abs(chunk))
                     raise ValueError(
                         f"Modality {name!r} holds values {largest:.3g} training standard "
                         "deviations from the training mean, beyond the float32 range "
                         f"({_FLOAT32_MAX:.3g}) the network computes in; check the units of "
                         "this modality or rescale it."
                     )
-                standardised_block[rows] = np.nan_to_num(chunk, nan=0.0, copy=False)
+                np.copyto(scaled, 0.0, where=np.isnan(scaled))
             block = standardised_block
             standardised.append(block)
             presence.append(present)
-        return ModalityBatch(standardised, np.stack(presence, axis=1))
+        return ModalityBatch(standardised, np.stack(presence, axis=1), precision)
 
     def batch(self, X: Any, estimator: Any) -> ModalityBatch:
         """Validate a later input against the schema and standardise it."""

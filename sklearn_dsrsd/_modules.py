@@ -80,7 +80,7 @@ def mlp(in_features: int, hidden_size: int, out_features: int, dropout: float) -
     """Two-layer perceptron with ReLU and dropout after the hidden layer."""
     return nn.Sequential(
         nn.Linear(in_features, hidden_size),
-        nn.ReLU(),
+        nn.ReLU(inplace=True),
         SeededDropout(dropout),
         nn.Linear(hidden_size, out_features),
     )
@@ -98,9 +98,9 @@ class TemporalConvEncoder(nn.Module):
         super().__init__()
         self.convolutions = nn.Sequential(
             nn.Conv1d(in_features, hidden_size, kernel_size=3, padding=1),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv1d(hidden_size, hidden_size, kernel_size=3, padding=1),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
         )
         self.projection = nn.Sequential(
             SeededDropout(dropout), nn.Linear(2 * hidden_size, out_features)
@@ -204,10 +204,10 @@ class ModalityEncoder(nn.Module):
         else:
             self.body = nn.Sequential(
                 nn.Linear(shape[0], hidden_size),
-                nn.ReLU(),
+                nn.ReLU(inplace=True),
                 SeededDropout(dropout),
                 nn.Linear(hidden_size, hidden_size),
-                nn.ReLU(),
+                nn.ReLU(inplace=True),
             )
 
     def forward(self, block: Tensor) -> Tensor:
@@ -304,7 +304,7 @@ class ResidualAlignmentHead(nn.Module):
         self.linear = GroupedLinear(n_modalities, code_size, code_size, bias=False)
         self.residual = nn.Sequential(
             GroupedLinear(n_modalities, code_size, hidden_size),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             GroupedLinear(n_modalities, hidden_size, code_size),
         )
 

@@ -59,7 +59,7 @@ _ALLOWED_CLASSES: dict[str, type] = {
 _ALLOWED_NAMES = {cls: name for name, cls in _ALLOWED_CLASSES.items()}
 
 # Attributes derived from others, rebuilt on load rather than stored.
-_DERIVED_ATTRIBUTES = frozenset({"_inference_module"})
+_DERIVED_ATTRIBUTES = frozenset({"_inference_modules"})
 
 # Attributes that ``fit`` sets on a skorch net after building it (so ``_build_net`` does
 # not reproduce them); only these may be restored on a rebuilt net.
@@ -539,7 +539,7 @@ def _restore(cls: type, payload: dict[str, Any], device: str | None) -> Any:
         teacher = getattr(estimator, "teacher_net_", None)
         if teacher is not None and hasattr(estimator.net_, "set_teacher"):
             estimator.net_.set_teacher(teacher.module_)  # as fit attaches it
-        estimator._build_inference_module()
+        estimator._build_inference_modules()
     return estimator
 
 

@@ -459,7 +459,7 @@ def test_rescaled_gate_weights_average_one_over_present_modalities(blocks_and_y,
 
     blocks, y = blocks_and_y
     clf = DSRSDClassifier(**TINY).fit(blocks, y)
-    module = clf._inference_module
+    module = clf._inference_modules[torch.float64]
     batch = clf._schema.batch(blocks, clf)
     mask = torch.from_numpy(batch.modality_mask)
     inputs = {f"m{i}": torch.from_numpy(b).double() for i, b in enumerate(batch.blocks)}
@@ -630,21 +630,53 @@ def test_fit_and_predict_leave_torch_threads_as_set(blocks_and_y):
         torch.set_num_threads(before)
 
 
-def test_inference_module_is_made_once_per_fit_and_not_pickled(blocks_and_y):
-    # predict reuses the float64 copy made at the end of fit; a refit replaces it, and the
-    # pickle holds only the trained net (the copy is rebuilt when unpickled).
+def test_inference_modules_are_made_once_per_fit_and_not_pickled(blocks_and_y):
+    # predict reuses the float32 and float64 copies made at the end of fit; a refit replaces
+    # them, and the pickle holds only the trained net (the copies are rebuilt when unpickled).
     blocks, y = blocks_and_y
     clf = DSRSDClassifier(**TINY).fit(blocks, y)
-    module = clf._inference_module
+    modules = clf._inference_modules
     clf.predict(blocks)
-    assert clf._inference_module is module
-    assert next(module.parameters()).dtype == torch.float64 and not module.training
+    clf.predict({name: block.astype(np.float32) for name, block in blocks.items()})
+    assert clf._inference_modules is modules
+    for precision, module in modules.items():
+        assert next(module.parameters()).dtype == precision and not module.training
+        assert module is not clf.net_.module_
     state = clf.__getstate__()
-    assert "_inference_module" not in state and "_inference_module" in clf.__dict__
+    assert "_inference_modules" not in state and "_inference_modules" in clf.__dict__
     restored = pickle.loads(pickle.dumps(clf))
     assert_allclose(restored.predict_proba(blocks), clf.predict_proba(blocks), rtol=0, atol=0)
     clf.set_params(max_iter=2).fit(blocks, y)
-    assert clf._inference_module is not module
+    assert clf._inference_modules is not modules
+
+
+def test_prediction_computes_in_the_callers_precision(blocks_and_y, monkeypatch):
+    # float32 blocks are predicted by the float32 copy (as MLPClassifier keeps float32 input
+    # float32), anything else by the float64 one; outputs are float64 arrays either way.
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    used = []
+    infer = type(clf)._infer
+
+    def recording_infer(self, blocks, modality_mask, precision=torch.float64):
+        used.append(precision)
+        return infer(self, blocks, modality_mask, precision)
+
+    monkeypatch.setattr(type(clf), "_infer", recording_infer)
+    as_float32 = {name: block.astype(np.float32) for name, block in blocks.items()}
+    mixed = {**as_float32, "m0": blocks["m0"]}
+    proba64 = clf.predict_proba(blocks)
+    assert used == [torch.float64]
+    proba32 = clf.predict_proba(as_float32)
+    assert used[-1] == torch.float32 and proba32.dtype == np.float64
+    clf.predict_proba(mixed)
+    assert used[-1] == torch.float64
+    clf.predict_proba({"m0": as_float32["m0"], "m1": None, "m2": as_float32["m2"]})
+    assert used[-1] == torch.float32
+    # The same network and inputs in two precisions: float32 rounding apart.
+    same_values = {name: block.astype(np.float64) for name, block in as_float32.items()}
+    assert_allclose(proba32, clf.predict_proba(same_values), rtol=0, atol=1e-5)
+    assert_allclose(proba32, proba64, rtol=0, atol=1e-4)
 
 
 def _fit_probabilities(estimator, blocks, y):
@@ -711,7 +743,7 @@ def test_transform_gives_the_codes_as_named_features(blocks_and_y, dual_stream):
         f"m0__{streams[-1]}0" if dual_stream else "m1__shared0"
     ]
     # the same numbers as the network's own codes, in float64
-    module = clf._inference_module
+    module = clf._inference_modules[torch.float64]
     batch = clf._schema.batch(blocks, clf)
     with torch.no_grad():
         _, expected = module(
@@ -751,7 +783,7 @@ def test_transform_fused_representation(blocks_and_y, fusion):
     clf = DSRSDClassifier(**TINY, fusion=fusion, representation="fused").fit(blocks, y)
     fused = clf.transform(blocks)
     # the representation the task head reads: the head maps it to the logits
-    head = clf._inference_module.head
+    head = clf._inference_modules[torch.float64].head
     with torch.no_grad():
         logits = head(torch.from_numpy(fused)).numpy()
     assert_allclose(logits, clf._forward(blocks)[0], rtol=1e-10)

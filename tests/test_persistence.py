@@ -233,7 +233,7 @@ def test_file_holds_only_plain_data_and_strict_json(fitted):
 
     state = json.loads(payload["state"], parse_constant=refuse)
     assert state["params"]["hidden_size"] == 8
-    assert "net_" in state["attributes"] and "_inference_module" not in state["attributes"]
+    assert "net_" in state["attributes"] and "_inference_modules" not in state["attributes"]
 
 
 def test_any_fitted_attribute_round_trips(tmp_path):
