@@ -1,7 +1,7 @@
 """The estimator base shared by DSRSD and the baselines, and the two task mixins.
 
 ``MultimodalNetEstimator`` owns input handling (through :mod:`._inputs`), seeding,
-building and training the skorch net, and float64 inference. A concrete model
+building and training the skorch net, and inference. A concrete model
 supplies its torch module through :meth:`MultimodalNetEstimator._module_spec`
 and, optionally, auxiliary loss weights through
 :meth:`MultimodalNetEstimator._loss_weights`. ``ClassifierTask`` and
