@@ -89,6 +89,7 @@ CANDIDATES = {
     # Code, not a parameter: gated_concat with the gate weights rescaled to average 1 over
     # the present modalities (DSRSDModule.rescale_gate_weights; not adopted).
     "gates rescaled to average 1": {"rescale_gate_weights": True},
+    "periodic numerical embeddings": {"numerical_embedding": "periodic"},
 }
 TASKS = ("oulad", "synthetic", "synthetic-regression", "synthetic-classification")
 DESCRIPTIONS = {

@@ -15,7 +15,7 @@ from ._base import (
     MultimodalNetEstimator,
     RegressorTask,
 )
-from ._modules import TEMPORAL_ENCODERS, DSRSDModule
+from ._modules import NUMERICAL_EMBEDDINGS, TEMPORAL_ENCODERS, DSRSDModule
 from ._training import DistillationNet, ModalityDataset, MultimodalNet
 
 __all__ = ["DSRSDClassifier", "DSRSDRegressor"]
@@ -37,6 +37,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         "dual_stream": ["boolean"],
         "fusion": [StrOptions({"gated", "gated_concat", "concat"})],
         "temporal_encoder": [StrOptions(set(TEMPORAL_ENCODERS))],
+        "numerical_embedding": [StrOptions(set(NUMERICAL_EMBEDDINGS))],
         "representation": [StrOptions({"codes", "fused"})],
         "alignment_weight": [Interval(Real, 0, None, closed="left")],
         "decorrelation_weight": [Interval(Real, 0, None, closed="left")],
@@ -60,6 +61,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         dual_stream: bool = True,
         fusion: str = "gated_concat",
         temporal_encoder: str = "conv",
+        numerical_embedding: str = "none",
         representation: str = "codes",
         alignment_weight: float = 0.1,
         decorrelation_weight: float = 0.01,
@@ -107,6 +109,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         self.dual_stream = dual_stream
         self.fusion = fusion
         self.temporal_encoder = temporal_encoder
+        self.numerical_embedding = numerical_embedding
         self.representation = representation
         self.alignment_weight = alignment_weight
         self.decorrelation_weight = decorrelation_weight
@@ -209,6 +212,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
             "fusion": self.fusion,
             "modality_dropout": 0.0 if self.missing_strategy == "none" else self.missing_rate,
             "temporal_encoder": self.temporal_encoder,
+            "numerical_embedding": self.numerical_embedding,
         }
 
     def _loss_weights(self) -> dict[str, Any]:
@@ -349,6 +353,14 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         (fast, a few steps of context), a GRU (its last and mean states), or one
         Transformer encoder layer with learned step positions. 2-D blocks always
         use an MLP.
+    numerical_embedding : {"none", "periodic"}, default="none"
+        ``"periodic"``: each feature of a 2-D modality enters its MLP as itself
+        and as a learned periodic embedding (16 trainable frequencies initialised
+        from ``N(0, 0.01^2)``, their cosines and sines mapped to 8 ReLU outputs;
+        Gorishniy et al., 2022). It lets the network fit sharp, non-monotone
+        effects of single features, where gradient-boosted trees often beat
+        plain MLPs, at about twice the compute of the default encoders. Measured
+        on the tuning tasks only (``benchmarks/tune_defaults.md``), not a default.
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private
         code of every modality; ``"fused"``, the fused representation the task
@@ -496,6 +508,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         dual_stream: bool = True,
         fusion: str = "gated_concat",
         temporal_encoder: str = "conv",
+        numerical_embedding: str = "none",
         representation: str = "codes",
         alignment_weight: float = 0.1,
         decorrelation_weight: float = 0.01,
@@ -532,6 +545,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
             dual_stream=dual_stream,
             fusion=fusion,
             temporal_encoder=temporal_encoder,
+            numerical_embedding=numerical_embedding,
             representation=representation,
             alignment_weight=alignment_weight,
             decorrelation_weight=decorrelation_weight,
@@ -599,6 +613,14 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         (fast, a few steps of context), a GRU (its last and mean states), or one
         Transformer encoder layer with learned step positions. 2-D blocks always
         use an MLP.
+    numerical_embedding : {"none", "periodic"}, default="none"
+        ``"periodic"``: each feature of a 2-D modality enters its MLP as itself
+        and as a learned periodic embedding (16 trainable frequencies initialised
+        from ``N(0, 0.01^2)``, their cosines and sines mapped to 8 ReLU outputs;
+        Gorishniy et al., 2022). It lets the network fit sharp, non-monotone
+        effects of single features, where gradient-boosted trees often beat
+        plain MLPs, at about twice the compute of the default encoders. Measured
+        on the tuning tasks only (``benchmarks/tune_defaults.md``), not a default.
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private
         code of every modality; ``"fused"``, the fused representation the task

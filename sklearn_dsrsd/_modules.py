@@ -23,6 +23,7 @@ __all__ = [
     "LateFusionModule",
     "ModalityEncoder",
     "ModalityTokenizer",
+    "PeriodicEmbedding",
     "RandomDraws",
     "SeededDropout",
     "SingleModalityModule",
@@ -168,6 +169,40 @@ class TemporalAttentionEncoder(nn.Module):
 
 
 TEMPORAL_ENCODERS = ("conv", "gru", "attention")
+NUMERICAL_EMBEDDINGS = ("none", "periodic")
+
+
+class PeriodicEmbedding(nn.Module):
+    """Each feature ``x_j`` of a 2-D block as ``[x_j, ReLU(W_j [cos(2 pi c_j x_j); sin(...)])]``.
+
+    The periodic embedding of Gorishniy et al. (2022, "On Embeddings for Numerical Features
+    in Tabular Deep Learning", their PLR form): ``n_frequencies`` trainable frequencies
+    ``c_j`` per feature, initialised from ``N(0, frequency_scale^2)``, and an affine map
+    ``W_j`` of its own per feature to ``width`` outputs. Keeping ``x_j`` itself beside its
+    embedding is this package's choice: with small initial frequencies the embedding starts
+    close to linear, and the raw value keeps a plain linear path for features whose effect
+    is linear (on the tuning tasks it scored better than the embedding alone).
+
+    Input ``(n, d)``; output ``(n, d * (1 + width))``.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_frequencies: int = 16,
+        width: int = 8,
+        frequency_scale: float = 0.01,
+    ):
+        super().__init__()
+        self.frequencies = nn.Parameter(torch.randn(n_features, 1, n_frequencies) * frequency_scale)
+        self.maps = GroupedLinear(n_features, 2 * n_frequencies, width)
+        self.out_features = n_features * (1 + width)
+
+    def forward(self, block: Tensor) -> Tensor:
+        # Feature-major (d, n, k): one batched product maps every feature's embedding.
+        angles = (2 * math.pi) * block.T.unsqueeze(2) * self.frequencies
+        embedded = torch.relu(self.maps(torch.cat([torch.cos(angles), torch.sin(angles)], dim=2)))
+        return torch.cat([block, embedded.transpose(0, 1).flatten(1)], dim=1)
 
 
 class ModalityEncoder(nn.Module):
@@ -175,7 +210,8 @@ class ModalityEncoder(nn.Module):
 
     ``temporal_encoder`` picks the sequence encoder: ``"conv"``
     (:class:`TemporalConvEncoder`), ``"gru"`` (:class:`TemporalGRUEncoder`) or
-    ``"attention"`` (:class:`TemporalAttentionEncoder`).
+    ``"attention"`` (:class:`TemporalAttentionEncoder`). ``numerical_embedding="periodic"``
+    puts a :class:`PeriodicEmbedding` of the features before a 2-D block's MLP.
     """
 
     def __init__(
@@ -184,8 +220,14 @@ class ModalityEncoder(nn.Module):
         hidden_size: int,
         dropout: float,
         temporal_encoder: str = "conv",
+        numerical_embedding: str = "none",
     ):
         super().__init__()
+        if numerical_embedding not in NUMERICAL_EMBEDDINGS:
+            raise ValueError(
+                f"numerical_embedding must be one of {NUMERICAL_EMBEDDINGS}; got "
+                f"{numerical_embedding!r}."
+            )
         if len(shape) == 2:
             n_steps, n_features = shape
             if temporal_encoder == "gru":
@@ -202,8 +244,13 @@ class ModalityEncoder(nn.Module):
                     f"{temporal_encoder!r}."
                 )
         else:
+            embedding = (
+                [PeriodicEmbedding(shape[0])] if numerical_embedding == "periodic" else []
+            )
+            in_features = embedding[0].out_features if embedding else shape[0]
             self.body = nn.Sequential(
-                nn.Linear(shape[0], hidden_size),
+                *embedding,
+                nn.Linear(in_features, hidden_size),
                 nn.ReLU(inplace=True),
                 SeededDropout(dropout),
                 nn.Linear(hidden_size, hidden_size),
@@ -337,6 +384,8 @@ class DSRSDModule(RandomDraws, nn.Module):
         Training-time probability of hiding each present modality of a sample.
     temporal_encoder : {"conv", "gru", "attention"}
         Encoder of the 3-D (sequence) modalities; see :class:`ModalityEncoder`.
+    numerical_embedding : {"none", "periodic"}
+        ``"periodic"``: a :class:`PeriodicEmbedding` before the MLP of each 2-D modality.
 
     Notes
     -----
@@ -366,13 +415,14 @@ class DSRSDModule(RandomDraws, nn.Module):
         fusion: str = "gated_concat",
         modality_dropout: float = 0.0,
         temporal_encoder: str = "conv",
+        numerical_embedding: str = "none",
     ):
         super().__init__()
         self.n_modalities = len(modality_shapes)
         self.fusion = fusion
         self.modality_dropout = modality_dropout
         self.encoders = nn.ModuleList(
-            ModalityEncoder(shape, hidden_size, dropout, temporal_encoder)
+            ModalityEncoder(shape, hidden_size, dropout, temporal_encoder, numerical_embedding)
             for shape in modality_shapes
         )
         n_modalities = self.n_modalities
