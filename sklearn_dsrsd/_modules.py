@@ -194,7 +194,9 @@ class PeriodicEmbedding(nn.Module):
         frequency_scale: float = 0.01,
     ):
         super().__init__()
-        self.frequencies = nn.Parameter(torch.randn(n_features, 1, n_frequencies) * frequency_scale)
+        self.frequencies = nn.Parameter(
+            torch.randn(n_features, 1, n_frequencies) * frequency_scale
+        )
         self.maps = GroupedLinear(n_features, 2 * n_frequencies, width)
         self.out_features = n_features * (1 + width)
 
@@ -244,9 +246,7 @@ class ModalityEncoder(nn.Module):
                     f"{temporal_encoder!r}."
                 )
         else:
-            embedding = (
-                [PeriodicEmbedding(shape[0])] if numerical_embedding == "periodic" else []
-            )
+            embedding = [PeriodicEmbedding(shape[0])] if numerical_embedding == "periodic" else []
             in_features = embedding[0].out_features if embedding else shape[0]
             self.body = nn.Sequential(
                 *embedding,

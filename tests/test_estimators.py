@@ -884,3 +884,41 @@ def test_array_input_is_split_into_modalities_chunk_by_chunk(monkeypatch):
     monkeypatch.setattr(_base, "_PREDICT_BATCH_SIZE", 16)
     assert_array_equal(clf.predict_proba(X), expected)
     assert split_rows == [16, 16, 16, 2]
+
+
+def test_periodic_embedding_keeps_each_feature_and_embeds_it_on_its_own():
+    from sklearn_dsrsd._modules import PeriodicEmbedding
+
+    torch.manual_seed(0)
+    embedding = PeriodicEmbedding(3, n_frequencies=4, width=5, frequency_scale=1.0)
+    block = torch.randn(6, 3, requires_grad=True)
+    out = embedding(block)
+    assert out.shape == (6, embedding.out_features) == (6, 3 * (1 + 5))
+    torch.testing.assert_close(out[:, :3], block)
+    # Feature j's embedding (columns 3 + 5j to 3 + 5j + 5) depends on x_j alone.
+    moved = block.detach().clone()
+    moved[:, 1] += 0.5
+    changed = (embedding(moved) != out).any(dim=0)
+    assert changed.tolist() == [False, True, False] + [False] * 5 + [True] * 5 + [False] * 5
+    out.sum().backward()
+    assert embedding.frequencies.grad.abs().sum() > 0 and block.grad.abs().sum() > 0
+
+
+def test_numerical_embedding_reaches_2d_modalities_only(blocks_and_y):
+    from sklearn_dsrsd._modules import PeriodicEmbedding
+
+    blocks, y = blocks_and_y
+    X = {**blocks, "seq": np.random.RandomState(0).normal(size=(len(y), 4, 2))}
+    clf = DSRSDClassifier(**TINY, numerical_embedding="periodic").fit(X, y)
+    embedded = [
+        any(isinstance(part, PeriodicEmbedding) for part in encoder.modules())
+        for encoder in clf.net_.module_.encoders
+    ]
+    assert embedded == [True, True, True, False]  # the sequence keeps its encoder
+    proba = clf.predict_proba(X)
+    assert np.isfinite(proba).all()
+    assert_allclose(clf.predict_proba({k: v[:5] for k, v in X.items()}), proba[:5], rtol=1e-12)
+    plain = DSRSDClassifier(**TINY).fit(X, y)
+    assert not np.allclose(plain.predict_proba(X), proba)
+    with pytest.raises(ValueError, match="numerical_embedding 'periodic' -> 'none'"):
+        clf.set_params(warm_start=True, numerical_embedding="none").fit(X, y)
