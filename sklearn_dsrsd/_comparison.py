@@ -142,6 +142,7 @@ def ablation_models(task: str, **budget: Any) -> dict[str, Any]:
         "shared stream only": {"dual_stream": False},
         "gated sum fusion": {"fusion": "gated"},
         "concatenation fusion (no gates)": {"fusion": "concat"},
+        "no periodic embedding": {"numerical_embedding": "none"},
     }
     return {name: clone(full).set_params(**params) for name, params in variants.items()}
 

@@ -61,7 +61,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         dual_stream: bool = True,
         fusion: str = "gated_concat",
         temporal_encoder: str = "conv",
-        numerical_embedding: str = "none",
+        numerical_embedding: str = "periodic",
         representation: str = "codes",
         alignment_weight: float = 0.1,
         decorrelation_weight: float = 0.01,
@@ -353,14 +353,14 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         (fast, a few steps of context), a GRU (its last and mean states), or one
         Transformer encoder layer with learned step positions. 2-D blocks always
         use an MLP.
-    numerical_embedding : {"none", "periodic"}, default="none"
+    numerical_embedding : {"periodic", "none"}, default="periodic"
         ``"periodic"``: each feature of a 2-D modality enters its MLP as itself
         and as a learned periodic embedding (16 trainable frequencies initialised
         from ``N(0, 0.01^2)``, their cosines and sines mapped to 8 ReLU outputs;
         Gorishniy et al., 2022). It lets the network fit sharp, non-monotone
         effects of single features, where gradient-boosted trees often beat
-        plain MLPs, at about twice the compute of the default encoders. Measured
-        on the tuning tasks only (``benchmarks/tune_defaults.md``), not a default.
+        plain MLPs. ``"none"``: the raw features only, at about half the
+        compute. Sequence (3-D) modalities are never embedded.
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private
         code of every modality; ``"fused"``, the fused representation the task
@@ -508,7 +508,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         dual_stream: bool = True,
         fusion: str = "gated_concat",
         temporal_encoder: str = "conv",
-        numerical_embedding: str = "none",
+        numerical_embedding: str = "periodic",
         representation: str = "codes",
         alignment_weight: float = 0.1,
         decorrelation_weight: float = 0.01,
@@ -613,14 +613,14 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         (fast, a few steps of context), a GRU (its last and mean states), or one
         Transformer encoder layer with learned step positions. 2-D blocks always
         use an MLP.
-    numerical_embedding : {"none", "periodic"}, default="none"
+    numerical_embedding : {"periodic", "none"}, default="periodic"
         ``"periodic"``: each feature of a 2-D modality enters its MLP as itself
         and as a learned periodic embedding (16 trainable frequencies initialised
         from ``N(0, 0.01^2)``, their cosines and sines mapped to 8 ReLU outputs;
         Gorishniy et al., 2022). It lets the network fit sharp, non-monotone
         effects of single features, where gradient-boosted trees often beat
-        plain MLPs, at about twice the compute of the default encoders. Measured
-        on the tuning tasks only (``benchmarks/tune_defaults.md``), not a default.
+        plain MLPs. ``"none"``: the raw features only, at about half the
+        compute. Sequence (3-D) modalities are never embedded.
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private
         code of every modality; ``"fused"``, the fused representation the task

@@ -909,7 +909,7 @@ def test_numerical_embedding_reaches_2d_modalities_only(blocks_and_y):
 
     blocks, y = blocks_and_y
     X = {**blocks, "seq": np.random.RandomState(0).normal(size=(len(y), 4, 2))}
-    clf = DSRSDClassifier(**TINY, numerical_embedding="periodic").fit(X, y)
+    clf = DSRSDClassifier(**TINY).fit(X, y)  # "periodic" is the default
     embedded = [
         any(isinstance(part, PeriodicEmbedding) for part in encoder.modules())
         for encoder in clf.net_.module_.encoders
@@ -918,7 +918,7 @@ def test_numerical_embedding_reaches_2d_modalities_only(blocks_and_y):
     proba = clf.predict_proba(X)
     assert np.isfinite(proba).all()
     assert_allclose(clf.predict_proba({k: v[:5] for k, v in X.items()}), proba[:5], rtol=1e-12)
-    plain = DSRSDClassifier(**TINY).fit(X, y)
+    plain = DSRSDClassifier(**TINY, numerical_embedding="none").fit(X, y)
     assert not np.allclose(plain.predict_proba(X), proba)
     with pytest.raises(ValueError, match="numerical_embedding 'periodic' -> 'none'"):
         clf.set_params(warm_start=True, numerical_embedding="none").fit(X, y)
