@@ -542,7 +542,7 @@ def test_temporal_encoders_read_sequence_modalities(encoder, kind):
     y = (history[:, -1, 0] > 0).astype(int)  # the last step decides: order matters
     X = {"history": history, "static": rng.normal(size=(160, 4))}
     clf = DSRSDClassifier(
-        **{**TINY, "max_iter": 30}, temporal_encoder=encoder, learning_rate_init=0.01
+        **{**TINY, "max_iter": 60}, temporal_encoder=encoder, learning_rate_init=0.01
     ).fit(X, y)
     bodies = [type(e.body).__name__ for e in clf.net_.module_.encoders]
     assert bodies == [kind, "Sequential"]
