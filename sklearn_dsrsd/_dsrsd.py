@@ -359,8 +359,9 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         from ``N(0, 0.01^2)``, their cosines and sines mapped to 8 ReLU outputs;
         Gorishniy et al., 2022). It lets the network fit sharp, non-monotone
         effects of single features, where gradient-boosted trees often beat
-        plain MLPs. ``"none"``: the raw features only, at about half the
-        compute. Sequence (3-D) modalities are never embedded.
+        plain MLPs. ``"none"``: the raw features only, several times faster to
+        fit and to predict (the cosines and sines dominate the cost). Sequence
+        (3-D) modalities are never embedded.
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private
         code of every modality; ``"fused"``, the fused representation the task
@@ -619,8 +620,9 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         from ``N(0, 0.01^2)``, their cosines and sines mapped to 8 ReLU outputs;
         Gorishniy et al., 2022). It lets the network fit sharp, non-monotone
         effects of single features, where gradient-boosted trees often beat
-        plain MLPs. ``"none"``: the raw features only, at about half the
-        compute. Sequence (3-D) modalities are never embedded.
+        plain MLPs. ``"none"``: the raw features only, several times faster to
+        fit and to predict (the cosines and sines dominate the cost). Sequence
+        (3-D) modalities are never embedded.
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private
         code of every modality; ``"fused"``, the fused representation the task
