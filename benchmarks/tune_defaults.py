@@ -23,12 +23,13 @@ import json
 import subprocess
 import sys
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
 
-from sklearn_dsrsd import ModalityDict
+from sklearn_dsrsd import ModalityDict, _modules
 from sklearn_dsrsd._comparison import (
     SYNTHETIC_ABLATION_DESIGN,
     SYNTHETIC_DESIGN,
@@ -91,6 +92,11 @@ CANDIDATES = {
     # the present modalities (DSRSDModule.rescale_gate_weights; not adopted).
     "gates rescaled to average 1": {"rescale_gate_weights": True},
     "no periodic embedding": {"numerical_embedding": "none"},
+    # Code, not a parameter: a cheaper PeriodicEmbedding (its cost is the cosines and sines
+    # of every frequency, and the width of what the modality's MLP then reads).
+    "periodic embedding 8 frequencies, width 4": {
+        "periodic_embedding": {"n_frequencies": 8, "width": 4}
+    },
 }
 TASKS = ("oulad", "synthetic", "synthetic-regression", "synthetic-classification")
 DESCRIPTIONS = {
@@ -105,16 +111,26 @@ DESCRIPTIONS = {
 }
 
 
+_CODE_SWITCHES = ("rescale_gate_weights", "periodic_embedding")
+
+
 @contextmanager
 def _code_switches(params: dict):
-    """Apply the class-level switches among ``params``; the rest are estimator parameters."""
+    """Apply the code switches among ``params``; the rest are estimator parameters.
+
+    The fits run in this process, so patching the module for their duration is enough.
+    """
     rescale = params.get("rescale_gate_weights", DSRSDModule.rescale_gate_weights)
-    previous = DSRSDModule.rescale_gate_weights
+    previous_rescale = DSRSDModule.rescale_gate_weights
+    previous_embedding = _modules.PeriodicEmbedding
     DSRSDModule.rescale_gate_weights = rescale
+    if "periodic_embedding" in params:
+        _modules.PeriodicEmbedding = partial(previous_embedding, **params["periodic_embedding"])
     try:
-        yield {key: value for key, value in params.items() if key != "rescale_gate_weights"}
+        yield {key: value for key, value in params.items() if key not in _CODE_SWITCHES}
     finally:
-        DSRSDModule.rescale_gate_weights = previous
+        DSRSDModule.rescale_gate_weights = previous_rescale
+        _modules.PeriodicEmbedding = previous_embedding
 
 
 def _commit() -> str:
