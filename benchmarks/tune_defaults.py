@@ -97,6 +97,10 @@ CANDIDATES = {
     "periodic embedding 8 frequencies, width 4": {
         "periodic_embedding": {"n_frequencies": 8, "width": 4}
     },
+    "periodic embedding 8 frequencies, width 4 + modality dropout 0.1": {
+        "periodic_embedding": {"n_frequencies": 8, "width": 4},
+        "missing_rate": 0.1,
+    },
 }
 TASKS = ("oulad", "synthetic", "synthetic-regression", "synthetic-classification")
 DESCRIPTIONS = {

@@ -462,9 +462,10 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         The network runs in the caller's precision (:class:`._inputs.ModalityBatch`):
         float32 when every block is float32, as scikit-learn's MLP computes, and
         float64 otherwise. In float64 a row's output is independent of the batch it is
-        computed in to about 1e-16 (float32 matrix products round differently for
-        different batch sizes, by about 1e-7), so predictions are invariant to subsets
-        and order. Both copies are made once per fit (:meth:`_build_inference_modules`).
+        computed in to about 1e-16, so predictions are invariant to subsets and order;
+        in float32 they are invariant to float32 rounding only (matrix products round a
+        row differently by the batch's size and the row's place in it, by about 1e-7).
+        Both copies are made once per fit (:meth:`_build_inference_modules`).
         """
         check_is_fitted(self)
         names = ("modality_weights", *code_names)
