@@ -165,23 +165,44 @@ def _score_over_modality_subsets(kind: str, model, X: ModalityDict, y: np.ndarra
     return {"roc_auc": float(np.mean(list(scores.values()))), **scores}
 
 
+def _git(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+
+
 def _commit() -> str:
     try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+        done = _git("rev-parse", "--short", "HEAD")
+    except OSError:
         return "unknown"
+    return done.stdout.strip() if done.returncode == 0 else "unknown"
 
 
-def _tasks(data_dir: Path, which: list[str]) -> dict:
-    """(X, y, splits, description) of each tuning task; none is evaluated by a benchmark."""
-    tasks = {}
-    if "oulad" in which or "oulad-missing" in which:
+def _same_package_code(measured: str) -> bool:
+    """Whether the package at commit ``measured`` is the package of the working tree.
+
+    A result stays current across commits that change only scripts or docs.
+    """
+    if measured in ("older", "unknown"):
+        return False
+    try:
+        return _git("diff", "--quiet", measured, "--", "sklearn_dsrsd").returncode == 0
+    except OSError:
+        return False
+
+
+def _tasks(data_dir: Path, which: list[str]) -> list:
+    """(X, y, splits, scorers) of each data set to fit on; none is evaluated by a benchmark.
+
+    ``scorers`` maps each requested task on that data to its scoring function, so that
+    ``oulad`` and ``oulad-missing`` score the same fitted models instead of fitting twice.
+    """
+    fits = []
+    oulad_scorers = {
+        task: scorer
+        for task, scorer in (("oulad", _score), ("oulad-missing", _score_over_modality_subsets))
+        if task in which
+    }
+    if oulad_scorers:
         everything = load_oulad(
             data_dir / "oulad", cutoff_day=60, target="pass", clickstream="flat"
         )
@@ -191,22 +212,12 @@ def _tasks(data_dir: Path, which: list[str]) -> dict:
         )[keep]
         y, groups = np.asarray(everything.target)[keep], np.asarray(everything.groups)[keep]
         splits = make_splits(y, task="classification", n_splits=3, n_repeats=1, groups=groups)
-        for task in ("oulad", "oulad-missing"):
-            if task in which:  # oulad-missing refits oulad's models (same folds and seeds)
-                tasks[task] = (X, y, splits, DESCRIPTIONS[task])
+        fits.append((X, y, splits, oulad_scorers))
     if "synthetic" in which:
         # The design of the synthetic-ablation benchmark, drawn with another seed.
         X, y = make_multimodal_classification(**SYNTHETIC_ABLATION_DESIGN, random_state=1)
         splits = make_splits(y, task="classification", n_splits=5, n_repeats=1)
-        tasks["synthetic"] = (
-            ModalityDict(X),
-            y,
-            splits,
-            (
-                "the synthetic-ablation design drawn with random_state=1 (the benchmark uses 0), "
-                "5-fold stratified CV"
-            ),
-        )
+        fits.append((ModalityDict(X), y, splits, {"synthetic": _score}))
     for kind, maker in (
         ("regression", make_multimodal_regression),
         ("classification", make_multimodal_classification),
@@ -215,13 +226,8 @@ def _tasks(data_dir: Path, which: list[str]) -> dict:
             # The design of the synthetic-classification/-regression benchmarks, another seed.
             X, y = maker(**SYNTHETIC_DESIGN, random_state=1)
             splits = make_splits(y, task=kind, n_splits=5, n_repeats=1)
-            tasks[f"synthetic-{kind}"] = (
-                ModalityDict(X),
-                y,
-                splits,
-                DESCRIPTIONS[f"synthetic-{kind}"],
-            )
-    return tasks
+            fits.append((ModalityDict(X), y, splits, {f"synthetic-{kind}": _score}))
+    return fits
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,35 +247,39 @@ def main(argv: list[str] | None = None) -> int:
 
         torch.set_num_threads(args.threads)
     run = [name for name in CANDIDATES if not args.candidates or name in args.candidates]
-    tasks = _tasks(Path(args.data_dir), args.tasks) if run else {}
+    fits = _tasks(Path(args.data_dir), args.tasks) if run else []
     out = Path(args.out_dir)
     previous = out / "tune_defaults.json"
     scores = json.loads(previous.read_text()) if args.candidates and previous.exists() else {}
     commit = _commit()
-    for task, (X, y, splits, _) in tasks.items():
-        kind = "regression" if task == "synthetic-regression" else "classification"
+    for X, y, splits, scorers in fits:
+        kind = "regression" if "synthetic-regression" in scorers else "classification"
         base = default_models(kind)["DSRSD"]
         for name in run:
-            folds = []
+            folds = {task: [] for task in scorers}
             with _code_switches(CANDIDATES[name]) as params:
                 for train, test in splits:
                     model = clone(base).set_params(**params).fit(X[train], y[train])
-                    score = _score_over_modality_subsets if task == "oulad-missing" else _score
-                    folds.append(score(kind, model, X[test], y[test]))
-            result = {m: [f[m] for f in folds] for m in folds[0]}
-            scores.setdefault(task, {})[name] = {**result, "commit": commit}
-            print(
-                task,
-                name,
-                {m: round(float(np.mean(v)), 4) for m, v in result.items()},
-                file=sys.stderr,
-                flush=True,
-            )
+                    for task, score in scorers.items():
+                        folds[task].append(score(kind, model, X[test], y[test]))
+            for task, task_folds in folds.items():
+                result = {m: [f[m] for f in task_folds] for m in task_folds[0]}
+                scores.setdefault(task, {})[name] = {**result, "commit": commit}
+                print(
+                    task,
+                    name,
+                    {m: round(float(np.mean(v)), 4) for m, v in result.items()},
+                    file=sys.stderr,
+                    flush=True,
+                )
+    # Deterministic column order whatever order the JSON was written in.
+    scores = {task: scores[task] for task in TASKS if task in scores}
     lines = [
         "DSRSD candidate settings (mean ± std over folds) on data no benchmark evaluates on, "
         "under the harness budget (early stopping, max_iter=100, batch_size=128). "
         f"Machine: {machine_description()}. Rows are measured at the commit named in their "
-        f"last column; a mark (†) flags a result measured with older code than {commit}.",
+        f"last column; a mark (†) flags a result measured with package code (sklearn_dsrsd/) "
+        f"other than {commit}'s.",
         "",
         *[f"- {task}: {DESCRIPTIONS[task]}." for task in scores],
         "",
@@ -288,11 +298,17 @@ def main(argv: list[str] | None = None) -> int:
             metric = "r2" if "r2" in entry else "roc_auc"
             measured = entry.get("commit", "older")
             commits.add(measured)
-            mark = "" if measured == commit else " †"
+            mark = "" if _same_package_code(measured) else " †"
             cells.append(f"{np.mean(entry[metric]):.4f} ± {np.std(entry[metric]):.4f}{mark}")
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {', '.join(sorted(commits))} |")
-    notes = {name: entry.get("note") for task in scores for name, entry in scores[task].items()}
-    lines += ["", *[f"{name}: {note}" for name, note in notes.items() if note]]
+    # A note given on any task's entry applies to the candidate; entries without one keep it.
+    notes = {
+        name: entry["note"]
+        for task in scores
+        for name, entry in scores[task].items()
+        if entry.get("note")
+    }
+    lines += ["", *[f"{name}: {note}" for name, note in notes.items()]]
     (out / "tune_defaults.md").write_text("\n".join(lines) + "\n")
     (out / "tune_defaults.json").write_text(json.dumps(scores, indent=1))
     print("\n".join(lines))
