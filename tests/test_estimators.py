@@ -343,6 +343,29 @@ def test_error_non_numeric_and_inf(blocks_and_y):
         DSRSDClassifier(**TINY).fit(dict(blocks, m2=infinite), y)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_validated_blocks_finite_float_arrays_pass_through_large_values_accepted(dtype):
+    # Finite float arrays skip check_array; one whose sum overflows (every value finite)
+    # must still be accepted, and an infinity or a NaN take check_array's path.
+    from sklearn_dsrsd._inputs import _validate_block
+
+    block = np.ones((4, 3), dtype=dtype)
+    assert _validate_block("m", block) is block
+    huge = np.full((4, 3), np.finfo(dtype).max / 2, dtype=dtype)
+    with np.errstate(over="ignore"):
+        assert np.isinf(huge.sum())
+    assert _validate_block("m", huge) is huge
+    with_nan = block.copy()
+    with_nan[0] = np.nan
+    assert np.isnan(_validate_block("m", with_nan)[0]).all()
+    with_inf = block.copy()
+    with_inf[1, 2] = -np.inf
+    with pytest.raises(ValueError, match="Modality 'm'.*infinity"):
+        _validate_block("m", with_inf)
+    with pytest.raises(ValueError, match="Modality 'm'.*minimum of 1 is required"):
+        _validate_block("m", block[:0])
+
+
 def test_error_y_wrong_length_and_single_class(blocks_and_y):
     blocks, y = blocks_and_y
     with pytest.raises(ValueError, match="y has 119 samples, but X has 120"):
