@@ -341,14 +341,12 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         How the modalities' codes meet. Per-sample gates computed from each
         modality's codes weight it, renormalised over the modalities present
         (``modality_weights`` returns them). ``"gated_concat"``: the
-        gate-weighted contributions, scaled by the number of present modalities
-        so that equal gates give the plain concatenation, are concatenated and
-        the head sees each modality apart (the default: it scored at least as
-        well as ``"gated"`` on the tuning tasks, see
-        ``benchmarks/tune_defaults.md``). ``"gated"``: they are summed.
-        ``"concat"``: concatenation without gates, absent modalities zeroed
-        (ablation; its weights are uniform over the present modalities, so they
-        no longer say which modality drives a prediction).
+        gate-weighted contributions are concatenated, so the head sees each
+        modality apart (the default: it scored at least as well as ``"gated"``
+        on both tuning tasks, see ``benchmarks/tune_defaults.md``). ``"gated"``:
+        they are summed. ``"concat"``: concatenation without gates, absent
+        modalities zeroed (ablation; its weights are uniform over the present
+        modalities).
     temporal_encoder : {"conv", "gru", "attention"}, default="conv"
         Encoder of sequence modalities (3-D blocks ``(n_samples, n_steps,
         n_features)``): a two-layer 1-D convolution with mean and max pooling
@@ -604,14 +602,12 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         How the modalities' codes meet. Per-sample gates computed from each
         modality's codes weight it, renormalised over the modalities present
         (``modality_weights`` returns them). ``"gated_concat"``: the
-        gate-weighted contributions, scaled by the number of present modalities
-        so that equal gates give the plain concatenation, are concatenated and
-        the head sees each modality apart (the default: it scored at least as
-        well as ``"gated"`` on the tuning tasks, see
-        ``benchmarks/tune_defaults.md``). ``"gated"``: they are summed.
-        ``"concat"``: concatenation without gates, absent modalities zeroed
-        (ablation; its weights are uniform over the present modalities, so they
-        no longer say which modality drives a prediction).
+        gate-weighted contributions are concatenated, so the head sees each
+        modality apart (the default: it scored at least as well as ``"gated"``
+        on both tuning tasks, see ``benchmarks/tune_defaults.md``). ``"gated"``:
+        they are summed. ``"concat"``: concatenation without gates, absent
+        modalities zeroed (ablation; its weights are uniform over the present
+        modalities).
     temporal_encoder : {"conv", "gru", "attention"}, default="conv"
         Encoder of sequence modalities (3-D blocks ``(n_samples, n_steps,
         n_features)``): a two-layer 1-D convolution with mean and max pooling

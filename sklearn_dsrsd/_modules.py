@@ -378,9 +378,8 @@ class DSRSDModule(RandomDraws, nn.Module):
     fusion : {"gated", "gated_concat", "concat"}
         ``"gated"``: the fusion inputs weighted by per-sample gates renormalised
         over the present modalities, and summed. ``"gated_concat"``: the same
-        gate-weighted inputs, multiplied by the number of present modalities (the
-        weights then average 1), concatenated instead of summed, so that the head
-        sees each modality's contribution apart. ``"concat"``: concatenation of the
+        gate-weighted inputs concatenated instead of summed, so that the head sees
+        each modality's contribution apart. ``"concat"``: concatenation of the
         fusion inputs with absent modalities zeroed and no gates (ablation).
     modality_dropout : float
         Training-time probability of hiding each present modality of a sample.
@@ -401,11 +400,10 @@ class DSRSDModule(RandomDraws, nn.Module):
     features. The gates read the raw ``[s_m; p_m]``.
     """
 
-    # gated_concat multiplies the gate weights by the number of present modalities, so that
-    # they average 1 and equal gates give the plain concatenation (docs/design.md, section 5).
-    # A class-level switch, not a parameter: benchmarks/tune_defaults.py turns it off to
-    # measure the unscaled form against it.
-    rescale_gate_weights = True
+    # gated_concat with the weights multiplied by the number of present modalities (so that
+    # they average 1): measured, not adopted (docs/design.md, section 5). A class-level
+    # switch, off in the package, that benchmarks/tune_defaults.py turns on to measure it.
+    rescale_gate_weights = False
 
     def __init__(
         self,
