@@ -68,6 +68,16 @@ CANDIDATES = {
         "decorrelation_weight": 0.1,
         "orthogonality_weight": 1.0,
     },
+    "auxiliary weights x2": {
+        "alignment_weight": 0.2,
+        "decorrelation_weight": 0.02,
+        "orthogonality_weight": 0.2,
+    },
+    "auxiliary weights x5": {
+        "alignment_weight": 0.5,
+        "decorrelation_weight": 0.05,
+        "orthogonality_weight": 0.5,
+    },
     "alignment weight x3": {"alignment_weight": 0.3},
     "dropout 0.3": {"dropout": 0.3},
     "code_size 16": {"code_size": 16},
