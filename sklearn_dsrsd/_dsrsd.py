@@ -376,7 +376,8 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         Weight of the shared/private orthogonality term. 0 switches it off.
         The three weights were chosen together on OULAD presentations no
         benchmark evaluates on (``benchmarks/tune_defaults.md``): scaling the
-        earlier 0.1/0.01/0.1 by 2 to 5 scored higher in every fold, by 10 lower.
+        earlier 0.1/0.01/0.1 by 2 or 3 scored higher in every fold, by 5 in
+        two of three, by 10 lower.
     temperature : float, default=0.1
         Temperature of the InfoNCE alignment term.
     missing_strategy : {"none", "dropout", "distill"}, default="dropout"
@@ -640,7 +641,8 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         Weight of the shared/private orthogonality term. 0 switches it off.
         The three weights were chosen together on OULAD presentations no
         benchmark evaluates on (``benchmarks/tune_defaults.md``): scaling the
-        earlier 0.1/0.01/0.1 by 2 to 5 scored higher in every fold, by 10 lower.
+        earlier 0.1/0.01/0.1 by 2 or 3 scored higher in every fold, by 5 in
+        two of three, by 10 lower.
     temperature : float, default=0.1
         Temperature of the InfoNCE alignment term.
     missing_strategy : {"none", "dropout", "distill"}, default="dropout"
