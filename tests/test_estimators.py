@@ -564,8 +564,19 @@ def test_temporal_encoders_read_sequence_modalities(encoder, kind):
     history = rng.normal(size=(160, 12, 3))
     y = (history[:, -1, 0] > 0).astype(int)  # the last step decides: order matters
     X = {"history": history, "static": rng.normal(size=(160, 4))}
+    # The encoders are under test, not the auxiliary terms: at the default weights
+    # (0.3/0.03/0.3) this tiny net (code size 8, learning rate 0.01, a pure-noise second
+    # modality, 160 rows) reached 0.63 and 0.65 training accuracy for two of three seeds
+    # with the attention encoder (0.54 for one of three with the convolution), while
+    # 0.1/0.01/0.1 learns; at the default sizes on 400 rows the default weights learn this
+    # task as well (docs/user_guide.md, after the table of parameters).
     clf = DSRSDClassifier(
-        **{**TINY, "max_iter": 60}, temporal_encoder=encoder, learning_rate_init=0.01
+        **{**TINY, "max_iter": 60},
+        temporal_encoder=encoder,
+        learning_rate_init=0.01,
+        alignment_weight=0.1,
+        decorrelation_weight=0.01,
+        orthogonality_weight=0.1,
     ).fit(X, y)
     bodies = [type(e.body).__name__ for e in clf.net_.module_.encoders]
     assert bodies == [kind, "Sequential"]
@@ -905,7 +916,9 @@ def test_array_input_is_split_into_modalities_chunk_by_chunk(monkeypatch):
 
     monkeypatch.setattr(ModalitySchema, "_select_columns", spy)
     monkeypatch.setattr(_base, "_PREDICT_BATCH_SIZE", 16)
-    assert_array_equal(clf.predict_proba(X), expected)
+    # float64 chunks agree with the whole batch to the last bit or so, not always bit for bit
+    # (one probability of 100 once differed by 5.6e-17).
+    assert_allclose(clf.predict_proba(X), expected, rtol=1e-14, atol=0)
     assert split_rows == [16, 16, 16, 2]
 
 
