@@ -25,7 +25,7 @@ import json
 import subprocess
 import sys
 from contextlib import contextmanager
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -197,25 +197,18 @@ def _commit() -> str:
     return done.stdout.strip() if done.returncode == 0 else "unknown"
 
 
-def _same_package_code(measured: str) -> bool:
-    """Whether the package at commit ``measured`` is the package of the working tree.
+@cache
+def _same_package_code(measured: str | None, other: str | None = None) -> bool:
+    """Whether the package at commit ``measured`` is that of commit ``other``.
 
-    A result stays current across commits that change only scripts or docs.
+    ``other=None`` is the working tree. A result stays current across commits that change
+    only scripts or docs. Cached: the tables ask once per cell.
     """
-    if measured in ("older", "unknown"):
+    if measured in (None, "older", "unknown") or other in ("older", "unknown"):
         return False
+    commits = [measured] if other is None else [measured, other]
     try:
-        return _git("diff", "--quiet", measured, "--", "sklearn_dsrsd").returncode == 0
-    except OSError:
-        return False
-
-
-def _same_code(first: str | None, second: str | None) -> bool:
-    """Whether commits ``first`` and ``second`` hold the same package code."""
-    if first is None or second is None or "older" in (first, second):
-        return False
-    try:
-        return _git("diff", "--quiet", first, second, "--", "sklearn_dsrsd").returncode == 0
+        return _git("diff", "--quiet", *commits, "--", "sklearn_dsrsd").returncode == 0
     except OSError:
         return False
 
@@ -289,7 +282,7 @@ def _paired_differences(scores: dict) -> list[str]:
                 cells.append("")
                 continue
             difference = np.asarray(entry[metric]) - np.asarray(base[metric])
-            mark = "" if _same_code(entry.get("commit"), base.get("commit")) else " †"
+            mark = "" if _same_package_code(entry.get("commit"), base.get("commit")) else " †"
             cells.append(
                 f"{difference.mean():+.4f} ± {difference.std(ddof=1):.4f} "
                 f"({int((difference > 0).sum())}/{difference.size}){mark}"
