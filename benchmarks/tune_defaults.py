@@ -42,6 +42,7 @@ from sklearn_dsrsd._comparison import (
     make_splits,
 )
 from sklearn_dsrsd._modules import DSRSDModule
+from sklearn_dsrsd._training import MultimodalNet
 from sklearn_dsrsd.datasets import (
     load_oulad,
     make_multimodal_classification,
@@ -115,6 +116,7 @@ CANDIDATES = {
     # the present modalities (DSRSDModule.rescale_gate_weights; not adopted).
     "gates rescaled to average 1": {"rescale_gate_weights": True},
     "no periodic embedding": {"numerical_embedding": "none"},
+    "early stopping on the task loss": {"validate_on_task_loss": True},
     # Code, not a parameter: a cheaper PeriodicEmbedding (its cost is the cosines and sines
     # of every frequency, and the width of what the modality's MLP then reads).
     "periodic embedding 8 frequencies, width 4": {
@@ -147,7 +149,7 @@ DESCRIPTIONS = {
 }
 
 
-_CODE_SWITCHES = ("rescale_gate_weights", "periodic_embedding")
+_CODE_SWITCHES = ("rescale_gate_weights", "periodic_embedding", "validate_on_task_loss")
 
 
 @contextmanager
@@ -160,12 +162,15 @@ def _code_switches(params: dict):
     previous_rescale = DSRSDModule.rescale_gate_weights
     previous_embedding = _modules.PeriodicEmbedding
     DSRSDModule.rescale_gate_weights = rescale
+    previous_validation = MultimodalNet.validate_on_task_loss
+    MultimodalNet.validate_on_task_loss = params.get("validate_on_task_loss", previous_validation)
     if "periodic_embedding" in params:
         _modules.PeriodicEmbedding = partial(previous_embedding, **params["periodic_embedding"])
     try:
         yield {key: value for key, value in params.items() if key not in _CODE_SWITCHES}
     finally:
         DSRSDModule.rescale_gate_weights = previous_rescale
+        MultimodalNet.validate_on_task_loss = previous_validation
         _modules.PeriodicEmbedding = previous_embedding
 
 

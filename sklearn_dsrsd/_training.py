@@ -156,6 +156,9 @@ class MultimodalNet(NeuralNet):
         self.orthogonality_weight = orthogonality_weight
         self.temperature = temperature
 
+    # Whether the validation loss (early stopping's monitor) is the task loss alone.
+    validate_on_task_loss = False
+
     # Modules that stay in evaluation mode while the net trains.
     _frozen_modules: tuple[str, ...] = ()
 
@@ -237,6 +240,8 @@ class MultimodalNet(NeuralNet):
     ) -> torch.Tensor:
         output, codes = y_pred
         loss = self.get_task_loss(output, y_true, X)
+        if not training and self.validate_on_task_loss:
+            return loss
         return self._add_weighted(loss, self.get_auxiliary_losses(codes), training)
 
 
