@@ -117,6 +117,8 @@ CANDIDATES = {
     "gates rescaled to average 1": {"rescale_gate_weights": True},
     "no periodic embedding": {"numerical_embedding": "none"},
     "early stopping on the task loss": {"validate_on_task_loss": True},
+    "weight averaging, decay 0.99": {"weight_average_decay": 0.99},
+    "weight averaging, decay 0.999": {"weight_average_decay": 0.999},
     # Code, not a parameter: a cheaper PeriodicEmbedding (its cost is the cosines and sines
     # of every frequency, and the width of what the modality's MLP then reads).
     "periodic embedding 8 frequencies, width 4": {
@@ -149,7 +151,12 @@ DESCRIPTIONS = {
 }
 
 
-_CODE_SWITCHES = ("rescale_gate_weights", "periodic_embedding", "validate_on_task_loss")
+_CODE_SWITCHES = (
+    "rescale_gate_weights",
+    "periodic_embedding",
+    "validate_on_task_loss",
+    "weight_average_decay",
+)
 
 
 @contextmanager
@@ -163,7 +170,9 @@ def _code_switches(params: dict):
     previous_embedding = _modules.PeriodicEmbedding
     DSRSDModule.rescale_gate_weights = rescale
     previous_validation = MultimodalNet.validate_on_task_loss
+    previous_decay = MultimodalNet.weight_average_decay
     MultimodalNet.validate_on_task_loss = params.get("validate_on_task_loss", previous_validation)
+    MultimodalNet.weight_average_decay = params.get("weight_average_decay", previous_decay)
     if "periodic_embedding" in params:
         _modules.PeriodicEmbedding = partial(previous_embedding, **params["periodic_embedding"])
     try:
@@ -171,6 +180,7 @@ def _code_switches(params: dict):
     finally:
         DSRSDModule.rescale_gate_weights = previous_rescale
         MultimodalNet.validate_on_task_loss = previous_validation
+        MultimodalNet.weight_average_decay = previous_decay
         _modules.PeriodicEmbedding = previous_embedding
 
 

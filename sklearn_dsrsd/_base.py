@@ -46,6 +46,7 @@ from ._training import (
     ModalityDataset,
     MultimodalNet,
     PlainPrintLog,
+    WeightAveraging,
     collate_batch,
 )
 
@@ -408,6 +409,10 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             else None
         )
         callbacks = [("early_stopping", stopper), ("divergence_guard", DivergenceGuard())]
+        net_class = net_class or self._net_class()
+        if net_class.weight_average_decay:
+            # After early stopping: its snapshot of the best epoch holds averaged weights.
+            callbacks.append(("weight_averaging", WeightAveraging(net_class.weight_average_decay)))
         if self.learning_rate == "adaptive":
             callbacks.append(
                 (
@@ -430,7 +435,6 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             callbacks.append(
                 ("lr_scheduler", LRScheduler("CosineAnnealingLR", T_max=self.max_iter, **schedule))
             )
-        net_class = net_class or self._net_class()
         return net_class(
             module,
             criterion=self._criterion(),

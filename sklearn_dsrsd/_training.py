@@ -36,6 +36,7 @@ __all__ = [
     "ModalityDataset",
     "MultimodalNet",
     "PlainPrintLog",
+    "WeightAveraging",
     "collate_batch",
 ]
 
@@ -118,6 +119,51 @@ class DivergenceGuard(Callback):
                 )
 
 
+class WeightAveraging(Callback):
+    """Validate and keep an exponential moving average of the module's weights.
+
+    After every training batch the average moves toward the new weights by
+    ``1 - decay``. Validation batches run with the averaged weights in place (so
+    early stopping monitors, and restores, averaged weights); they stay in place
+    until the next training batch, and a fit without validation ends with them.
+    """
+
+    def __init__(self, decay: float = 0.99):
+        self.decay = decay
+
+    def on_train_begin(self, net: NeuralNet, **kwargs: Any) -> None:
+        self.average_ = [p.detach().clone() for p in net.module_.parameters()]
+        self.training_weights_: list[torch.Tensor] | None = None
+        self.n_updates_ = 0
+
+    def _load(self, net: NeuralNet, weights: list[torch.Tensor]) -> None:
+        with torch.no_grad():
+            torch._foreach_copy_(list(net.module_.parameters()), weights)
+
+    def on_batch_begin(self, net: NeuralNet, training: bool = False, **kwargs: Any) -> None:
+        if training and self.training_weights_ is not None:
+            self._load(net, self.training_weights_)
+            self.training_weights_ = None
+        elif not training and self.training_weights_ is None:
+            self.training_weights_ = [p.detach().clone() for p in net.module_.parameters()]
+            self._load(net, self.average_)
+
+    def on_batch_end(self, net: NeuralNet, training: bool = False, **kwargs: Any) -> None:
+        if training:
+            # As TensorFlow's ExponentialMovingAverage with num_updates: early on the
+            # average forgets faster, so that the initial weights do not linger in it.
+            self.n_updates_ += 1
+            decay = min(self.decay, (1 + self.n_updates_) / (10 + self.n_updates_))
+            weights = [p.detach() for p in net.module_.parameters()]
+            torch._foreach_lerp_(self.average_, weights, 1.0 - decay)
+
+    def on_train_end(self, net: NeuralNet, **kwargs: Any) -> None:
+        if self.training_weights_ is None:  # no validation: end with the average
+            self._load(net, self.average_)
+        # Not pickled with the net: the module now holds the weights that count.
+        self.average_ = self.training_weights_ = None
+
+
 class PlainPrintLog(PrintLog):
     """skorch's per-epoch table (``verbose=1``), coloured only when stdout is a terminal.
 
@@ -158,6 +204,8 @@ class MultimodalNet(NeuralNet):
 
     # Whether the validation loss (early stopping's monitor) is the task loss alone.
     validate_on_task_loss = False
+    # Decay of WeightAveraging (0: no weight averaging).
+    weight_average_decay = 0.0
 
     # Modules that stay in evaluation mode while the net trains.
     _frozen_modules: tuple[str, ...] = ()
