@@ -494,6 +494,83 @@ def test_rescaled_gate_weights_average_one_over_present_modalities(blocks_and_y,
     torch.testing.assert_close(rescaled["fused"], n_present * plain["fused"])
 
 
+def test_validation_loss_on_the_task_loss_alone_is_a_switch(blocks_and_y, monkeypatch):
+    # The measured alternative (off by default): early stopping on the task loss alone.
+    from sklearn_dsrsd._training import MultimodalNet
+
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    net = clf.net_
+    batch = clf._schema.batch(blocks, clf)
+    dataset = ModalityDataset(batch.blocks, batch.modality_mask, clf._encode_targets_again(y))
+    inputs, target = dataset.__getitems__(list(range(len(y))))
+    net.module_.eval()
+    with torch.no_grad():
+        y_pred = net.infer(inputs)
+        task = net.get_task_loss(y_pred[0], target, inputs)
+        total = net.get_loss(y_pred, target, inputs, training=False)
+        monkeypatch.setattr(MultimodalNet, "validate_on_task_loss", True)
+        alone = net.get_loss(y_pred, target, inputs, training=False)
+    assert float(total) > float(task) + 1e-3  # the auxiliary terms are in by default
+    assert float(alone) == pytest.approx(float(task), rel=1e-6)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_weight_averaging_ends_with_the_average_of_the_weights(
+    blocks_and_y, monkeypatch, early_stopping
+):
+    # The measured alternative (off by default): an exponential moving average of the weights,
+    # validated and kept. The average is recomputed here from the weights after each step.
+    from sklearn_dsrsd._training import MultimodalNet, WeightAveraging
+
+    decay = 0.9
+    monkeypatch.setattr(MultimodalNet, "weight_average_decay", decay)
+    steps, resumed, epoch_averages = [], [], []
+    on_train_begin, on_batch_begin = WeightAveraging.on_train_begin, WeightAveraging.on_batch_begin
+    on_batch_end = WeightAveraging.on_batch_end
+
+    def weights(net):
+        return [p.detach().clone() for p in net.module_.parameters()]
+
+    def record_start(self, net, **kwargs):
+        steps.append(weights(net))
+        on_train_begin(self, net, **kwargs)
+
+    def record_resume(self, net, training=False, **kwargs):
+        on_batch_begin(self, net, training=training, **kwargs)
+        if training:
+            resumed.append(weights(net))
+
+    def record_step(self, net, training=False, **kwargs):
+        if training:
+            steps.append(weights(net))
+        on_batch_end(self, net, training=training, **kwargs)
+
+    def record_epoch(self, net, **kwargs):
+        epoch_averages.append([a.clone() for a in self.average_])
+
+    monkeypatch.setattr(WeightAveraging, "on_train_begin", record_start)
+    monkeypatch.setattr(WeightAveraging, "on_batch_begin", record_resume)
+    monkeypatch.setattr(WeightAveraging, "on_batch_end", record_step)
+    monkeypatch.setattr(WeightAveraging, "on_epoch_end", record_epoch, raising=False)
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY, early_stopping=early_stopping).fit(blocks, y)
+    assert len(steps) > 4
+    # each training batch starts from the trained weights, not from the validated average
+    for before, after in zip(resumed, steps[:-1], strict=True):
+        for a, b in zip(before, after, strict=True):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+    average = steps[0]
+    for t, step in enumerate(steps[1:], start=1):
+        rate = 1 - min(decay, (1 + t) / (10 + t))
+        average = [a + rate * (w - a) for a, w in zip(average, step, strict=True)]
+    torch.testing.assert_close(epoch_averages[-1], average)
+    if early_stopping:
+        best = int(np.argmin(clf.validation_scores_))
+        average = epoch_averages[best]
+    torch.testing.assert_close(list(clf.net_.module_.parameters()), average)
+
+
 def test_class_weight_balanced_weights_the_criterion_and_lifts_the_rare_class():
     blocks, y = make_blocks(n_samples=300, seed=3)
     rare = np.flatnonzero(y == 1)[::6]  # keep one in six of class 1: about 8 % of the rows
