@@ -476,7 +476,9 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
     loss_curve_ : list of float
         Training loss (task plus weighted auxiliary terms) after each epoch.
     validation_scores_ : list of float
-        Validation loss after each epoch; only with ``early_stopping=True``.
+        Validation loss (task plus weighted auxiliary terms, as the training loss;
+        without CorrKD's distillation terms) after each epoch; only with
+        ``early_stopping=True``.
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.
     classes_ : ndarray of shape (n_classes,)
@@ -736,7 +738,9 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
     loss_curve_ : list of float
         Training loss (task plus weighted auxiliary terms) after each epoch.
     validation_scores_ : list of float
-        Validation loss after each epoch; only with ``early_stopping=True``.
+        Validation loss (task plus weighted auxiliary terms, as the training loss;
+        without CorrKD's distillation terms) after each epoch; only with
+        ``early_stopping=True``.
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.
 
