@@ -119,6 +119,9 @@ CANDIDATES = {
     "early stopping on the task loss": {"validate_on_task_loss": True},
     "weight averaging, decay 0.99": {"weight_average_decay": 0.99},
     "weight averaging, decay 0.999": {"weight_average_decay": 0.999},
+    "temperature 0.05": {"temperature": 0.05},
+    "temperature 0.2": {"temperature": 0.2},
+    "n_iter_no_change 20": {"n_iter_no_change": 20},
     # Code, not a parameter: a cheaper PeriodicEmbedding (its cost is the cosines and sines
     # of every frequency, and the width of what the modality's MLP then reads).
     "periodic embedding 8 frequencies, width 4": {
