@@ -122,6 +122,8 @@ CANDIDATES = {
     "temperature 0.05": {"temperature": 0.05},
     "temperature 0.2": {"temperature": 0.2},
     "n_iter_no_change 20": {"n_iter_no_change": 20},
+    "dropout 0": {"dropout": 0.0},
+    "learning_rate_init 5e-4": {"learning_rate_init": 5e-4},
     # Code, not a parameter: a cheaper PeriodicEmbedding (its cost is the cosines and sines
     # of every frequency, and the width of what the modality's MLP then reads).
     "periodic embedding 8 frequencies, width 4": {
