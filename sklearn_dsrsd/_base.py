@@ -411,7 +411,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         callbacks = [("early_stopping", stopper), ("divergence_guard", DivergenceGuard())]
         net_class = net_class or self._net_class()
         if net_class.weight_average_decay:
-            # After early stopping: its snapshot of the best epoch holds averaged weights.
+            # Validation runs with the averaged weights: early stopping keeps the best average.
             callbacks.append(("weight_averaging", WeightAveraging(net_class.weight_average_decay)))
         if self.learning_rate == "adaptive":
             callbacks.append(

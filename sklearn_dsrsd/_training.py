@@ -122,13 +122,32 @@ class DivergenceGuard(Callback):
 class WeightAveraging(Callback):
     """Validate and keep an exponential moving average of the module's weights.
 
-    After every training batch the average moves toward the new weights by
-    ``1 - decay``. Validation batches run with the averaged weights in place (so
-    early stopping monitors, and restores, averaged weights); they stay in place
-    until the next training batch, and a fit without validation ends with them.
+    A measured alternative, off by default (``MultimodalNet.weight_average_decay``).
+    After every training batch the average moves toward the new weights. Validation
+    batches run with the averaged weights in place, so early stopping monitors,
+    snapshots and restores averaged weights; they stay in place until the next
+    training batch, and a fit without validation ends with them. Each fit call
+    starts a new average from the module's weights, so with ``partial_fit`` (one
+    epoch per call) the average spans one epoch only.
+
+    Parameters
+    ----------
+    decay : float, default=0.99
+        Largest per-batch decay of the average. Early in a fit the decay is
+        ``(1 + t) / (10 + t)`` after ``t`` batches when that is smaller, as in
+        TensorFlow's ``ExponentialMovingAverage`` with ``num_updates``, so that the
+        initial weights do not linger in the average.
+
+    Attributes
+    ----------
+    average_ : list of torch.Tensor
+        The averaged parameters, in ``module_.parameters()`` order; ``None`` after
+        training.
+    n_updates_ : int
+        Training batches averaged in so far.
     """
 
-    def __init__(self, decay: float = 0.99):
+    def __init__(self, decay: float = 0.99) -> None:
         self.decay = decay
 
     def on_train_begin(self, net: NeuralNet, **kwargs: Any) -> None:
@@ -136,30 +155,33 @@ class WeightAveraging(Callback):
         self.training_weights_: list[torch.Tensor] | None = None
         self.n_updates_ = 0
 
-    def _load(self, net: NeuralNet, weights: list[torch.Tensor]) -> None:
+    def _copy_into_module(self, net: NeuralNet, weights: list[torch.Tensor]) -> None:
+        # In place, so that the optimiser's references to the parameters stay valid.
         with torch.no_grad():
-            torch._foreach_copy_(list(net.module_.parameters()), weights)
+            for parameter, value in zip(net.module_.parameters(), weights, strict=True):
+                parameter.copy_(value)
 
     def on_batch_begin(self, net: NeuralNet, training: bool = False, **kwargs: Any) -> None:
         if training and self.training_weights_ is not None:
-            self._load(net, self.training_weights_)
+            self._copy_into_module(net, self.training_weights_)
             self.training_weights_ = None
         elif not training and self.training_weights_ is None:
             self.training_weights_ = [p.detach().clone() for p in net.module_.parameters()]
-            self._load(net, self.average_)
+            self._copy_into_module(net, self.average_)
 
     def on_batch_end(self, net: NeuralNet, training: bool = False, **kwargs: Any) -> None:
         if training:
-            # As TensorFlow's ExponentialMovingAverage with num_updates: early on the
-            # average forgets faster, so that the initial weights do not linger in it.
             self.n_updates_ += 1
             decay = min(self.decay, (1 + self.n_updates_) / (10 + self.n_updates_))
-            weights = [p.detach() for p in net.module_.parameters()]
-            torch._foreach_lerp_(self.average_, weights, 1.0 - decay)
+            with torch.no_grad():
+                for average, parameter in zip(
+                    self.average_, net.module_.parameters(), strict=True
+                ):
+                    average.lerp_(parameter, 1.0 - decay)
 
     def on_train_end(self, net: NeuralNet, **kwargs: Any) -> None:
         if self.training_weights_ is None:  # no validation: end with the average
-            self._load(net, self.average_)
+            self._copy_into_module(net, self.average_)
         # Not pickled with the net: the module now holds the weights that count.
         self.average_ = self.training_weights_ = None
 
@@ -202,9 +224,12 @@ class MultimodalNet(NeuralNet):
         self.orthogonality_weight = orthogonality_weight
         self.temperature = temperature
 
+    # Two measured alternatives, off by default (docs/design.md). They are class state that
+    # benchmarks/tune_defaults.py patches for the duration of its fits, not estimator
+    # parameters: they travel neither with clone nor with pickle.
     # Whether the validation loss (early stopping's monitor) is the task loss alone.
     validate_on_task_loss = False
-    # Decay of WeightAveraging (0: no weight averaging).
+    # Largest decay of WeightAveraging (0: no weight averaging).
     weight_average_decay = 0.0
 
     # Modules that stay in evaluation mode while the net trains.

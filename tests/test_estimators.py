@@ -511,8 +511,10 @@ def test_validation_loss_on_the_task_loss_alone_is_a_switch(blocks_and_y, monkey
         total = net.get_loss(y_pred, target, inputs, training=False)
         monkeypatch.setattr(MultimodalNet, "validate_on_task_loss", True)
         alone = net.get_loss(y_pred, target, inputs, training=False)
+        trained = net.get_loss(y_pred, target, inputs, training=True)
     assert float(total) > float(task) + 1e-3  # the auxiliary terms are in by default
     assert float(alone) == pytest.approx(float(task), rel=1e-6)
+    assert float(trained) == pytest.approx(float(total), rel=1e-6)  # training keeps them
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])
@@ -523,7 +525,7 @@ def test_weight_averaging_ends_with_the_average_of_the_weights(
     # validated and kept. The average is recomputed here from the weights after each step.
     from sklearn_dsrsd._training import MultimodalNet, WeightAveraging
 
-    decay = 0.9
+    decay = 0.3  # below the warm-up's (1 + t) / (10 + t) from the fourth batch on
     monkeypatch.setattr(MultimodalNet, "weight_average_decay", decay)
     steps, resumed, epoch_averages = [], [], []
     on_train_begin, on_batch_begin = WeightAveraging.on_train_begin, WeightAveraging.on_batch_begin
@@ -554,7 +556,9 @@ def test_weight_averaging_ends_with_the_average_of_the_weights(
     monkeypatch.setattr(WeightAveraging, "on_batch_end", record_step)
     monkeypatch.setattr(WeightAveraging, "on_epoch_end", record_epoch, raising=False)
     blocks, y = blocks_and_y
-    clf = DSRSDClassifier(**TINY, early_stopping=early_stopping).fit(blocks, y)
+    # Long and fast enough that the validation loss rises again after its best epoch.
+    params = {**TINY, "max_iter": 12, "learning_rate_init": 0.05}
+    clf = DSRSDClassifier(**params, early_stopping=early_stopping).fit(blocks, y)
     assert len(steps) > 4
     # each training batch starts from the trained weights, not from the validated average
     for before, after in zip(resumed, steps[:-1], strict=True):
@@ -566,7 +570,8 @@ def test_weight_averaging_ends_with_the_average_of_the_weights(
         average = [a + rate * (w - a) for a, w in zip(average, step, strict=True)]
     torch.testing.assert_close(epoch_averages[-1], average)
     if early_stopping:
-        best = int(np.argmin(clf.validation_scores_))
+        best = dict(clf.net_.callbacks_)["early_stopping"].best_epoch_ - 1
+        assert best < len(epoch_averages) - 1  # so the restored weights are an earlier average
         average = epoch_averages[best]
     torch.testing.assert_close(list(clf.net_.module_.parameters()), average)
 
