@@ -24,9 +24,10 @@ import argparse
 import json
 import subprocess
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import cache, partial
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 from missing_modalities import _present, modality_subsets
@@ -156,12 +157,12 @@ DESCRIPTIONS = {
 }
 
 
-_CODE_SWITCHES = (
-    "rescale_gate_weights",
-    "periodic_embedding",
-    "validate_on_task_loss",
-    "weight_average_decay",
-)
+# Code, not parameters: a switch names the class attribute it sets for the candidate's fits.
+_ATTRIBUTE_SWITCHES = {
+    "rescale_gate_weights": DSRSDModule,
+    "validate_on_task_loss": MultimodalNet,
+    "weight_average_decay": MultimodalNet,
+}
 
 
 @contextmanager
@@ -170,23 +171,15 @@ def _code_switches(params: dict):
 
     The fits run in this process, so patching the module for their duration is enough.
     """
-    rescale = params.get("rescale_gate_weights", DSRSDModule.rescale_gate_weights)
-    previous_rescale = DSRSDModule.rescale_gate_weights
-    previous_embedding = _modules.PeriodicEmbedding
-    DSRSDModule.rescale_gate_weights = rescale
-    previous_validation = MultimodalNet.validate_on_task_loss
-    previous_decay = MultimodalNet.weight_average_decay
-    MultimodalNet.validate_on_task_loss = params.get("validate_on_task_loss", previous_validation)
-    MultimodalNet.weight_average_decay = params.get("weight_average_decay", previous_decay)
-    if "periodic_embedding" in params:
-        _modules.PeriodicEmbedding = partial(previous_embedding, **params["periodic_embedding"])
-    try:
-        yield {key: value for key, value in params.items() if key not in _CODE_SWITCHES}
-    finally:
-        DSRSDModule.rescale_gate_weights = previous_rescale
-        MultimodalNet.validate_on_task_loss = previous_validation
-        MultimodalNet.weight_average_decay = previous_decay
-        _modules.PeriodicEmbedding = previous_embedding
+    with ExitStack() as patches:
+        for name, owner in _ATTRIBUTE_SWITCHES.items():
+            if name in params:
+                patches.enter_context(patch.object(owner, name, params[name]))
+        if "periodic_embedding" in params:
+            embedding = partial(_modules.PeriodicEmbedding, **params["periodic_embedding"])
+            patches.enter_context(patch.object(_modules, "PeriodicEmbedding", embedding))
+        switches = {*_ATTRIBUTE_SWITCHES, "periodic_embedding"}
+        yield {key: value for key, value in params.items() if key not in switches}
 
 
 def _score_over_modality_subsets(kind: str, model, X: ModalityDict, y: np.ndarray) -> dict:

@@ -501,8 +501,7 @@ def test_validation_loss_on_the_task_loss_alone_is_a_switch(blocks_and_y, monkey
     blocks, y = blocks_and_y
     clf = DSRSDClassifier(**TINY).fit(blocks, y)
     net = clf.net_
-    batch = clf._schema.batch(blocks, clf)
-    dataset = ModalityDataset(batch.blocks, batch.modality_mask, clf._encode_targets_again(y))
+    dataset, _ = clf._training_data(blocks, y, None, first=False)
     inputs, target = dataset.__getitems__(list(range(len(y))))
     net.module_.eval()
     with torch.no_grad():
