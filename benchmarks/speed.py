@@ -17,7 +17,10 @@ What is measured (issue 11), each in one process and interleaved over ``--repeat
 * ``predict`` on 1e6 rows and the latency of a one-row ``predict``, beside ``MLPClassifier``
   and ``HistGradientBoostingClassifier``;
 * ``GridSearchCV`` of 8 candidates x 3 folds on the OULAD extract shipped with the package
-  with ``n_jobs=1`` and ``n_jobs=2``.
+  with ``n_jobs=1`` and ``n_jobs=2``;
+* the arithmetic behind the ratios to ``MLPClassifier``: matrix-product FLOPs per row of a
+  forward pass and of a training step of every neural model, counted by torch, beside those
+  of an MLP of ``MLPClassifier``'s layers.
 
 Threads: every model, the hand-written loops included, runs with ``--threads`` threads
 (torch intra-op threads and the OpenMP/BLAS pools of NumPy and scikit-learn alike), so that
@@ -46,6 +49,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
+from torch.utils.flop_counter import FlopCounterMode
 
 from sklearn_dsrsd import DSRSDClassifier
 from sklearn_dsrsd._losses import alignment_loss, decorrelation_loss, orthogonality_loss
@@ -156,6 +160,36 @@ def module_spec(
     return estimator._module_spec(shapes, int(y.max()) + 1)
 
 
+def batch_loss(
+    module: torch.nn.Module,
+    weights: dict[str, float],
+    criterion: torch.nn.Module,
+    modality_mask: torch.Tensor,
+    inputs: list[torch.Tensor],
+    target: torch.Tensor,
+) -> torch.Tensor:
+    """One batch's training loss: the task loss and the auxiliary terms the estimator weights."""
+    output, codes = module(
+        modality_mask=modality_mask, **{f"m{i}": block for i, block in enumerate(inputs)}
+    )
+    loss = criterion(output, target)
+    if "shared" in codes:
+        batch_mask = codes["modality_mask"]
+        if weights.get("alignment_weight"):
+            loss = loss + weights["alignment_weight"] * alignment_loss(
+                codes["aligned"], batch_mask, weights["temperature"]
+            )
+        if weights.get("decorrelation_weight"):
+            loss = loss + weights["decorrelation_weight"] * decorrelation_loss(
+                codes["shared"], batch_mask
+            )
+        if weights.get("orthogonality_weight") and codes["private"] is not None:
+            loss = loss + weights["orthogonality_weight"] * orthogonality_loss(
+                codes["shared"], codes["private"], batch_mask
+            )
+    return loss
+
+
 def hand_written_fit(
     estimator: Any,
     module_spec: tuple[type, dict[str, Any]],
@@ -190,25 +224,9 @@ def hand_written_fit(
         order = torch.randperm(len(y), device=device)
         for start in range(0, len(y), estimator.batch_size):
             rows = order[start : start + estimator.batch_size]
-            output, codes = module(
-                modality_mask=mask[rows],
-                **{f"m{i}": block[rows] for i, block in enumerate(inputs)},
+            loss = batch_loss(
+                module, weights, criterion, mask[rows], [b[rows] for b in inputs], target[rows]
             )
-            loss = criterion(output, target[rows])
-            if "shared" in codes:
-                batch_mask = codes["modality_mask"]
-                if weights.get("alignment_weight"):
-                    loss = loss + weights["alignment_weight"] * alignment_loss(
-                        codes["aligned"], batch_mask, weights["temperature"]
-                    )
-                if weights.get("decorrelation_weight"):
-                    loss = loss + weights["decorrelation_weight"] * decorrelation_loss(
-                        codes["shared"], batch_mask
-                    )
-                if weights.get("orthogonality_weight") and codes["private"] is not None:
-                    loss = loss + weights["orthogonality_weight"] * orthogonality_loss(
-                        codes["shared"], codes["private"], batch_mask
-                    )
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -217,6 +235,64 @@ def hand_written_fit(
 
 
 # -- sections ----------------------------------------------------------------------------------
+def arithmetic() -> dict[str, Any]:
+    """Matrix-product FLOPs per row of a forward pass and of a training step, beside the MLP's.
+
+    Counted by torch's ``FlopCounterMode`` on one batch of ``BATCH_SIZE`` rows on the CPU (the
+    count does not depend on the device). The step is the loss of :func:`batch_loss` (task and
+    auxiliary terms) and its backward pass. Elementwise work, such as the periodic embedding's
+    cosines and sines, is not counted, so the ratios are a floor on the arithmetic. The MLP is
+    written in torch with ``MLPClassifier``'s layers (one logistic output for two classes).
+    """
+    blocks, y = make_data(BATCH_SIZE)
+    tensors = {key: torch.from_numpy(block) for key, block in blocks.items()}
+    inputs = list(tensors.values())
+    mask = torch.ones(len(y), len(inputs), dtype=torch.bool)
+    target = torch.from_numpy(y)
+    models = {name: neural(name, "cpu") for name in NEURAL_MODELS}
+    models['DSRSD, numerical_embedding="none"'] = neural(
+        "DSRSD", "cpu", numerical_embedding="none"
+    )
+    counts = {}
+    for name, estimator in models.items():
+        module_class, module_kwargs = module_spec(estimator, blocks, y)
+        module = module_class(**module_kwargs)
+        with FlopCounterMode(display=False) as forward, torch.no_grad():
+            module(modality_mask=mask, **tensors)
+        with FlopCounterMode(display=False) as step:
+            loss = batch_loss(
+                module,
+                estimator._loss_weights(),
+                torch.nn.CrossEntropyLoss(),
+                mask,
+                inputs,
+                target,
+            )
+            loss.backward()
+        counts[name] = {"forward": forward.get_total_flops(), "step": step.get_total_flops()}
+    mlp_module = torch.nn.Sequential(
+        torch.nn.Linear(N_MODALITIES * N_FEATURES, HIDDEN),
+        torch.nn.ReLU(),
+        torch.nn.Linear(HIDDEN, HIDDEN),
+        torch.nn.ReLU(),
+        torch.nn.Linear(HIDDEN, 1),
+    )
+    X = torch.cat(inputs, dim=1)
+    with FlopCounterMode(display=False) as forward, torch.no_grad():
+        mlp_module(X)
+    with FlopCounterMode(display=False) as step:
+        logits = mlp_module(X)[:, 0]
+        torch.nn.functional.binary_cross_entropy_with_logits(logits, target.float()).backward()
+    counts["MLPClassifier"] = {
+        "forward": forward.get_total_flops(),
+        "step": step.get_total_flops(),
+    }
+    return {
+        name: {kind: flops / len(y) for kind, flops in count.items()}
+        for name, count in counts.items()
+    }
+
+
 def fit_ratios(device: str, repeats: int) -> dict[str, Any]:
     blocks, y = make_data(RATIO_ROWS)
     X = flat(blocks)
@@ -436,6 +512,34 @@ def markdown(results: dict[str, Any]) -> str:
         f"{verdict(over_mlp, 3.0)}",
         "",
     ]
+    arithmetic_counts = results.get("arithmetic")
+    if arithmetic_counts:
+        mlp_counts = arithmetic_counts["MLPClassifier"]
+        lines += [
+            f"## Arithmetic: matrix-product FLOPs per row (batch {BATCH_SIZE})",
+            "",
+            "Counted by torch's `FlopCounterMode`; a training step is the loss (task and "
+            "auxiliary terms) and its backward pass. Elementwise work (the periodic embedding's "
+            "cosines and sines among it) is not counted, so these are floors.",
+            "",
+            "| model | forward (kFLOP) | forward / MLP | training step (kFLOP) | step / MLP |",
+            "|---|---|---|---|---|",
+        ]
+        for name, count in arithmetic_counts.items():
+            lines.append(
+                f"| {name} | {count['forward'] / 1e3:.1f} | "
+                f"{count['forward'] / mlp_counts['forward']:.1f} | {count['step'] / 1e3:.1f} | "
+                f"{count['step'] / mlp_counts['step']:.1f} |"
+            )
+        dsrsd_counts = arithmetic_counts["DSRSD"]
+        lines += [
+            "",
+            f"- At the MLP's arithmetic throughput DSRSD's predict would take "
+            f"{dsrsd_counts['forward'] / mlp_counts['forward']:.1f}x and a training step "
+            f"{dsrsd_counts['step'] / mlp_counts['step']:.1f}x the MLP's time: the 3x targets "
+            "ask for less arithmetic than the model does.",
+            "",
+        ]
     lines += [
         f"## Scaling (DSRSD, {results['scaling_epochs']} epochs, each size in its own process)",
         "",
@@ -558,6 +662,7 @@ def main(argv: list[str] | None = None) -> None:
         results["fit_ratios"] = fit_ratios(args.device, args.repeats)
         print("prediction ...", flush=True)
         results["prediction"] = prediction(args.device, args.repeats, int(args.predict_rows))
+    results["arithmetic"] = arithmetic()
     print("scaling ...", flush=True)
     results["scaling"] = scaling(
         [int(n) for n in args.sizes], args.device, args.threads, args.scaling_epochs
