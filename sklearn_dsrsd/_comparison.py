@@ -617,11 +617,47 @@ def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, 
         # times the columns) that is mostly noise.
         X, y = datasets.make_multimodal_classification(**SYNTHETIC_ABLATION_DESIGN, random_state=0)
         return X, y, "classification", None, name
+    if name in ("breast-cancer", "diabetes"):
+        X, y, task = _bundled_views(name)
+        return X, y, task, None, name
     raise ValueError(
         f"Unknown dataset {name!r}; known: oulad, oulad-final_result, "
         "oulad-dDAY, assistments2009, synthetic-classification, "
-        "synthetic-regression, synthetic-ablation."
+        "synthetic-regression, synthetic-ablation, breast-cancer, diabetes."
     )
+
+
+def _bundled_views(name: str) -> tuple[ModalityDict, np.ndarray, str]:
+    """A small real data set shipped with scikit-learn, split into the views it is made of.
+
+    ``breast-cancer``: 569 tumours, benign or malignant; the mean, the standard error and
+    the worst value over the cell nuclei of one image, each for the same ten
+    measurements (views ``mean``, ``error``, ``worst``). ``diabetes``: 442 patients,
+    disease progression after a year; ``clinical`` (age, sex, body mass index, blood
+    pressure) and six blood ``serum`` measurements, unscaled.
+    """
+    from sklearn.datasets import load_breast_cancer, load_diabetes
+
+    if name == "breast-cancer":
+        bunch = load_breast_cancer()
+        names = [str(feature) for feature in bunch.feature_names]
+        views = {
+            "mean": [i for i, feature in enumerate(names) if feature.startswith("mean ")],
+            "error": [i for i, feature in enumerate(names) if feature.endswith(" error")],
+            "worst": [i for i, feature in enumerate(names) if feature.startswith("worst ")],
+        }
+        task = "classification"
+    else:
+        bunch = load_diabetes(scaled=False)
+        names = [str(feature) for feature in bunch.feature_names]
+        clinical = ("age", "sex", "bmi", "bp")
+        views = {
+            "clinical": [names.index(feature) for feature in clinical],
+            "serum": [i for i, feature in enumerate(names) if feature not in clinical],
+        }
+        task = "regression"
+    X = ModalityDict({view: bunch.data[:, columns] for view, columns in views.items()})
+    return X, np.asarray(bunch.target), task
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
@@ -647,7 +683,8 @@ def build_parser() -> argparse.ArgumentParser:
         "assistments2009 (next-step task, published folds; reads "
         "DATA_DIR/knowledge_tracing, default DATA_DIR ../shared/data), "
         "synthetic-classification, synthetic-regression, synthetic-ablation "
-        "(3 modalities: shared and private factors, a dominant noisy one) "
+        "(3 modalities: shared and private factors, a dominant noisy one), "
+        "breast-cancer, diabetes (scikit-learn's data split into their views) "
         "(default: oulad)",
     )
     source.add_argument(

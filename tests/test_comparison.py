@@ -351,3 +351,32 @@ def test_table_tests_every_model_against_dsrsd_and_class_weight_option(tmp_path,
         )
         == 2
     )
+
+
+@pytest.mark.parametrize(
+    "dataset, views, primary",
+    [
+        ("breast-cancer", {"mean": (0, 10), "error": (10, 20), "worst": (20, 30)}, "roc_auc"),
+        ("diabetes", {"clinical": (0, 4), "serum": (4, 10)}, "r2"),
+    ],
+)
+def test_bundled_datasets_are_split_into_their_views(tmp_path, capsys, dataset, views, primary):
+    from sklearn import datasets
+
+    from sklearn_dsrsd._comparison import _bundled_views
+
+    X, y, _ = _bundled_views(dataset)
+    bunch = (
+        datasets.load_breast_cancer()
+        if dataset == "breast-cancer"
+        else datasets.load_diabetes(scaled=False)
+    )
+    assert list(X) == list(views)
+    for view, (start, stop) in views.items():
+        np.testing.assert_array_equal(X[view], bunch.data[:, start:stop])
+    np.testing.assert_array_equal(y, bunch.target)
+    argv = ["--dataset", dataset, "--models", "DSRSD", "EarlyFusion", "--json", *FAST]
+    assert main([*argv, "--out-dir", str(tmp_path)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["dataset"] == dataset
+    assert len(result["scores"]["DSRSD"][primary]) == 2
