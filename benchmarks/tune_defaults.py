@@ -138,6 +138,8 @@ CANDIDATES = {
 TASKS = (
     "oulad",
     "oulad-missing",
+    "oulad-d120",
+    "oulad-final_result",
     "synthetic",
     "synthetic-regression",
     "synthetic-classification",
@@ -148,6 +150,9 @@ DESCRIPTIONS = {
     "oulad-missing": "the oulad task's models scored with each non-empty subset of the three "
     "modalities present at test (the others missing), as missing_modalities.py does; ROC-AUC "
     "averaged over the 7 subsets",
+    "oulad-d120": "the oulad task's presentations and folds at day 120; ROC-AUC",
+    "oulad-final_result": "the oulad task's presentations and folds, the 4-class final result "
+    "at day 60; ROC-AUC (one-vs-rest)",
     "synthetic": "the synthetic-ablation design drawn with random_state=1 (the benchmark uses "
     "0), 5-fold stratified CV; ROC-AUC",
     "synthetic-regression": "the synthetic-regression design drawn with random_state=1 (the "
@@ -226,6 +231,20 @@ def _same_package_code(measured: str | None, other: str | None = None) -> bool:
         return False
 
 
+def _oulad_tuning_data(data_dir: Path, cutoff_day: int, target: str) -> tuple:
+    """(X, y, splits) of the OULAD presentations no benchmark evaluates on, without clicks."""
+    everything = load_oulad(
+        data_dir / "oulad", cutoff_day=cutoff_day, target=target, clickstream="flat"
+    )
+    keep = ~np.isin(everything.presentation, list(BENCHMARK_PRESENTATIONS))
+    X = ModalityDict({name: block for name, block in everything.data.items() if name != "clicks"})[
+        keep
+    ]
+    y, groups = np.asarray(everything.target)[keep], np.asarray(everything.groups)[keep]
+    splits = make_splits(y, task="classification", n_splits=3, n_repeats=1, groups=groups)
+    return X, y, splits
+
+
 def _tasks(data_dir: Path, which: list[str]) -> list:
     """(X, y, splits, scorers) of each data set to fit on; none is evaluated by a benchmark.
 
@@ -239,16 +258,13 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
         if task in which
     }
     if oulad_scorers:
-        everything = load_oulad(
-            data_dir / "oulad", cutoff_day=60, target="pass", clickstream="flat"
-        )
-        keep = ~np.isin(everything.presentation, list(BENCHMARK_PRESENTATIONS))
-        X = ModalityDict(
-            {name: block for name, block in everything.data.items() if name != "clicks"}
-        )[keep]
-        y, groups = np.asarray(everything.target)[keep], np.asarray(everything.groups)[keep]
-        splits = make_splits(y, task="classification", n_splits=3, n_repeats=1, groups=groups)
-        fits.append((X, y, splits, oulad_scorers))
+        fits.append((*_oulad_tuning_data(data_dir, 60, "pass"), oulad_scorers))
+    for task, cutoff_day, target in (
+        ("oulad-d120", 120, "pass"),
+        ("oulad-final_result", 60, "final_result"),
+    ):
+        if task in which:
+            fits.append((*_oulad_tuning_data(data_dir, cutoff_day, target), {task: _score}))
     if "synthetic" in which:
         # The design of the synthetic-ablation benchmark, drawn with another seed.
         X, y = make_multimodal_classification(**SYNTHETIC_ABLATION_DESIGN, random_state=1)
