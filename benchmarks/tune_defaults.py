@@ -150,9 +150,10 @@ DESCRIPTIONS = {
     "oulad-missing": "the oulad task's models scored with each non-empty subset of the three "
     "modalities present at test (the others missing), as missing_modalities.py does; ROC-AUC "
     "averaged over the 7 subsets",
-    "oulad-d120": "the oulad task's presentations and folds at day 120; ROC-AUC",
-    "oulad-final_result": "the oulad task's presentations and folds, the 4-class final result "
-    "at day 60; ROC-AUC (one-vs-rest)",
+    "oulad-d120": "the oulad task's presentations at day 120, 3-fold CV grouped by student; "
+    "ROC-AUC",
+    "oulad-final_result": "the oulad task's presentations, the 4-class final result at day 60, "
+    "3-fold CV grouped by student; ROC-AUC (one-vs-rest)",
     "synthetic": "the synthetic-ablation design drawn with random_state=1 (the benchmark uses "
     "0), 5-fold stratified CV; ROC-AUC",
     "synthetic-regression": "the synthetic-regression design drawn with random_state=1 (the "
@@ -237,9 +238,8 @@ def _oulad_tuning_data(data_dir: Path, cutoff_day: int, target: str) -> tuple:
         data_dir / "oulad", cutoff_day=cutoff_day, target=target, clickstream="flat"
     )
     keep = ~np.isin(everything.presentation, list(BENCHMARK_PRESENTATIONS))
-    X = ModalityDict({name: block for name, block in everything.data.items() if name != "clicks"})[
-        keep
-    ]
+    blocks = {name: block for name, block in everything.data.items() if name != "clicks"}
+    X = ModalityDict(blocks)[keep]
     y, groups = np.asarray(everything.target)[keep], np.asarray(everything.groups)[keep]
     splits = make_splits(y, task="classification", n_splits=3, n_repeats=1, groups=groups)
     return X, y, splits
