@@ -638,18 +638,16 @@ def _bundled_views(name: str) -> tuple[ModalityDict, np.ndarray, str]:
     """
     from sklearn.datasets import load_breast_cancer, load_diabetes
 
+    bunch = load_breast_cancer() if name == "breast-cancer" else load_diabetes(scaled=False)
+    names = [str(feature) for feature in bunch.feature_names]
     if name == "breast-cancer":
-        bunch = load_breast_cancer()
-        names = [str(feature) for feature in bunch.feature_names]
+        # Feature names read "mean radius", "radius error", "worst radius", ...
         views = {
-            "mean": [i for i, feature in enumerate(names) if feature.startswith("mean ")],
-            "error": [i for i, feature in enumerate(names) if feature.endswith(" error")],
-            "worst": [i for i, feature in enumerate(names) if feature.startswith("worst ")],
+            view: [i for i, feature in enumerate(names) if view in feature.split()]
+            for view in ("mean", "error", "worst")
         }
         task = "classification"
     else:
-        bunch = load_diabetes(scaled=False)
-        names = [str(feature) for feature in bunch.feature_names]
         clinical = ("age", "sex", "bmi", "bp")
         views = {
             "clinical": [names.index(feature) for feature in clinical],
