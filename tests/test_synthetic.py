@@ -8,7 +8,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_dsrsd import ModalityDict
+from sklearn_dsrsd.datasets import build_next_step_features, collapse_multiskill_duplicates
 from sklearn_dsrsd.datasets._synthetic import (
+    make_knowledge_tracing_log,
     make_multimodal_classification,
     make_multimodal_regression,
 )
@@ -340,3 +342,99 @@ def test_error_message_states_expected_and_received():
 def test_wrong_types_raise_type_error(kwargs, name):
     with pytest.raises(TypeError, match=name):
         make_multimodal_classification(**kwargs)
+
+
+# ------------------------------------------------------------------------------------------
+# make_knowledge_tracing_log
+# ------------------------------------------------------------------------------------------
+
+
+def test_knowledge_tracing_log_layout_and_seed():
+    log = make_knowledge_tracing_log(
+        n_students=60, n_items=40, n_skills=8, multi_skill_fraction=0.3, random_state=0
+    )
+    assert list(log.columns) == ["orig_user_id", "step", "problem_idx", "skill_idx", "correct"]
+    assert set(log["correct"].unique()) == {0, 1}
+    assert log["orig_user_id"].nunique() == 60
+    assert log["problem_idx"].between(0, 39).all() and log["skill_idx"].between(0, 7).all()
+    # Sorted by student and step; a step holds one row, or two for a two-skill item.
+    keys = log["orig_user_id"].to_numpy() * 10**6 + log["step"].to_numpy()
+    assert np.all(np.diff(keys) >= 0)
+    rows_per_step = log.groupby(["orig_user_id", "step"]).size()
+    assert set(rows_per_step.unique()) == {1, 2}
+    pairs = log.groupby(["orig_user_id", "step"]).agg(
+        items=("problem_idx", "nunique"),
+        answers=("correct", "nunique"),
+        skills=("skill_idx", "nunique"),
+    )
+    doubled = rows_per_step.to_numpy() == 2
+    assert (pairs["items"] == 1).all() and (pairs["answers"] == 1).all()
+    assert (pairs["skills"].to_numpy()[doubled] == 2).all()
+    # Every student has at least two responses, numbered 0, 1, ... without gaps.
+    steps = log.groupby("orig_user_id")["step"].agg(["min", "max", "nunique"])
+    assert (steps["min"] == 0).all() and (steps["nunique"] == steps["max"] + 1).all()
+    assert (steps["nunique"] >= 2).all()
+    again = make_knowledge_tracing_log(
+        n_students=60, n_items=40, n_skills=8, multi_skill_fraction=0.3, random_state=0
+    )
+    assert log.equals(again)
+    other = make_knowledge_tracing_log(
+        n_students=60, n_items=40, n_skills=8, multi_skill_fraction=0.3, random_state=1
+    )
+    assert not log.equals(other)
+
+
+def test_knowledge_tracing_log_duplicates_collapse_to_responses():
+    log = make_knowledge_tracing_log(n_students=80, multi_skill_fraction=0.5, random_state=0)
+    n_responses = len(log.drop_duplicates(["orig_user_id", "step"]))
+    assert n_responses < len(log)
+    collapsed = collapse_multiskill_duplicates(log)
+    assert len(collapsed) == n_responses
+    single = make_knowledge_tracing_log(n_students=80, multi_skill_fraction=0.0, random_state=0)
+    assert len(single.drop_duplicates(["orig_user_id", "step"])) == len(single)
+
+
+def test_knowledge_tracing_log_mean_responses():
+    log = make_knowledge_tracing_log(n_students=400, mean_responses=30, random_state=0)
+    per_student = log.drop_duplicates(["orig_user_id", "step"]).groupby("orig_user_id").size()
+    assert 25 < per_student.mean() < 35
+
+
+def test_knowledge_tracing_log_students_learn_and_streaks_persist():
+    """Practice raises correctness, and the previous answer says more than the success rate."""
+    log = make_knowledge_tracing_log(n_students=600, multi_skill_fraction=0.0, random_state=0)
+    task = build_next_step_features(log)
+    history = task.data["history"]
+    skill_attempts = history[:, list(task.feature_names["history"]).index("skill_attempts_mean")]
+    y = task.target
+    assert y[skill_attempts >= 6].mean() > y[skill_attempts == 0].mean() + 0.05
+    # At a similar success rate, the previous answer still predicts the next one: a problem
+    # set keeps to one skill and the student's engagement drifts slowly.
+    recent = task.data["recent"].reshape(len(y), -1, 4)
+    rate = history[:, list(task.feature_names["history"]).index("success_rate")]
+    seen = recent[:, 0, 1] == 0
+    band = seen & (rate > 0.55) & (rate < 0.75)
+    previous = recent[band, 0, 0]
+    assert y[band][previous == 1].mean() > y[band][previous == 0].mean() + 0.05
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(n_students=0), "n_students"),
+        (dict(n_items=5, n_skills=6), "n_items"),
+        (dict(n_skills=1, multi_skill_fraction=0.1), "n_skills"),
+        (dict(mean_responses=1.5), "mean_responses"),
+        (dict(multi_skill_fraction=1.5), "multi_skill_fraction"),
+    ],
+)
+def test_knowledge_tracing_log_invalid_params(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        make_knowledge_tracing_log(**kwargs)
+
+
+def test_knowledge_tracing_log_one_skill():
+    log = make_knowledge_tracing_log(
+        n_students=5, n_items=3, n_skills=1, multi_skill_fraction=0.0, random_state=0
+    )
+    assert (log["skill_idx"] == 0).all()

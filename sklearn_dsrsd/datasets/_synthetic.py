@@ -28,7 +28,11 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from .._modality_dict import ModalityDict
 
-__all__ = ["make_multimodal_classification", "make_multimodal_regression"]
+__all__ = [
+    "make_knowledge_tracing_log",
+    "make_multimodal_classification",
+    "make_multimodal_regression",
+]
 
 #: Coefficient of the product of the first two latent factors in the target signal.
 _INTERACTION = 0.5
@@ -519,3 +523,225 @@ def make_multimodal_regression(
     if n_targets == 1:
         y = y[:, 0]
     return _finish(rng, blocks, scale, names, missing_rate), np.ascontiguousarray(y)
+
+
+# --------------------------------------------------------------------------------------------
+# knowledge tracing: a simulated interaction log
+# --------------------------------------------------------------------------------------------
+
+#: A skill-builder problem set ends after this many correct responses in a row ...
+_MASTERY_STREAK = 3
+#: ... or after this many responses, as in the ASSISTments skill builders.
+_PROBLEM_SET_LIMIT = 10
+#: Most that practice can add to a skill's logit (a saturating learning curve).
+_MAX_LEARNING_GAIN = 2.0
+#: Practice from an incorrect response counts this much of a correct one.
+_INCORRECT_PRACTICE = 0.5
+#: Responses after which half of a skill's practice is forgotten.
+_FORGETTING_HALF_LIFE = 70.0
+#: Fraction of multiple-choice items, and the chance of guessing one right.
+_MULTIPLE_CHOICE_FRACTION = 0.3
+_GUESS = 0.25
+#: Autocorrelation (per response) and standard deviation of a student's engagement.
+_ENGAGEMENT_PERSISTENCE = 0.9
+_ENGAGEMENT_STD = 0.8
+
+
+@validate_params(
+    {
+        "n_students": [Interval(Integral, 1, None, closed="left")],
+        "n_items": [Interval(Integral, 1, None, closed="left")],
+        "n_skills": [Interval(Integral, 1, None, closed="left")],
+        "mean_responses": [Interval(Real, 2, None, closed="left")],
+        "multi_skill_fraction": [Interval(Real, 0, 1, closed="both")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_knowledge_tracing_log(
+    n_students: int = 500,
+    *,
+    n_items: int = 300,
+    n_skills: int = 20,
+    mean_responses: float = 60.0,
+    multi_skill_fraction: float = 0.15,
+    random_state: int | np.random.RandomState | None = None,
+):
+    """Simulate the interaction log of students working through skill-builder problem sets.
+
+    A log to try next-response prediction on (:func:`build_next_step_features`) when no
+    real log can be spared for it, for example to choose settings without touching the data
+    a benchmark evaluates on. The generative model is ours, a logistic item-response model
+    with learning, forgetting and a drifting engagement, in the spirit of the additive and
+    performance factors models of the knowledge-tracing literature; it is not fitted to any
+    real log, and a setting that works on it need not work on one.
+
+    Each student ``s`` has an ability ``theta_s ~ N(0, 1)``, a prior knowledge
+    ``kappa_sk ~ N(0, 0.5**2)`` of each skill and a learning rate
+    ``rate_s = 0.3 * exp(N(0, 0.4**2))``. Each item has one skill, or two with probability
+    ``multi_skill_fraction``, and a difficulty ``b_i`` = the mean difficulty of its skills
+    (``N(0, 0.7**2)`` each) plus ``N(0, 0.7**2)``; 30 % of the items are multiple choice,
+    guessed right with probability ``g_i = 0.25`` (``g_i = 0`` for the others). A response of
+    ``s`` to ``i`` is correct with probability
+    ``g_i + (1 - g_i) * sigmoid(theta_s + mean_k K_sk - b_i + e_st)``, where
+
+    - ``K_sk = kappa_sk + 2 * (1 - exp(-rate_s * P_sk))`` is the knowledge of skill ``k``
+      and ``P_sk`` its practice: each earlier response involving ``k`` adds 1 (correct) or
+      0.5 (incorrect), and practice halves every 70 responses of the student (forgetting);
+    - ``e_st`` is the student's engagement, an AR(1) process over their responses
+      (autocorrelation 0.9, standard deviation 0.8) that no feature of the log shows, so
+      that the latest responses say more than the counts do.
+
+    Students work in problem sets: a skill drawn at random, then items of that skill (drawn
+    at random among the items whose first skill it is) until three correct in a row or ten
+    responses, as in the ASSISTments skill builders. A student's number of responses is
+    geometric with mean ``mean_responses`` (at least 2).
+
+    A response to a two-skill item is written as two consecutive rows, one per skill, with
+    the same item and answer, as in the ASSISTments 2009 file; that is what
+    :func:`collapse_multiskill_duplicates` undoes.
+
+    Parameters
+    ----------
+    n_students : int, default=500
+        Number of students.
+
+    n_items : int, default=300
+        Number of items; at least ``n_skills``, so that every skill has an item.
+
+    n_skills : int, default=20
+        Number of skills; at least 2 when ``multi_skill_fraction > 0``.
+
+    mean_responses : float, default=60.0
+        Mean number of responses per student, at least 2.
+
+    multi_skill_fraction : float in [0, 1], default=0.15
+        Probability that an item has a second skill.
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of the generator. Pass an int for reproducible output.
+
+    Returns
+    -------
+    log : pandas.DataFrame
+        One row per (response, skill), sorted by student and step, with the columns that
+        :func:`build_next_step_features` reads by default: ``orig_user_id`` (int student
+        id), ``step`` (position of the response in the student's sequence),
+        ``problem_idx`` (item id), ``skill_idx`` (skill id) and ``correct`` (0 or 1).
+
+    See Also
+    --------
+    build_next_step_features : Turn such a log into a next-response prediction task.
+
+    Examples
+    --------
+    >>> from sklearn_dsrsd.datasets import (
+    ...     build_next_step_features, make_knowledge_tracing_log)
+    >>> log = make_knowledge_tracing_log(n_students=50, random_state=0)
+    >>> list(log.columns)
+    ['orig_user_id', 'step', 'problem_idx', 'skill_idx', 'correct']
+    >>> task = build_next_step_features(log)
+    >>> sorted(task.data), int(task.groups.max()) < 50
+    (['content', 'history', 'recent'], True)
+    """
+    import pandas as pd
+
+    if n_items < n_skills:
+        raise ValueError(
+            f"n_items must be >= n_skills so that every skill has an item; got "
+            f"n_items={n_items} and n_skills={n_skills}."
+        )
+    if multi_skill_fraction > 0 and n_skills < 2:
+        raise ValueError(
+            f"multi_skill_fraction > 0 needs n_skills >= 2 (a second, different skill); got "
+            f"multi_skill_fraction={multi_skill_fraction} and n_skills={n_skills}."
+        )
+    rng = check_random_state(random_state)
+
+    first_skill = rng.permutation(np.arange(n_items) % n_skills)
+    has_second = rng.random_sample(n_items) < multi_skill_fraction
+    offset = rng.randint(1, max(n_skills, 2), size=n_items)
+    second_skill = np.where(has_second, (first_skill + offset) % n_skills, first_skill)
+    skill_difficulty = 0.7 * rng.standard_normal(n_skills)
+    item_difficulty = (
+        skill_difficulty[first_skill] + skill_difficulty[second_skill]
+    ) / 2 + 0.7 * rng.standard_normal(n_items)
+    guess = np.where(rng.random_sample(n_items) < _MULTIPLE_CHOICE_FRACTION, _GUESS, 0.0)
+    items_by_skill = np.argsort(first_skill, kind="stable")
+    pool_start = np.searchsorted(first_skill[items_by_skill], np.arange(n_skills))
+    pool_size = np.bincount(first_skill, minlength=n_skills)
+
+    ability = rng.standard_normal(n_students)
+    prior = 0.5 * rng.standard_normal((n_students, n_skills))
+    rate = 0.3 * np.exp(0.4 * rng.standard_normal(n_students))
+    n_responses = np.maximum(rng.geometric(1.0 / mean_responses, size=n_students), 2)
+
+    practice = np.zeros((n_students, n_skills))
+    last_step = np.zeros((n_students, n_skills))
+    engagement = _ENGAGEMENT_STD * rng.standard_normal(n_students)
+    innovation = _ENGAGEMENT_STD * np.sqrt(1 - _ENGAGEMENT_PERSISTENCE**2)
+    skill = np.zeros(n_students, dtype=np.int64)
+    streak = np.zeros(n_students, dtype=np.int64)
+    set_length = np.full(n_students, _PROBLEM_SET_LIMIT)  # every student starts a set
+    decay = np.log(2) / _FORGETTING_HALF_LIFE
+
+    columns: dict[str, list] = {"student": [], "step": [], "item": [], "correct": []}
+    for step in range(int(n_responses.max())):
+        active = np.flatnonzero(n_responses > step)
+        new_set = (streak[active] >= _MASTERY_STREAK) | (set_length[active] >= _PROBLEM_SET_LIMIT)
+        renew = active[new_set]
+        skill[renew] = rng.randint(n_skills, size=renew.size)
+        streak[renew] = 0
+        set_length[renew] = 0
+        k = skill[active]
+        drawn = (rng.random_sample(active.size) * pool_size[k]).astype(np.int64)
+        item = items_by_skill[pool_start[k] + drawn]
+        knowledge = 0.0
+        for item_skill in (first_skill[item], second_skill[item]):
+            held = practice[active, item_skill] * np.exp(
+                -decay * (step - last_step[active, item_skill])
+            )
+            knowledge = (
+                knowledge
+                + prior[active, item_skill]
+                + _MAX_LEARNING_GAIN * (1 - np.exp(-rate[active] * held))
+            )
+        logit = ability[active] + knowledge / 2 - item_difficulty[item] + engagement[active]
+        p_correct = guess[item] + (1 - guess[item]) / (1 + np.exp(-logit))
+        correct = rng.random_sample(active.size) < p_correct
+        gain = np.where(correct, 1.0, _INCORRECT_PRACTICE)
+        two = has_second[item]
+        for who, item_skill, added in (
+            (active, first_skill[item], gain),
+            (active[two], second_skill[item[two]], gain[two]),
+        ):
+            held = practice[who, item_skill] * np.exp(-decay * (step - last_step[who, item_skill]))
+            practice[who, item_skill] = held + added
+            last_step[who, item_skill] = step
+        streak[active] = np.where(correct, streak[active] + 1, 0)
+        set_length[active] += 1
+        engagement[active] = _ENGAGEMENT_PERSISTENCE * engagement[
+            active
+        ] + innovation * rng.standard_normal(active.size)
+        columns["student"].append(active)
+        columns["step"].append(np.full(active.size, step))
+        columns["item"].append(item)
+        columns["correct"].append(correct.astype(np.int64))
+
+    student, step_of, item, correct = (np.concatenate(columns[c]) for c in columns)
+    # One row per (response, skill): the second skill's row right after the first's.
+    two = has_second[item]
+    rows = np.concatenate([np.arange(item.size), np.flatnonzero(two)])
+    skill_of = np.concatenate([first_skill[item], second_skill[item[two]]])
+    rank = np.concatenate([np.zeros(item.size, np.int64), np.ones(int(two.sum()), np.int64)])
+    order = np.lexsort((rank, step_of[rows], student[rows]))
+    rows, skill_of = rows[order], skill_of[order]
+    return pd.DataFrame(
+        {
+            "orig_user_id": student[rows],
+            "step": step_of[rows],
+            "problem_idx": item[rows],
+            "skill_idx": skill_of,
+            "correct": correct[rows],
+        }
+    )
