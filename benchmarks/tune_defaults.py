@@ -32,6 +32,7 @@ from unittest.mock import patch
 import numpy as np
 from missing_modalities import _present, modality_subsets
 from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
 
 from sklearn_dsrsd import ModalityDict, _modules
 from sklearn_dsrsd._comparison import (
@@ -45,10 +46,13 @@ from sklearn_dsrsd._comparison import (
 from sklearn_dsrsd._modules import DSRSDModule
 from sklearn_dsrsd._training import MultimodalNet
 from sklearn_dsrsd.datasets import (
+    build_next_step_features,
     load_oulad,
+    make_knowledge_tracing_log,
     make_multimodal_classification,
     make_multimodal_regression,
 )
+from sklearn_dsrsd.preprocessing import ContentTargetEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARK_PRESENTATIONS = {"AAA_2013J", "AAA_2014J", "BBB_2013B", "BBB_2013J"}
@@ -125,6 +129,8 @@ CANDIDATES = {
     "n_iter_no_change 20": {"n_iter_no_change": 20},
     "dropout 0": {"dropout": 0.0},
     "learning_rate_init 5e-4": {"learning_rate_init": 5e-4},
+    "temporal_encoder gru": {"temporal_encoder": "gru"},
+    "temporal_encoder attention": {"temporal_encoder": "attention"},
     # Code, not a parameter: a cheaper PeriodicEmbedding (its cost is the cosines and sines
     # of every frequency, and the width of what the modality's MLP then reads).
     "periodic embedding 8 frequencies, width 4": {
@@ -143,6 +149,7 @@ TASKS = (
     "synthetic",
     "synthetic-regression",
     "synthetic-classification",
+    "kt-synthetic",
 )
 DESCRIPTIONS = {
     "oulad": "OULAD pass/fail at day 60 on the 18 presentations no benchmark evaluates on "
@@ -160,6 +167,10 @@ DESCRIPTIONS = {
     "benchmark uses 0), 5-fold CV; R²",
     "synthetic-classification": "the synthetic-classification design drawn with "
     "random_state=1 (the benchmark uses 0), 5-fold stratified CV; ROC-AUC",
+    "kt-synthetic": "next-response correctness on a simulated skill-builder log "
+    "(make_knowledge_tracing_log, 1000 students, random_state=1), built as the ASSISTments "
+    "benchmark is (recent window of 10 as a sequence, ids target-encoded in each training "
+    "fold), 3-fold CV grouped by student; ROC-AUC",
 }
 
 
@@ -246,10 +257,11 @@ def _oulad_tuning_data(data_dir: Path, cutoff_day: int, target: str) -> tuple:
 
 
 def _tasks(data_dir: Path, which: list[str]) -> list:
-    """(X, y, splits, scorers) of each data set to fit on; none is evaluated by a benchmark.
+    """(X, y, splits, scorers, prepare) of each data set to fit on; no benchmark uses them.
 
     ``scorers`` maps each requested task on that data to its scoring function, so that
     ``oulad`` and ``oulad-missing`` score the same fitted models instead of fitting twice.
+    ``prepare`` wraps a model in the steps the task needs before it (None: none).
     """
     fits = []
     oulad_scorers = {
@@ -258,18 +270,18 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
         if task in which
     }
     if oulad_scorers:
-        fits.append((*_oulad_tuning_data(data_dir, 60, "pass"), oulad_scorers))
+        fits.append((*_oulad_tuning_data(data_dir, 60, "pass"), oulad_scorers, None))
     for task, cutoff_day, target in (
         ("oulad-d120", 120, "pass"),
         ("oulad-final_result", 60, "final_result"),
     ):
         if task in which:
-            fits.append((*_oulad_tuning_data(data_dir, cutoff_day, target), {task: _score}))
+            fits.append((*_oulad_tuning_data(data_dir, cutoff_day, target), {task: _score}, None))
     if "synthetic" in which:
         # The design of the synthetic-ablation benchmark, drawn with another seed.
         X, y = make_multimodal_classification(**SYNTHETIC_ABLATION_DESIGN, random_state=1)
         splits = make_splits(y, task="classification", n_splits=5, n_repeats=1)
-        fits.append((ModalityDict(X), y, splits, {"synthetic": _score}))
+        fits.append((ModalityDict(X), y, splits, {"synthetic": _score}, None))
     for kind, maker in (
         ("regression", make_multimodal_regression),
         ("classification", make_multimodal_classification),
@@ -278,7 +290,19 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
             # The design of the synthetic-classification/-regression benchmarks, another seed.
             X, y = maker(**SYNTHETIC_DESIGN, random_state=1)
             splits = make_splits(y, task=kind, n_splits=5, n_repeats=1)
-            fits.append((ModalityDict(X), y, splits, {f"synthetic-{kind}": _score}))
+            fits.append((ModalityDict(X), y, splits, {f"synthetic-{kind}": _score}, None))
+    if "kt-synthetic" in which:
+        # As the ASSISTments benchmark builds its task (compare.py --sequence), on a log
+        # simulated for the purpose.
+        log = make_knowledge_tracing_log(n_students=1000, random_state=1)
+        task = build_next_step_features(log, sequence=True)
+        y = np.asarray(task.target)
+        splits = make_splits(y, task="classification", n_splits=3, n_repeats=1, groups=task.groups)
+
+        def target_encoded(model):
+            return make_pipeline(ContentTargetEncoder(random_state=0), model)
+
+        fits.append((task.data, y, splits, {"kt-synthetic": _score}, target_encoded))
     return fits
 
 
@@ -342,14 +366,15 @@ def main(argv: list[str] | None = None) -> int:
     previous = out / "tune_defaults.json"
     scores = json.loads(previous.read_text()) if args.candidates and previous.exists() else {}
     commit = _commit()
-    for X, y, splits, scorers in fits:
+    for X, y, splits, scorers, prepare in fits:
         kind = "regression" if "synthetic-regression" in scorers else "classification"
         base = default_models(kind)["DSRSD"]
         for name in run:
             folds = {task: [] for task in scorers}
             with _code_switches(CANDIDATES[name]) as params:
                 for train, test in splits:
-                    model = clone(base).set_params(**params).fit(X[train], y[train])
+                    model = clone(base).set_params(**params)
+                    model = (prepare(model) if prepare else model).fit(X[train], y[train])
                     for task, score in scorers.items():
                         folds[task].append(score(kind, model, X[test], y[test]))
             for task, task_folds in folds.items():
