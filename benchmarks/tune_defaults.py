@@ -133,11 +133,6 @@ CANDIDATES = {
     "learning_rate_init 5e-4": {"learning_rate_init": 5e-4},
     "temporal_encoder gru": {"temporal_encoder": "gru"},
     "temporal_encoder attention": {"temporal_encoder": "attention"},
-    "concatenation fusion, no periodic embedding, temporal_encoder gru": {
-        "fusion": "concat",
-        "numerical_embedding": "none",
-        "temporal_encoder": "gru",
-    },
     # Code, not a parameter: a cheaper PeriodicEmbedding (its cost is the cosines and sines
     # of every frequency, and the width of what the modality's MLP then reads).
     "periodic embedding 8 frequencies, width 4": {
