@@ -685,6 +685,10 @@ def make_knowledge_tracing_log(
     set_length = np.full(n_students, _PROBLEM_SET_LIMIT)  # every student starts a set
     decay = np.log(2) / _FORGETTING_HALF_LIFE
 
+    def held(who: np.ndarray, item_skill: np.ndarray, step: int) -> np.ndarray:
+        """Practice of each (student, skill) pair left at ``step`` after forgetting."""
+        return practice[who, item_skill] * np.exp(-decay * (step - last_step[who, item_skill]))
+
     columns: dict[str, list] = {"student": [], "step": [], "item": [], "correct": []}
     for step in range(int(n_responses.max())):
         active = np.flatnonzero(n_responses > step)
@@ -696,16 +700,11 @@ def make_knowledge_tracing_log(
         k = skill[active]
         drawn = (rng.random_sample(active.size) * pool_size[k]).astype(np.int64)
         item = items_by_skill[pool_start[k] + drawn]
+        # Mean knowledge over the item's two skills (one skill twice for a one-skill item).
         knowledge = 0.0
         for item_skill in (first_skill[item], second_skill[item]):
-            held = practice[active, item_skill] * np.exp(
-                -decay * (step - last_step[active, item_skill])
-            )
-            knowledge = (
-                knowledge
-                + prior[active, item_skill]
-                + _MAX_LEARNING_GAIN * (1 - np.exp(-rate[active] * held))
-            )
+            learnt = 1 - np.exp(-rate[active] * held(active, item_skill, step))
+            knowledge = knowledge + prior[active, item_skill] + _MAX_LEARNING_GAIN * learnt
         logit = ability[active] + knowledge / 2 - item_difficulty[item] + engagement[active]
         p_correct = guess[item] + (1 - guess[item]) / (1 + np.exp(-logit))
         correct = rng.random_sample(active.size) < p_correct
@@ -715,14 +714,12 @@ def make_knowledge_tracing_log(
             (active, first_skill[item], gain),
             (active[two], second_skill[item[two]], gain[two]),
         ):
-            held = practice[who, item_skill] * np.exp(-decay * (step - last_step[who, item_skill]))
-            practice[who, item_skill] = held + added
+            practice[who, item_skill] = held(who, item_skill, step) + added
             last_step[who, item_skill] = step
         streak[active] = np.where(correct, streak[active] + 1, 0)
         set_length[active] += 1
-        engagement[active] = _ENGAGEMENT_PERSISTENCE * engagement[
-            active
-        ] + innovation * rng.standard_normal(active.size)
+        shock = innovation * rng.standard_normal(active.size)
+        engagement[active] = _ENGAGEMENT_PERSISTENCE * engagement[active] + shock
         columns["student"].append(active)
         columns["step"].append(np.full(active.size, step))
         columns["item"].append(item)
