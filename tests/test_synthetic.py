@@ -350,9 +350,8 @@ def test_wrong_types_raise_type_error(kwargs, name):
 
 
 def test_knowledge_tracing_log_layout_and_seed():
-    log = make_knowledge_tracing_log(
-        n_students=60, n_items=40, n_skills=8, multi_skill_fraction=0.3, random_state=0
-    )
+    design = dict(n_students=60, n_items=40, n_skills=8, multi_skill_fraction=0.3)
+    log = make_knowledge_tracing_log(**design, random_state=0)
     assert list(log.columns) == ["orig_user_id", "step", "problem_idx", "skill_idx", "correct"]
     assert set(log["correct"].unique()) == {0, 1}
     assert log["orig_user_id"].nunique() == 60
@@ -374,14 +373,8 @@ def test_knowledge_tracing_log_layout_and_seed():
     steps = log.groupby("orig_user_id")["step"].agg(["min", "max", "nunique"])
     assert (steps["min"] == 0).all() and (steps["nunique"] == steps["max"] + 1).all()
     assert (steps["nunique"] >= 2).all()
-    again = make_knowledge_tracing_log(
-        n_students=60, n_items=40, n_skills=8, multi_skill_fraction=0.3, random_state=0
-    )
-    assert log.equals(again)
-    other = make_knowledge_tracing_log(
-        n_students=60, n_items=40, n_skills=8, multi_skill_fraction=0.3, random_state=1
-    )
-    assert not log.equals(other)
+    assert log.equals(make_knowledge_tracing_log(**design, random_state=0))
+    assert not log.equals(make_knowledge_tracing_log(**design, random_state=1))
 
 
 def test_knowledge_tracing_log_duplicates_collapse_to_responses():
