@@ -34,12 +34,12 @@ from unittest.mock import patch
 import numpy as np
 from missing_modalities import _present, modality_subsets
 from sklearn.base import clone
-from sklearn.pipeline import make_pipeline
 
 from sklearn_dsrsd import ModalityDict, _modules
 from sklearn_dsrsd._comparison import (
     SYNTHETIC_ABLATION_DESIGN,
     SYNTHETIC_DESIGN,
+    _next_step_task,
     _score,
     default_models,
     machine_description,
@@ -54,7 +54,6 @@ from sklearn_dsrsd.datasets import (
     make_multimodal_classification,
     make_multimodal_regression,
 )
-from sklearn_dsrsd.preprocessing import ContentTargetEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARK_PRESENTATIONS = {"AAA_2013J", "AAA_2014J", "BBB_2013B", "BBB_2013J"}
@@ -150,6 +149,8 @@ REFERENCES = {
     f"reference: {model}": model
     for model in ("HistGradientBoosting", "LogisticRegression", "EarlyFusion")
 }
+# Every row of the tables, in their order.
+ROWS = (*CANDIDATES, *REFERENCES)
 TASKS = (
     "oulad",
     "oulad-missing",
@@ -304,14 +305,11 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
         # As the ASSISTments benchmark builds its task (compare.py --sequence), on a log
         # simulated for the purpose.
         log = make_knowledge_tracing_log(n_students=1000, random_state=1)
-        task = build_next_step_features(log, sequence=True)
-        y = np.asarray(task.target)
-        splits = make_splits(y, task="classification", n_splits=3, n_repeats=1, groups=task.groups)
-
-        def target_encoded(model):
-            return make_pipeline(ContentTargetEncoder(random_state=0), model)
-
-        fits.append((task.data, y, splits, {"kt-synthetic": _score}, target_encoded))
+        task = _next_step_task(build_next_step_features(log, sequence=True), "kt-synthetic", None)
+        splits = make_splits(
+            task.y, task="classification", n_splits=3, n_repeats=1, groups=task.groups
+        )
+        fits.append((task.X, task.y, splits, {"kt-synthetic": _score}, task.prepare))
     return fits
 
 
@@ -333,7 +331,7 @@ def _paired_differences(scores: dict) -> list[str]:
         "| candidate | " + " | ".join(scores) + " |",
         "|---|" + "---|" * len(scores),
     ]
-    for name in {**CANDIDATES, **REFERENCES}:
+    for name in ROWS:
         if name == reference or not any(name in scores[task] for task in scores):
             continue
         cells = []
@@ -369,11 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    run = [
-        name
-        for name in {**CANDIDATES, **REFERENCES}
-        if not args.candidates or name in args.candidates
-    ]
+    run = [name for name in ROWS if not args.candidates or name in args.candidates]
     fits = _tasks(Path(args.data_dir), args.tasks) if run else []
     out = Path(args.out_dir)
     previous = out / "tune_defaults.json"
@@ -428,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         "| candidate | " + " | ".join(scores) + " | commit |",
         "|---|" + "---|" * (len(scores) + 1),
     ]
-    for name in {**CANDIDATES, **REFERENCES}:
+    for name in ROWS:
         if not any(name in scores[task] for task in scores):
             continue
         cells, commits = [], set()
