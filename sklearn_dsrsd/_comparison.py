@@ -8,6 +8,7 @@ fit time, and a corrected paired t-test of DSRSD against the best other model.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -308,8 +309,9 @@ class ComparisonResult:
         plt.close(fig)
 
 
+@functools.cache
 def _warm_up() -> None:
-    """Pay torch's one-off start-up cost (seconds) before any fit is timed."""
+    """Pay torch's one-off start-up cost (seconds), once per process, before a fit is timed."""
     from . import DSRSDClassifier
 
     rng = np.random.RandomState(0)
@@ -365,27 +367,66 @@ def compare(
     protocol: str = "",
     prepare: Callable[[Any], Any] | None = None,
     log: Callable[[str], None] | None = None,
+    n_jobs: int | None = None,
 ) -> ComparisonResult:
-    """Fit and score every model on every split; ``prepare`` wraps a model (e.g. encoders)."""
+    """Fit and score every model on every split; ``prepare`` wraps a model (e.g. encoders).
+
+    ``n_jobs`` fits that many (model, split) pairs at once in joblib worker processes,
+    each with the caller's torch thread count. The scores do not depend on it (every
+    fit is seeded); the fit times do, since parallel fits share the machine.
+    """
+    import torch
+    from joblib import Parallel, delayed
+
     result = ComparisonResult(task=task, dataset=dataset, protocol=protocol)
     X = ModalityDict(X) if isinstance(X, Mapping) else X
-    _warm_up()
-    for name, model in models.items():
-        record: dict[str, list[float]] = {}
-        for fold, (train, test) in enumerate(splits):
-            estimator = clone(prepare(model) if prepare else model)
-            start = time.perf_counter()
-            estimator.fit(X[train], y[train])
-            record.setdefault("fit_time", []).append(time.perf_counter() - start)
-            for metric, value in _score(task, estimator, X[test], y[test]).items():
-                record.setdefault(metric, []).append(float(value))
-            if log:
-                log(
-                    f"{name} fold {fold + 1}/{len(splits)}: "
-                    + ", ".join(f"{k}={v[-1]:.4f}" for k, v in record.items())
-                )
-        result.scores[name] = record
+    fits = [(name, fold) for name in models for fold in range(len(splits))]
+    scored = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_and_score)(
+            clone(prepare(models[name]) if prepare else models[name]),
+            X,
+            y,
+            *splits[fold],
+            task=task,
+            threads=torch.get_num_threads(),
+        )
+        for name, fold in fits
+    )
+    for (name, fold), scores in zip(fits, scored, strict=True):
+        record = result.scores.setdefault(name, {})
+        for metric, value in scores.items():
+            record.setdefault(metric, []).append(float(value))
+        if log:
+            log(
+                f"{name} fold {fold + 1}/{len(splits)}: "
+                + ", ".join(f"{k}={v[-1]:.4f}" for k, v in record.items())
+            )
     return result
+
+
+def _fit_and_score(
+    estimator: Any,
+    X: Any,
+    y: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    *,
+    task: str,
+    threads: int,
+) -> dict[str, float]:
+    """One timed fit and its test scores; in a worker process or in the caller's."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    # A worker process starts with torch's and the BLAS pools' own thread counts, not
+    # the caller's; on a machine shared by parallel fits those oversubscribe it.
+    torch.set_num_threads(threads)
+    with threadpool_limits(limits=threads):
+        _warm_up()
+        start = time.perf_counter()
+        estimator.fit(X[train], y[train])
+        fit_time = time.perf_counter() - start
+        return {"fit_time": fit_time, **_score(task, estimator, X[test], y[test])}
 
 
 def make_splits(
@@ -794,6 +835,13 @@ def build_parser() -> argparse.ArgumentParser:
         "it down many times on a busy one)",
     )
     protocol.add_argument(
+        "--n-jobs",
+        type=_at_least(1),
+        default=1,
+        help="fits run at once, each in a worker process with --threads torch "
+        "threads (default 1); the scores do not depend on it, the fit times do",
+    )
+    protocol.add_argument(
         "--quick",
         action="store_true",
         help="a smoke run in seconds: 2 folds, at most 3 epochs per neural "
@@ -934,6 +982,7 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         protocol=protocol,
         prepare=task.prepare,
         log=progress,
+        n_jobs=args.n_jobs,
     )
     name = (
         task.name.replace(":", "_").replace("/", "_")

@@ -62,32 +62,37 @@ def test_response_log_with_given_folds(tmp_path, capsys):
             rows.append((student, step, item, item % 4, int(rng.rand() < p), student % 3 + 1))
     log = pd.DataFrame(rows, columns=["learner", "t", "problem", "kc", "ok", "fold"])
     log.to_csv(tmp_path / "log.csv", index=False)
-    main(
-        [
-            "--log",
-            str(tmp_path / "log.csv"),
-            "--student",
-            "learner",
-            "--order",
-            "t",
-            "--item",
-            "problem",
-            "--skill",
-            "kc",
-            "--correct",
-            "ok",
-            "--fold",
-            "fold",
-            "--json",
-            "--models",
-            "DSRSD",
-            "HistGradientBoosting",
-            *FAST,
-        ]
-    )
+    argv = [
+        "--log",
+        str(tmp_path / "log.csv"),
+        "--student",
+        "learner",
+        "--order",
+        "t",
+        "--item",
+        "problem",
+        "--skill",
+        "kc",
+        "--correct",
+        "ok",
+        "--fold",
+        "fold",
+        "--json",
+        "--models",
+        "DSRSD",
+        "HistGradientBoosting",
+        *FAST,
+    ]
+    main(argv)
     result = json.loads(capsys.readouterr().out)
     assert "given folds [1, 2, 3]" in result["protocol"]
     assert len(result["scores"]["DSRSD"]["roc_auc"]) == 3
+    # Fits in worker processes are seeded as in the caller's: the same scores.
+    main([*argv, "--n-jobs", "2"])
+    parallel = json.loads(capsys.readouterr().out)
+    for model, scores in result["scores"].items():
+        for metric in ("accuracy", "macro_f1", "roc_auc"):
+            assert parallel["scores"][model][metric] == scores[metric], (model, metric)
 
 
 @pytest.mark.parametrize(
@@ -123,6 +128,7 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
     [
         (["--threads", "0"], "--threads must be at least 1; got 0"),
         (["--cv", "1"], "argument --cv: must be at least 2, got 1"),
+        (["--n-jobs", "0"], "argument --n-jobs: must be at least 1, got 0"),
         (["--cv", "two"], "argument --cv: expected an integer, got 'two'"),
         (["--bogus"], "unrecognized arguments: --bogus"),
     ],
