@@ -154,10 +154,17 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
         The net is rebuilt from the current parameters, as scikit-learn's MLP re-creates
         its optimiser, so that a changed learning rate, weight decay, epoch budget or loss
-        weight takes effect; only the architecture must stay the same.
+        weight takes effect; only the architecture must stay the same
+        (:meth:`_check_same_architecture`, called before).
         """
+        self.net_.module_.load_state_dict(previous.module_.state_dict())
+        self.net_.history = previous.history
+
+    @staticmethod
+    def _check_same_architecture(previous: MultimodalNet, net: MultimodalNet) -> None:
+        """Raise if ``net`` cannot take over the weights of ``previous`` (warm start)."""
         # Dropout rates can change; any other module parameter reshapes the network.
-        current = self.net_.get_params()
+        current = net.get_params()
         reshaping = {
             key.removeprefix("module__"): (value, current[key])
             for key, value in previous.get_params().items()
@@ -174,8 +181,6 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
                 f"that shape it must not change between fits; got {changes}. Set "
                 "warm_start=False to train a new network."
             )
-        self.net_.module_.load_state_dict(previous.module_.state_dict())
-        self.net_.history = previous.history
 
     # -- task hooks (ClassifierTask / RegressorTask) -------------------------------------
     @abstractmethod
@@ -222,21 +227,32 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             The fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "net_")
-        dataset, y_encoded = self._training_data(X, y, sample_weight, first=not warm)
-        seed = self._draw_seed()
-        previous = self.net_ if warm else None
-        # A refit must not leave fitted attributes of an earlier configuration behind.
-        for name in self._optional_fitted_attributes(warm):
-            if hasattr(self, name):
-                delattr(self, name)
-        self.net_ = self._build_net(seed)
-        self._initialize_seeded(self.net_, seed)
-        if previous is None:
-            self._prepare_training(dataset, y_encoded, seed)
-        else:
-            self._continue_training(previous, dataset, y_encoded, seed)
-        self.net_.partial_fit(dataset, y_encoded)
-        self._record_training(dataset)
+        # A first fit rewrites the input schema before anything can fail; a warm start
+        # only reads it until its data is validated.
+        changed = not warm
+        try:
+            dataset, y_encoded = self._training_data(X, y, sample_weight, first=not warm)
+            seed = self._draw_seed()
+            net = self._build_net(seed)
+            self._initialize_seeded(net, seed)
+            if warm:
+                self._check_same_architecture(self.net_, net)
+            changed = True
+            previous, self.net_ = (self.net_ if warm else None), net
+            # A refit must not leave fitted attributes of an earlier configuration behind.
+            for name in self._optional_fitted_attributes(warm):
+                if hasattr(self, name):
+                    delattr(self, name)
+            if previous is None:
+                self._prepare_training(dataset, y_encoded, seed)
+            else:
+                self._continue_training(previous, dataset, y_encoded, seed)
+            self.net_.partial_fit(dataset, y_encoded)
+            self._record_training(dataset)
+        except Exception:
+            if changed:
+                self._discard_fitted_state()
+            raise
         return self
 
     def _partial_fit(
@@ -249,14 +265,34 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         optimiser's state, as scikit-learn's ``MLPClassifier.partial_fit`` does.
         """
         first = not hasattr(self, "net_")
-        dataset, y_encoded = self._training_data(X, y, sample_weight, first=first, classes=classes)
-        if first:
-            seed = self._draw_seed()
-            self.net_ = self._build_net(seed, incremental=True)
-            self._initialize_seeded(self.net_, seed)
-        self.net_.partial_fit(dataset, y_encoded, epochs=1)
-        self._record_training(dataset)
+        changed = first  # as in _fit: only a first call changes the state before training
+        try:
+            dataset, y_encoded = self._training_data(
+                X, y, sample_weight, first=first, classes=classes
+            )
+            changed = True
+            if first:
+                seed = self._draw_seed()
+                self.net_ = self._build_net(seed, incremental=True)
+                self._initialize_seeded(self.net_, seed)
+            self.net_.partial_fit(dataset, y_encoded, epochs=1)
+            self._record_training(dataset)
+        except Exception:
+            if changed:
+                self._discard_fitted_state()
+            raise
         return self
+
+    def _discard_fitted_state(self) -> None:
+        """Forget every fitted attribute: the estimator is unfitted again.
+
+        Called when a training run fails after it changed the fitted state (a new input
+        schema or target scaling, a half-trained network), so that ``predict`` raises
+        ``NotFittedError`` instead of running a model that matches none of them.
+        """
+        for name in [key for key in vars(self) if key.endswith("_") and not key.startswith("__")]:
+            delattr(self, name)
+        self.__dict__.pop("_inference_modules", None)
 
     def _draw_seed(self) -> int:
         """The seed of one training run, drawn from ``random_state``."""

@@ -1,9 +1,12 @@
 """Training glue: the tensor dataset that skorch batches, and the skorch net subclass.
 
 skorch is the training loop (epochs, shuffled batches, validation split,
-callbacks, device handling, history). The only method we override is
-:meth:`MultimodalNet.get_loss`, which adds the weighted auxiliary terms of
-DSRSD-Net to the task loss.
+callbacks, device handling, history). We override three of its hooks:
+:meth:`MultimodalNet.get_loss` adds the weighted auxiliary terms of DSRSD-Net
+(and, in :class:`DistillationNet`, the distillation terms) to the task loss,
+which our own hook ``get_task_loss`` weights by sample; ``infer`` keeps the
+sample weights out of the module's inputs; ``_set_training`` switches only the
+modules whose mode changes, and never a frozen teacher.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from skorch.utils import to_tensor
 from torch.utils.data import Dataset
 
 from ._losses import (
+    _zero_like_graph,
     alignment_loss,
     decorrelation_loss,
     orthogonality_loss,
@@ -300,8 +304,11 @@ class MultimodalNet(NeuralNet):
         if per_sample.ndim > 1:  # (n, n_outputs) for regression: one loss per sample
             per_sample = per_sample.flatten(1).mean(dim=1)
         sample_weight = X.get("sample_weight") if isinstance(X, Mapping) else None
+        # skorch hands get_loss the batch as loaded (on the CPU); only infer moved it.
         if sample_weight is None:
             sample_weight = torch.ones_like(per_sample)
+        else:
+            sample_weight = to_tensor(sample_weight, device=self.device)
         class_weight = getattr(self.criterion_, "weight", None)
         # Per-sample losses already carry the class weights; the normaliser must too.
         norm = sample_weight if class_weight is None else sample_weight * class_weight[y_true]
@@ -324,8 +331,8 @@ class DistillationNet(MultimodalNet):
     The teacher (``teacher_module_``, set by the estimator after it trained the
     teacher on complete rows) sees the batch with every modality the data has;
     the student module hides modalities at random inside its own forward pass.
-    Distillation acts on the fused representation (``codes["fused"]``) and, for
-    classification, on the logits.
+    Distillation acts on the fused representation (``codes["fused"]``) and on the
+    outputs: the logits for classification, the predictions for regression.
 
     ``prototype_labels`` maps a batch's targets to the category ids of the
     prototype term: the classes for classification, target-quantile bins for
@@ -384,7 +391,7 @@ class DistillationNet(MultimodalNet):
         X: dict[str, torch.Tensor],
         y_true: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
-        X = to_tensor(X, self.device)
+        X, y_true = to_tensor(X, self.device), to_tensor(y_true, self.device)
         complete = X["modality_mask"].bool().all(dim=1)
         X = {key: value[complete] for key, value in X.items() if key != "sample_weight"}
         output, y_true = output[complete], y_true[complete]
@@ -407,9 +414,12 @@ class DistillationNet(MultimodalNet):
                     output, teacher_output, y_true.long(), self.response_estimator
                 )
             else:
-                # Regression has no class distribution to decouple: match the predictions.
-                terms["response_distillation"] = torch.nn.functional.mse_loss(
-                    output, teacher_output
+                # Regression has no class distribution to decouple: match the predictions
+                # (a batch without a complete row has none to match; the mean of none is NaN).
+                terms["response_distillation"] = (
+                    torch.nn.functional.mse_loss(output, teacher_output)
+                    if len(output)
+                    else _zero_like_graph(output)
                 )
         return terms
 

@@ -13,6 +13,7 @@ from conftest import TINY, make_blocks
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -437,8 +438,35 @@ def test_warm_start_honours_changed_training_parameters(blocks_and_y):
     assert group["lr"] == 0.123 and group["weight_decay"] == 0.5
     assert clf.net_.alignment_weight == 0.7 and clf.net_.orthogonality_weight == 0.0
     assert "orthogonality" not in clf.net_.history[-1, "batches", 0]
+    before = clf.predict_proba(blocks)
     with pytest.raises(ValueError, match=r"warm_start=True.*hidden_size 16 -> 17"):
         clf.set_params(hidden_size=TINY["hidden_size"] + 1).fit(blocks, y)
+    # Refused before anything changed: the fitted model is the one of the last fit.
+    assert clf.net_.get_params()["module__hidden_size"] == TINY["hidden_size"]
+    assert_array_equal(clf.predict_proba(blocks), before)
+
+
+@pytest.mark.parametrize("how", ["fit", "warm_start", "partial_fit"])
+def test_failed_training_leaves_no_half_updated_model(blocks_and_y, how):
+    # A run that fails mid-training has changed the network (and a fit the input
+    # standardisation and target scaling): predict must not run on that mixture.
+    blocks, y = blocks_and_y
+    target = blocks["m0"][:, 0]
+    reg = DSRSDRegressor(**TINY, warm_start=how == "warm_start").fit(blocks, target)
+    with pytest.raises(ValueError, match="Training diverged"):
+        if how == "partial_fit":  # the net's optimiser is kept: overflow the loss instead
+            reg.partial_fit(blocks, target * 1e30)
+        else:
+            reg.set_params(learning_rate_init=1e30).fit(blocks, target * 1000)
+    assert not hasattr(reg, "net_") and not hasattr(reg, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        reg.predict(blocks)
+    reg.set_params(learning_rate_init=1e-3).fit(blocks, target)  # and it fits again
+    # Bad data is refused before anything changes: a fitted model stays as it was.
+    before = reg.predict(blocks)
+    with pytest.raises(ValueError):
+        reg.partial_fit({"m0": blocks["m0"]}, target[:10])
+    assert_array_equal(reg.predict(blocks), before)
 
 
 def test_refit_leaves_no_stale_fitted_attributes(blocks_and_y):

@@ -110,3 +110,18 @@ def test_distillation_uses_only_rows_complete_in_the_data():
     for name, value in terms.items():
         assert float(value) == pytest.approx(float(perturbed[name]), rel=1e-6)
         assert float(value) == pytest.approx(float(alone[name]), rel=1e-5)
+
+
+@pytest.mark.parametrize("Estimator", [DSRSDClassifier, DSRSDRegressor])
+def test_distillation_batch_without_a_complete_row(Estimator):
+    # With one row per batch, every batch of a row lacking a modality has no row to
+    # distil on: its terms are 0, not NaN (which the divergence guard would stop on).
+    blocks, y = make_blocks(n_samples=40)
+    X = {name: block.copy() for name, block in blocks.items()}
+    X["m1"][20:] = np.nan
+    target = y if Estimator is DSRSDClassifier else blocks["m0"][:, 0]
+    params = dict(TINY, batch_size=1, max_iter=1)
+    model = Estimator(**params, missing_strategy="distill").fit(X, target)
+    recorded = [batch["response_distillation"] for batch in model.net_.history[-1, "batches"]]
+    assert len(recorded) == 40 and np.isfinite(recorded).all()
+    assert recorded.count(0.0) >= 20
