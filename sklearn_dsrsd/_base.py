@@ -46,6 +46,7 @@ from ._training import (
     ModalityDataset,
     MultimodalNet,
     PlainPrintLog,
+    ResumableLRScheduler,
     WeightAveraging,
     collate_batch,
 )
@@ -457,7 +458,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             callbacks.append(
                 (
                     "lr_scheduler",
-                    LRScheduler(
+                    ResumableLRScheduler(
                         "ReduceLROnPlateau",
                         monitor=monitor,
                         mode="min",
@@ -621,7 +622,9 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
         The weights come from the model's fusion (the gates in DSRSD; see each
         baseline for its definition), are 0 for absent modalities and sum to 1
-        over the present ones. Columns follow ``modalities_``.
+        over the present ones, except in a single-modality baseline, whose weights
+        are all 0 for a sample that lacks its modality (it is predicted from the
+        imputed block). Columns follow ``modalities_``.
 
         Parameters
         ----------

@@ -131,9 +131,11 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         absent from a sample is encoded from its imputed block (the training mean),
         as the network sees it; its fusion weight is 0 (see ``modality_weights``).
         With ``representation="fused"``: the fused representation the task head
-        reads, in which absent modalities have no part. Computed in float64 by the
-        trained network in evaluation mode. ``set_output(transform="pandas")``
-        returns a DataFrame with the columns of :meth:`get_feature_names_out`.
+        reads, in which absent modalities have no part. Computed by the trained
+        network in evaluation mode, in float32 when every block is float32 and in
+        float64 otherwise (as :meth:`predict`), and returned as float64.
+        ``set_output(transform="pandas")`` returns a DataFrame with the columns of
+        :meth:`get_feature_names_out`.
 
         Parameters
         ----------

@@ -88,6 +88,16 @@ def _check_positive(value: float, name: str) -> None:
         raise ValueError(f"{name} must be > 0; got {value!r}.")
 
 
+def _check_labels(labels: Tensor, n_classes: int) -> None:
+    """Raise unless every (non-empty) label lies in ``[0, n_classes)``."""
+    # One host transfer for both bounds: the check runs on every distillation batch.
+    low, high = torch.stack(torch.aminmax(labels)).tolist()
+    if low < 0 or high >= n_classes:
+        raise ValueError(
+            f"labels must lie in [0, n_classes={n_classes}); got values in [{low}, {high}]."
+        )
+
+
 def _resolve_mask(
     mask: Tensor | None, shape: int | tuple[int, ...], name: str, device: torch.device
 ) -> Tensor:
@@ -184,6 +194,16 @@ def _masked_centre(x: Tensor, weights: Tensor, n_valid: Tensor) -> Tensor:
     return (x - mean) * weights
 
 
+def _std_below_floor(
+    centred: Tensor, n_valid: Tensor, variance_floor: float, eps: float
+) -> tuple[Tensor, Tensor]:
+    """Column std ``sqrt(var + eps)`` of centred group-major codes, ``(G, d)``, and the hinge
+    ``mean relu(variance_floor - std)`` that penalises collapsed columns, ``(G,)``."""
+    variance = centred.pow(2).sum(dim=1) / (n_valid - 1.0).clamp_min(1.0)[:, None]
+    std = torch.sqrt(variance + eps)
+    return std, F.relu(variance_floor - std).mean(dim=1)
+
+
 def _info_nce_per_group(z_a: Tensor, z_b: Tensor, mask: Tensor, temperature: float) -> Tensor:
     """Symmetric InfoNCE of each group of ``(n, G, k)`` codes over its valid rows, ``(G,)``."""
     a, b = (z_a / temperature).transpose(0, 1), z_b.transpose(0, 1)
@@ -212,12 +232,12 @@ def _decorrelation_per_group(x: Tensor, mask: Tensor, variance_floor: float, eps
     d = x.shape[2]
     weights, n_valid = _row_weights(x, mask)
     centred = _masked_centre(x, weights, n_valid)
-    cov = (
-        torch.bmm(centred.transpose(1, 2), centred) / (n_valid - 1.0).clamp_min(1.0)[:, None, None]
-    )
-    std = torch.sqrt(torch.diagonal(cov, dim1=1, dim2=2) + eps)
-    per_group = F.relu(variance_floor - std).mean(dim=1)
+    std, per_group = _std_below_floor(centred, n_valid, variance_floor, eps)
     if d > 1:
+        cov = (
+            torch.bmm(centred.transpose(1, 2), centred)
+            / (n_valid - 1.0).clamp_min(1.0)[:, None, None]
+        )
         corr = cov / (std.unsqueeze(2) * std.unsqueeze(1))
         off_diagonal = 1.0 - torch.eye(d, dtype=x.dtype, device=x.device)
         per_group = per_group + (corr.pow(2) * off_diagonal).sum(dim=(1, 2)) / (d * (d - 1))
@@ -233,10 +253,8 @@ def _orthogonality_per_group(
     weights, n_valid = _row_weights(s, mask)
     s = F.normalize(_masked_centre(s, weights, n_valid), p=2.0, dim=1, eps=eps)
     p_centred = _masked_centre(p, weights, n_valid)
-    p_std = torch.sqrt(
-        p_centred.pow(2).sum(dim=1) / (n_valid - 1.0).clamp_min(1.0)[:, None] + 1e-4
-    )
-    floor = F.relu(variance_floor - p_std).mean(dim=1)
+    # The floor of decorrelation_loss at its default eps (that of the codes' std).
+    _, floor = _std_below_floor(p_centred, n_valid, variance_floor, 1e-4)
     p = F.normalize(p_centred, p=2.0, dim=1, eps=eps)
     cross = torch.bmm(s.transpose(1, 2), p).pow(2).sum(dim=(1, 2)) / (d_s * d_p)
     per_group = cross + floor
@@ -578,11 +596,7 @@ def prototype_distillation(
     if n == 0:
         return _zero_like_graph(student_codes, teacher_codes)
     labels = labels.long()
-    if bool((labels < 0).any()) or bool((labels >= n_classes).any()):
-        raise ValueError(
-            f"labels must lie in [0, n_classes={n_classes}); got values in "
-            f"[{int(labels.min())}, {int(labels.max())}]."
-        )
+    _check_labels(labels, n_classes)
     one_hot = F.one_hot(labels, num_classes=n_classes).to(student_codes.dtype)
     counts = one_hot.sum(dim=0)
     present = counts > 0
@@ -688,11 +702,7 @@ def response_consistency_distillation(
     labels = labels.long()
     if (estimator == "kl" and n == 0) or (estimator == "js" and n < 2):
         return _zero_like_graph(student_logits, teacher_logits)
-    if bool((labels < 0).any()) or bool((labels >= n_classes).any()):
-        raise ValueError(
-            f"labels must lie in [0, {n_classes}); got values in "
-            f"[{int(labels.min())}, {int(labels.max())}]."
-        )
+    _check_labels(labels, n_classes)
     log_bin_s, log_nt_s = _decoupled_log_responses(student_logits, labels, temperature)
     log_bin_t, log_nt_t = _decoupled_log_responses(teacher_logits, labels, temperature)
     if estimator == "kl":

@@ -462,7 +462,7 @@ class DSRSDModule(RandomDraws, nn.Module):
         present = modality_mask.to(codes.dtype)
         if self.gates is None:
             fused = (fusion_inputs * present.unsqueeze(2)).flatten(1)
-            modality_weights = present / present.sum(dim=1, keepdim=True).clamp_min(1.0)
+            modality_weights = uniform_weights(modality_mask, codes.dtype)
         else:
             gate_scores = self.gates(codes_major)[:, :, 0].T
             modality_weights = masked_softmax(gate_scores, modality_mask)

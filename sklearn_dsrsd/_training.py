@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, PrintLog
+from skorch.callbacks import Callback, LRScheduler, PrintLog
 from skorch.utils import to_tensor
 from torch.utils.data import Dataset
 
@@ -40,6 +40,7 @@ __all__ = [
     "ModalityDataset",
     "MultimodalNet",
     "PlainPrintLog",
+    "ResumableLRScheduler",
     "WeightAveraging",
     "collate_batch",
 ]
@@ -188,6 +189,20 @@ class WeightAveraging(Callback):
             self._copy_into_module(net, self.average_)
         # Not pickled with the net: the module now holds the weights that count.
         self.average_ = self.training_weights_ = None
+
+
+class ResumableLRScheduler(LRScheduler):
+    """skorch's ``LRScheduler``, with one torch scheduler over the net's fit loops.
+
+    skorch builds a new torch scheduler at the start of every fit loop. A
+    ``ReduceLROnPlateau`` rebuilt for each one-epoch ``partial_fit`` call forgets its
+    count of epochs without improvement, so it never cuts the rate; this one keeps
+    the scheduler the net was first trained with (a ``fit`` builds a new net).
+    """
+
+    def on_train_begin(self, net: NeuralNet, **kwargs: Any) -> None:
+        if self.lr_scheduler_ is None:
+            super().on_train_begin(net, **kwargs)
 
 
 class PlainPrintLog(PrintLog):

@@ -660,6 +660,19 @@ def test_cosine_schedule_per_fit_and_across_partial_fit_calls(blocks_and_y):
     assert rates == sorted(rates, reverse=True) and rates[-1] == pytest.approx(0.0, abs=1e-9)
 
 
+def test_adaptive_schedule_counts_epochs_across_partial_fit_calls(blocks_and_y):
+    # With a tolerance no epoch can meet, every epoch after the first is one without
+    # improvement: the third of them cuts the rate, in 4 fit epochs or 4 one-epoch calls.
+    blocks, y = blocks_and_y
+    params = {**TINY, "max_iter": 4, "learning_rate": "adaptive", "tol": 1e9}
+    fitted = DSRSDClassifier(**params).fit(blocks, y)
+    incremental = DSRSDClassifier(**params)
+    for _ in range(4):
+        incremental.partial_fit(blocks, y, classes=np.unique(y))
+    for clf in (fitted, incremental):
+        assert clf.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.2)
+
+
 @pytest.mark.parametrize(
     "encoder, kind",
     [
