@@ -332,7 +332,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _record_training(self, dataset: ModalityDataset) -> None:
         """Fitted attributes that follow each training run (fit or partial_fit)."""
-        self._build_inference_modules()
+        self._inference_modules: dict[torch.dtype, torch.nn.Module] = {}
         self.modality_importances_ = self._mean_modality_weights(dataset)
         history = self.net_.history
         self.n_iter_ = len(history)
@@ -510,7 +510,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         computed in to about 1e-16, so predictions are invariant to subsets and order;
         in float32 they are invariant to float32 rounding only (matrix products round a
         row differently by the batch's size and the row's place in it, by about 1e-7).
-        Both copies are made once per fit (:meth:`_build_inference_modules`).
+        Each copy is made once per training run (:meth:`_inference_module`).
         """
         check_is_fitted(self)
         names = ("modality_weights", *code_names)
@@ -545,21 +545,22 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         """The inference module of ``precision`` on standardised blocks (under ``no_grad``)."""
         device = self.net_.device
         inputs = {block_key(i): block.to(device, precision) for i, block in enumerate(blocks)}
-        module = self._inference_modules[precision]
+        module = self._inference_module(precision)
         return module(modality_mask=modality_mask.to(device), **inputs)
 
-    def _build_inference_modules(self) -> None:
-        """Keep float32 and float64 evaluation-mode copies of the fitted module for inference.
+    def _inference_module(self, precision: torch.dtype) -> torch.nn.Module:
+        """The evaluation-mode copy of the fitted module in ``precision``.
 
-        Made once at the end of ``fit`` (and after unpickling) rather than on every
-        call: copying the module costs more than predicting a few rows. The float32
-        copy is not ``net_.module_`` itself, which training may switch back to train mode.
+        Made on first use after each training run (and after unpickling), then reused:
+        copying the module costs more than predicting a few rows, and a ``partial_fit``
+        loop that never predicts in float64 never pays for that copy. A copy, not
+        ``net_.module_`` itself, which training may switch back to train mode.
         """
-        module = self.net_.module_
-        self._inference_modules = {
-            torch.float32: copy.deepcopy(module).float().eval(),
-            torch.float64: copy.deepcopy(module).double().eval(),
-        }
+        module = self._inference_modules.get(precision)
+        if module is None:
+            module = copy.deepcopy(self.net_.module_).to(precision).eval()
+            self._inference_modules[precision] = module
+        return module
 
     def __getstate__(self) -> dict[str, Any]:
         # A copy: object.__getstate__ may return the instance's own __dict__.
@@ -570,7 +571,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
         if "net_" in state:
-            self._build_inference_modules()
+            self._inference_modules = {}
 
     def save(self, path: str | os.PathLike) -> None:
         """Save the fitted estimator to ``path`` without pickle.

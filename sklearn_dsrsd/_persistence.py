@@ -539,7 +539,7 @@ def _restore(cls: type, payload: dict[str, Any], device: str | None) -> Any:
         teacher = getattr(estimator, "teacher_net_", None)
         if teacher is not None and hasattr(estimator.net_, "set_teacher"):
             estimator.net_.set_teacher(teacher.module_)  # as fit attaches it
-        estimator._build_inference_modules()
+        estimator._inference_modules = {}  # copies of net_'s module, made on first use
     return estimator
 
 

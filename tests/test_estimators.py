@@ -510,7 +510,7 @@ def test_rescaled_gate_weights_average_one_over_present_modalities(blocks_and_y,
 
     blocks, y = blocks_and_y
     clf = DSRSDClassifier(**TINY).fit(blocks, y)
-    module = clf._inference_modules[torch.float64]
+    module = clf._inference_module(torch.float64)
     batch = clf._schema.batch(blocks, clf)
     mask = torch.from_numpy(batch.modality_mask)
     inputs = {f"m{i}": torch.from_numpy(b).double() for i, b in enumerate(batch.blocks)}
@@ -787,14 +787,18 @@ def test_fit_and_predict_leave_torch_threads_as_set(blocks_and_y):
 
 
 def test_inference_modules_are_made_once_per_fit_and_not_pickled(blocks_and_y):
-    # predict reuses the float32 and float64 copies made at the end of fit; a refit replaces
-    # them, and the pickle holds only the trained net (the copies are rebuilt when unpickled).
+    # predict reuses the float32 and float64 copies made on first use after fit; a refit
+    # replaces them, and the pickle holds only the trained net (the copies are made again).
     blocks, y = blocks_and_y
     clf = DSRSDClassifier(**TINY).fit(blocks, y)
-    modules = clf._inference_modules
+    as_float32 = {name: block.astype(np.float32) for name, block in blocks.items()}
+    assert set(clf._inference_modules) == {torch.float32}  # modality_importances_ used it
     clf.predict(blocks)
-    clf.predict({name: block.astype(np.float32) for name, block in blocks.items()})
-    assert clf._inference_modules is modules
+    clf.predict(as_float32)
+    modules = dict(clf._inference_modules)
+    clf.predict(blocks)
+    clf.predict(as_float32)
+    assert clf._inference_modules == modules and set(modules) == {torch.float32, torch.float64}
     for precision, module in modules.items():
         assert next(module.parameters()).dtype == precision and not module.training
         assert module is not clf.net_.module_
@@ -803,7 +807,7 @@ def test_inference_modules_are_made_once_per_fit_and_not_pickled(blocks_and_y):
     restored = pickle.loads(pickle.dumps(clf))
     assert_allclose(restored.predict_proba(blocks), clf.predict_proba(blocks), rtol=0, atol=0)
     clf.set_params(max_iter=2).fit(blocks, y)
-    assert clf._inference_modules is not modules
+    assert clf._inference_module(torch.float64) is not modules[torch.float64]
 
 
 def test_prediction_computes_in_the_callers_precision(blocks_and_y, monkeypatch):
@@ -899,7 +903,7 @@ def test_transform_gives_the_codes_as_named_features(blocks_and_y, dual_stream):
         f"m0__{streams[-1]}0" if dual_stream else "m1__shared0"
     ]
     # the same numbers as the network's own codes, in float64
-    module = clf._inference_modules[torch.float64]
+    module = clf._inference_module(torch.float64)
     batch = clf._schema.batch(blocks, clf)
     with torch.no_grad():
         _, expected = module(
@@ -939,7 +943,7 @@ def test_transform_fused_representation(blocks_and_y, fusion):
     clf = DSRSDClassifier(**TINY, fusion=fusion, representation="fused").fit(blocks, y)
     fused = clf.transform(blocks)
     # the representation the task head reads: the head maps it to the logits
-    head = clf._inference_modules[torch.float64].head
+    head = clf._inference_module(torch.float64).head
     with torch.no_grad():
         logits = head(torch.from_numpy(fused)).numpy()
     assert_allclose(logits, clf._forward(blocks)[0], rtol=1e-10)
