@@ -43,6 +43,7 @@ from skorch.history import History
 from . import _base
 from ._base import MultimodalNetEstimator, _check_device
 from ._inputs import ModalitySchema
+from ._training import ResumableLRScheduler
 
 __all__ = ["load", "load_estimator", "save_estimator"]
 
@@ -329,6 +330,11 @@ class _Encoder:
         # trains again and needs none of it.
         if any(parameter.requires_grad for parameter in net.module_.parameters()):
             node["optimizer"] = self.encode(net.optimizer_.state_dict(), f"{name}.optimizer_")
+            schedule = _resumable_schedule(net)
+            if schedule is not None and schedule.lr_scheduler_ is not None:
+                node["lr_scheduler"] = self.encode(
+                    schedule.lr_scheduler_.state_dict(), f"{name}.lr_scheduler"
+                )
             node["generators"] = [
                 [where, generator.device.type, self._tensor(generator.get_state())]
                 for where, generator in _net_generators(net)
@@ -609,6 +615,14 @@ def _restore_net(estimator: Any, name: str, node: dict[str, Any], decoder: _Deco
         setattr(net, attribute, decoder.decode(value, f"{name}.{attribute}"))
     if "optimizer" in node:
         net.optimizer_.load_state_dict(decoder.decode(node["optimizer"], f"{name}.optimizer_"))
+    if "lr_scheduler" in node:
+        schedule = _resumable_schedule(net)
+        state = decoder.decode(node["lr_scheduler"], f"{name}.lr_scheduler")
+        if schedule is None or not isinstance(state, dict):
+            raise ValueError(
+                f"{name}: a saved learning-rate schedule needs learning_rate='adaptive'"
+            )
+        schedule.restore(net, state)
     generators = dict(_net_generators(net))
     for where, device_type, index in node.get("generators", []):
         generator = generators.get(where)
@@ -617,6 +631,12 @@ def _restore_net(estimator: Any, name: str, node: dict[str, Any], decoder: _Deco
         if generator is not None and generator.device.type == device_type:
             generator.set_state(decoder.tensor(index, f"{name} generator {where!r}"))
     return net
+
+
+def _resumable_schedule(net: NeuralNet) -> ResumableLRScheduler | None:
+    """The net's schedule whose state continues over fit loops (``"adaptive"``), if any."""
+    schedule = dict(net.callbacks_).get("lr_scheduler")
+    return schedule if isinstance(schedule, ResumableLRScheduler) else None
 
 
 def _net_generators(net: NeuralNet) -> list[tuple[str, torch.Generator]]:

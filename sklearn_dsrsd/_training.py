@@ -192,17 +192,27 @@ class WeightAveraging(Callback):
 
 
 class ResumableLRScheduler(LRScheduler):
-    """skorch's ``LRScheduler``, with one torch scheduler over the net's fit loops.
+    """skorch's ``LRScheduler``, with one schedule over the net's fit loops.
 
     skorch builds a new torch scheduler at the start of every fit loop. A
     ``ReduceLROnPlateau`` rebuilt for each one-epoch ``partial_fit`` call forgets its
     count of epochs without improvement, so it never cuts the rate; this one keeps
-    the scheduler the net was first trained with (a ``fit`` builds a new net).
+    the schedule's state (a ``fit`` builds a new net, hence a new schedule). A net
+    that was unpickled has a new optimiser: the schedule moves to it with its state.
     """
 
     def on_train_begin(self, net: NeuralNet, **kwargs: Any) -> None:
-        if self.lr_scheduler_ is None:
-            super().on_train_begin(net, **kwargs)
+        kept = self.lr_scheduler_
+        if kept is not None and kept.optimizer is net.optimizer_:
+            return
+        super().on_train_begin(net, **kwargs)
+        if kept is not None:
+            self.lr_scheduler_.load_state_dict(kept.state_dict())
+
+    def restore(self, net: NeuralNet, state: dict[str, Any]) -> None:
+        """Continue a saved schedule (``state_dict`` of the torch scheduler) on ``net``."""
+        self.lr_scheduler_ = self._get_scheduler(net, self.policy_, **self.kwargs)
+        self.lr_scheduler_.load_state_dict(state)
 
 
 class PlainPrintLog(PrintLog):

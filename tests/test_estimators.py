@@ -660,17 +660,26 @@ def test_cosine_schedule_per_fit_and_across_partial_fit_calls(blocks_and_y):
     assert rates == sorted(rates, reverse=True) and rates[-1] == pytest.approx(0.0, abs=1e-9)
 
 
-def test_adaptive_schedule_counts_epochs_across_partial_fit_calls(blocks_and_y):
+@pytest.mark.parametrize("round_trip", [None, "pickle", "save"])
+def test_adaptive_schedule_counts_epochs_across_partial_fit_calls(
+    blocks_and_y, round_trip, tmp_path
+):
     # With a tolerance no epoch can meet, every epoch after the first is one without
-    # improvement: the third of them cuts the rate, in 4 fit epochs or 4 one-epoch calls.
+    # improvement: every third of them cuts the rate by 5, in fit epochs or one-epoch
+    # calls, and a model saved between calls continues its count.
     blocks, y = blocks_and_y
-    params = {**TINY, "max_iter": 4, "learning_rate": "adaptive", "tol": 1e9}
+    params = {**TINY, "max_iter": 7, "learning_rate": "adaptive", "tol": 1e9}
     fitted = DSRSDClassifier(**params).fit(blocks, y)
     incremental = DSRSDClassifier(**params)
-    for _ in range(4):
+    for call in range(7):
         incremental.partial_fit(blocks, y, classes=np.unique(y))
+        if call == 2 and round_trip == "pickle":
+            incremental = pickle.loads(pickle.dumps(incremental))
+        elif call == 2 and round_trip == "save":
+            incremental.save(tmp_path / "model.pt")
+            incremental = DSRSDClassifier.load(tmp_path / "model.pt")
     for clf in (fitted, incremental):
-        assert clf.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.2)
+        assert clf.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.2**2)
 
 
 @pytest.mark.parametrize(
