@@ -157,6 +157,21 @@ class ModalityDict(dict):
                 )
         super().__setitem__(key, value)
 
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        new = dict(*args, **kwargs)
+        # Checked as a whole (keys and lengths) before anything changes, as __init__ does.
+        type(self)({**dict(dict.items(self)), **new})
+        dict.update(self, new)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return dict.__getitem__(self, key)
+
+    def __ior__(self, other: Any) -> ModalityDict:
+        self.update(other)
+        return self
+
     def copy(self) -> ModalityDict:
         return type(self)(dict.items(self))
 

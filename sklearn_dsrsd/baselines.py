@@ -140,13 +140,18 @@ class _WrappedEstimatorMixin:
                 f"sample_weight was given, but the wrapped estimator "
                 f"{type(self.estimator).__name__} does not accept sample_weight in fit."
             )
-        batch, sample_weight = self._fit_inputs(X, sample_weight)
-        self._check_y_length(y, batch.n_samples)
-        self._prepare_wrapped()
-        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        self.estimator_ = clone(self.estimator).fit(
-            self._features_for_wrapped(batch), y, **fit_params
-        )
+        try:
+            batch, sample_weight = self._fit_inputs(X, sample_weight)
+            self._check_y_length(y, batch.n_samples)
+            self._prepare_wrapped()
+            fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+            self.estimator_ = clone(self.estimator).fit(
+                self._features_for_wrapped(batch), y, **fit_params
+            )
+        except Exception:
+            # As on the neural path: the new input schema must not serve the old estimator_.
+            self._discard_fitted_state()
+            raise
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
         self.modality_importances_ = (
@@ -168,14 +173,10 @@ class _WrappedEstimatorMixin:
         # some of them predict in float32).
         return self._wrapped_features(batch).astype(np.float64)
 
-    def _wrapped_batch_features(self, X: Any) -> tuple[ModalityBatch, np.ndarray]:
-        check_is_fitted(self)
-        batch = self._schema.batch(X, self)
-        return batch, self._features_for_wrapped(batch)
-
     def _wrapped(self, method: str, X: Any) -> np.ndarray:
         """``method`` of the fitted wrapped estimator on ``X``; NotFittedError before fit."""
-        features = self._wrapped_batch_features(X)[1]
+        check_is_fitted(self)
+        features = self._features_for_wrapped(self._schema.batch(X, self))
         return getattr(self.estimator_, method)(features)
 
     def predict(self, X: Any) -> np.ndarray:
@@ -214,7 +215,8 @@ class _WrappedEstimatorMixin:
         """
         if self.estimator is None:
             return super().modality_weights(X)
-        batch = self._wrapped_batch_features(X)[0]
+        check_is_fitted(self)
+        batch = self._schema.batch(X, self)  # the presence mask alone: no feature matrix
         return self._weights_output(
             X, self._static_weights(torch.from_numpy(batch.modality_mask)).numpy()
         )

@@ -8,6 +8,7 @@ import torch
 from conftest import expected_failed_checks
 from sklearn.base import clone, is_classifier
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.svm import LinearSVC
@@ -342,6 +343,19 @@ def test_wrapped_methods_follow_the_wrapped_estimator():
     assert not hasattr(model, "loss_curve_")
     model.set_params(estimator=None).fit(X, y)
     assert hasattr(model, "net_") and not hasattr(model, "estimator_")
+
+
+def test_failed_wrapped_refit_leaves_the_estimator_unfitted():
+    # The refit rescales the inputs before the wrapped fit fails: the old estimator_ must
+    # not go on predicting from inputs standardised for other data.
+    X, signal = make_data()
+    model = EarlyFusionClassifier(estimator=LogisticRegression()).fit(X, signal > 0)
+    shifted = {name: block * 100 + 50 for name, block in X.items()}
+    with pytest.raises(ValueError, match="class"):
+        model.fit(shifted, np.zeros(len(signal)))  # one class: LogisticRegression refuses
+    assert not hasattr(model, "estimator_") and not hasattr(model, "classes_")
+    with pytest.raises(NotFittedError):
+        model.predict_proba(X)
 
 
 def test_grid_search_between_network_and_wrapped_estimator():

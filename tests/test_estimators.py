@@ -326,6 +326,21 @@ def test_error_modalities_of_different_lengths(blocks_and_y):
         DSRSDClassifier(**TINY).fit(dict(blocks, m1=blocks["m1"][:100]), y)
     with pytest.raises(ValueError, match="same number of samples"):
         ModalityDict(a=np.ones((3, 1)), b=np.ones((4, 1)))
+    # Every way of adding a block checks its length, and a refused one changes nothing.
+    X = ModalityDict(a=np.ones((3, 1)))
+    for add in (
+        lambda: X.update(b=np.ones((4, 1))),
+        lambda: X.update({"b": np.ones((3, 1)), "c": np.ones((4, 1))}),
+        lambda: X.setdefault("b", np.ones((4, 1))),
+        lambda: X.__ior__({"b": np.ones((4, 1))}),
+    ):
+        with pytest.raises(ValueError, match="samples"):
+            add()
+        assert list(X) == ["a"]
+    with pytest.raises(TypeError, match="key 1 of type int"):
+        X.update({1: np.ones((3, 1))})
+    X |= {"b": np.ones((3, 2))}
+    assert list(X) == ["a", "b"] and isinstance(X, ModalityDict) and len(X) == 3
 
 
 def test_error_empty_mapping():
