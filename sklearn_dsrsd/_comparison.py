@@ -963,6 +963,12 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         grouped = " grouped by student" if task.groups is not None else ""
         protocol = f"{args.repeats}x{args.cv}-fold CV{grouped}, {len(y)} samples"
         test_fraction = 1.0 / args.cv
+    # Every setting that changes the scores is named, so that --update never merges rows
+    # fitted under different ones; defaults are left out, as older result files did.
+    defaults = build_parser().parse_args([])
+    for option in ("seed", "max_iter", "batch_size"):
+        if getattr(args, option) != getattr(defaults, option):
+            protocol += f"; {option}={getattr(args, option)}"
     if args.temporal_encoder != "conv":
         protocol += f"; DSRSD temporal_encoder={args.temporal_encoder}"
     if args.class_weight:

@@ -628,8 +628,9 @@ class SingleModalityClassifier(
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
     modality_importances_ : ndarray of shape (n_modalities,)
-        Mean of ``modality_weights`` over the training samples (at most 10,000
-        of them, evenly spaced), columns following ``modalities_``: how much each
+        Mean of ``modality_weights`` over the training samples (on the neural
+        path at most 10,000 of them, evenly spaced; on the wrapped path all of
+        them), columns following ``modalities_``: how much each
         modality drives the predictions on the training data, absent modalities
         counting 0.
     n_features_in_ : int
@@ -761,8 +762,9 @@ class SingleModalityRegressor(
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
     modality_importances_ : ndarray of shape (n_modalities,)
-        Mean of ``modality_weights`` over the training samples (at most 10,000
-        of them, evenly spaced), columns following ``modalities_``: how much each
+        Mean of ``modality_weights`` over the training samples (on the neural
+        path at most 10,000 of them, evenly spaced; on the wrapped path all of
+        them), columns following ``modalities_``: how much each
         modality drives the predictions on the training data, absent modalities
         counting 0.
     n_features_in_ : int
@@ -886,8 +888,9 @@ class EarlyFusionClassifier(
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
     modality_importances_ : ndarray of shape (n_modalities,)
-        Mean of ``modality_weights`` over the training samples (at most 10,000
-        of them, evenly spaced), columns following ``modalities_``: how much each
+        Mean of ``modality_weights`` over the training samples (on the neural
+        path at most 10,000 of them, evenly spaced; on the wrapped path all of
+        them), columns following ``modalities_``: how much each
         modality drives the predictions on the training data, absent modalities
         counting 0.
     n_features_in_ : int
@@ -1017,8 +1020,9 @@ class EarlyFusionRegressor(
         Modality name -> number of features, or ``(n_steps, n_features)`` for a
         sequence modality, in the order the network uses.
     modality_importances_ : ndarray of shape (n_modalities,)
-        Mean of ``modality_weights`` over the training samples (at most 10,000
-        of them, evenly spaced), columns following ``modalities_``: how much each
+        Mean of ``modality_weights`` over the training samples (on the neural
+        path at most 10,000 of them, evenly spaced; on the wrapped path all of
+        them), columns following ``modalities_``: how much each
         modality drives the predictions on the training data, absent modalities
         counting 0.
     n_features_in_ : int
@@ -1146,9 +1150,7 @@ class LateFusionClassifier(ClassifierTask, ClassifierMixin, _LateFusionBase):
         The trained skorch net; ``net_.module_`` is the torch module and
         ``net_.history`` the per-epoch history.
     n_iter_ : int
-        Number of epochs run (accumulated over warm starts). On the wrapped
-        path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
-        it reports none.
+        Number of epochs run (accumulated over warm starts).
     loss_curve_ : list of float
         Training loss after each epoch.
     validation_scores_ : list of float
@@ -1257,9 +1259,7 @@ class LateFusionRegressor(RegressorTask, RegressorMixin, _LateFusionBase):
         The trained skorch net; ``net_.module_`` is the torch module and
         ``net_.history`` the per-epoch history.
     n_iter_ : int
-        Number of epochs run (accumulated over warm starts). On the wrapped
-        path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
-        it reports none.
+        Number of epochs run (accumulated over warm starts).
     loss_curve_ : list of float
         Training loss after each epoch.
     validation_scores_ : list of float
@@ -1372,9 +1372,7 @@ class CoAttentionClassifier(ClassifierTask, ClassifierMixin, _CoAttentionBase):
         The trained skorch net; ``net_.module_`` is the torch module and
         ``net_.history`` the per-epoch history.
     n_iter_ : int
-        Number of epochs run (accumulated over warm starts). On the wrapped
-        path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
-        it reports none.
+        Number of epochs run (accumulated over warm starts).
     loss_curve_ : list of float
         Training loss after each epoch.
     validation_scores_ : list of float
@@ -1491,9 +1489,7 @@ class CoAttentionRegressor(RegressorTask, RegressorMixin, _CoAttentionBase):
         The trained skorch net; ``net_.module_`` is the torch module and
         ``net_.history`` the per-epoch history.
     n_iter_ : int
-        Number of epochs run (accumulated over warm starts). On the wrapped
-        path: the wrapped estimator's ``n_iter_`` (its largest entry), or 1 when
-        it reports none.
+        Number of epochs run (accumulated over warm starts).
     loss_curve_ : list of float
         Training loss after each epoch.
     validation_scores_ : list of float

@@ -386,3 +386,32 @@ def test_bundled_datasets_are_split_into_their_views(tmp_path, capsys, dataset, 
     result = json.loads(capsys.readouterr().out)
     assert result["dataset"] == dataset
     assert len(result["scores"]["DSRSD"][primary]) == 2
+
+
+def test_update_merges_models_of_one_protocol_only(tmp_path, capsys):
+    rng = np.random.RandomState(0)
+    a, b = rng.normal(size=(60, 3)), rng.normal(size=(60, 2))
+    pd.DataFrame(a).to_csv(tmp_path / "a.csv", index=False)
+    pd.DataFrame(b).to_csv(tmp_path / "b.csv", index=False)
+    pd.DataFrame({"y": (a[:, 0] + b[:, 0] > 0).astype(int)}).to_csv(
+        tmp_path / "y.csv", index=False
+    )
+    base = [
+        "--views",
+        str(tmp_path / "a.csv"),
+        str(tmp_path / "b.csv"),
+        "--target-file",
+        str(tmp_path / "y.csv"),
+        "--out-dir",
+        str(tmp_path / "out"),
+        *FAST,
+    ]
+    assert main([*base, "--models", "DSRSD"]) == 0
+    assert main([*base, "--models", "LogisticRegression", "--update"]) == 0
+    (written,) = (tmp_path / "out").glob("*.json")
+    assert set(json.loads(written.read_text())["scores"]) == {"DSRSD", "LogisticRegression"}
+    # Another seed splits and fits otherwise: its rows cannot be paired with these.
+    capsys.readouterr()
+    assert main([*base, "--models", "EarlyFusion", "--update", "--seed", "1"]) == 2
+    assert "holds a different protocol" in capsys.readouterr().err
+    assert set(json.loads(written.read_text())["scores"]) == {"DSRSD", "LogisticRegression"}

@@ -945,8 +945,8 @@ the protocol of Table 6 of the AKT paper (published AUC there: DKT 0.7616, AKT-R
 0.7866).
 
 Protocol: train on the students of four folds, test on those of the fifth, and report
-the AUC pooled over every test response, each predicted only from that student's
-earlier responses.
+the AUC over the fold's test responses, each predicted only from that student's
+earlier responses; the comparison harness reports the mean of the five folds' AUCs.
 
 References
 ----------
