@@ -240,8 +240,9 @@ class ContentTargetEncoder(TransformerMixin, BaseEstimator):
             # would look up a "groups" parameter it was not given and fail.
             with sklearn.config_context(enable_metadata_routing=False):
                 encoded = encoder.set_params(cv=splits).fit_transform(block, y)
-            # Keep the splitter, not n_splits index arrays, in the fitted encoder (it is
-            # pickled with the pipeline); set_params leaves the fitted state alone.
+            # Keep the splitter in the fitted encoder (pickled with the pipeline), not
+            # the index arrays of this fit's splits (an iterable cv holds its own arrays);
+            # set_params leaves the fitted state alone.
             encoder.set_params(cv=splitter)
         self.encoder_ = encoder
         self.n_block_features_in_ = block.shape[1]
