@@ -267,11 +267,13 @@ def _oulad_tuning_data(data_dir: Path, cutoff_day: int, target: str) -> tuple:
 
 
 def _tasks(data_dir: Path, which: list[str]) -> list:
-    """(X, y, splits, scorers, prepare) of each data set to fit on; no benchmark uses them.
+    """(X, y, splits, scorers, prepare, fit_params) of each data set to fit on; no benchmark
+    uses them.
 
     ``scorers`` maps each requested task on that data to its scoring function, so that
     ``oulad`` and ``oulad-missing`` score the same fitted models instead of fitting twice.
-    ``prepare`` wraps a model in the steps the task needs before it (None: none).
+    ``prepare`` wraps a model in the steps the task needs before it (None: none), and
+    ``fit_params`` holds per-sample parameters of the prepared model's ``fit``.
     """
     fits = []
     oulad_scorers = {
@@ -280,18 +282,20 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
         if task in which
     }
     if oulad_scorers:
-        fits.append((*_oulad_tuning_data(data_dir, 60, "pass"), oulad_scorers, None))
+        fits.append((*_oulad_tuning_data(data_dir, 60, "pass"), oulad_scorers, None, {}))
     for task, cutoff_day, target in (
         ("oulad-d120", 120, "pass"),
         ("oulad-final_result", 60, "final_result"),
     ):
         if task in which:
-            fits.append((*_oulad_tuning_data(data_dir, cutoff_day, target), {task: _score}, None))
+            fits.append(
+                (*_oulad_tuning_data(data_dir, cutoff_day, target), {task: _score}, None, {})
+            )
     if "synthetic" in which:
         # The design of the synthetic-ablation benchmark, drawn with another seed.
         X, y = make_multimodal_classification(**SYNTHETIC_ABLATION_DESIGN, random_state=1)
         splits = make_splits(y, task="classification", n_splits=5, n_repeats=1)
-        fits.append((ModalityDict(X), y, splits, {"synthetic": _score}, None))
+        fits.append((ModalityDict(X), y, splits, {"synthetic": _score}, None, {}))
     for kind, maker in (
         ("regression", make_multimodal_regression),
         ("classification", make_multimodal_classification),
@@ -300,7 +304,7 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
             # The design of the synthetic-classification/-regression benchmarks, another seed.
             X, y = maker(**SYNTHETIC_DESIGN, random_state=1)
             splits = make_splits(y, task=kind, n_splits=5, n_repeats=1)
-            fits.append((ModalityDict(X), y, splits, {f"synthetic-{kind}": _score}, None))
+            fits.append((ModalityDict(X), y, splits, {f"synthetic-{kind}": _score}, None, {}))
     if "kt-synthetic" in which:
         # As the ASSISTments benchmark builds its task (compare.py --sequence), on a log
         # simulated for the purpose.
@@ -309,7 +313,9 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
         splits = make_splits(
             task.y, task="classification", n_splits=3, n_repeats=1, groups=task.groups
         )
-        fits.append((task.X, task.y, splits, {"kt-synthetic": _score}, task.prepare))
+        fits.append(
+            (task.X, task.y, splits, {"kt-synthetic": _score}, task.prepare, task.fit_params)
+        )
     return fits
 
 
@@ -373,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = out / "tune_defaults.json"
     scores = json.loads(previous.read_text()) if args.candidates and previous.exists() else {}
     commit = _commit()
-    for X, y, splits, scorers, prepare in fits:
+    for X, y, splits, scorers, prepare, fit_params in fits:
         kind = "regression" if "synthetic-regression" in scorers else "classification"
         models = default_models(kind)
         for name in run:
@@ -391,7 +397,9 @@ def main(argv: list[str] | None = None) -> int:
             with _code_switches(CANDIDATES.get(name, {})) as params:
                 for train, test in splits:
                     model = clone(base).set_params(**params)
-                    model = (prepare(model) if prepare else model).fit(X[train], y[train])
+                    model = (prepare(model) if prepare else model).fit(
+                        X[train], y[train], **{k: v[train] for k, v in fit_params.items()}
+                    )
                     for task, score in task_scorers.items():
                         folds[task].append(score(kind, model, X[test], y[test]))
             for task, task_folds in folds.items():

@@ -32,6 +32,7 @@ from sklearn.metrics import (
     root_mean_squared_error,
 )
 from sklearn.model_selection import (
+    GroupKFold,
     RepeatedKFold,
     RepeatedStratifiedKFold,
     StratifiedGroupKFold,
@@ -368,8 +369,13 @@ def compare(
     prepare: Callable[[Any], Any] | None = None,
     log: Callable[[str], None] | None = None,
     n_jobs: int | None = None,
+    fit_params: Mapping[str, Any] | None = None,
 ) -> ComparisonResult:
     """Fit and score every model on every split; ``prepare`` wraps a model (e.g. encoders).
+
+    ``fit_params`` holds one value per sample for each parameter of the (prepared)
+    models' ``fit``; a fit gets those of its training rows, as ``cross_validate``
+    passes its ``params``.
 
     ``n_jobs`` fits that many (model, split) pairs at once in joblib worker processes,
     each with the caller's torch thread count. The scores do not depend on it (every
@@ -380,6 +386,7 @@ def compare(
 
     result = ComparisonResult(task=task, dataset=dataset, protocol=protocol)
     X = ModalityDict(X) if isinstance(X, Mapping) else X
+    fit_params = {key: np.asarray(value) for key, value in (fit_params or {}).items()}
     fits = [(name, fold) for name in models for fold in range(len(splits))]
     scored = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_and_score)(
@@ -389,6 +396,7 @@ def compare(
             *splits[fold],
             task=task,
             threads=torch.get_num_threads(),
+            fit_params=fit_params,
         )
         for name, fold in fits
     )
@@ -413,6 +421,7 @@ def _fit_and_score(
     *,
     task: str,
     threads: int,
+    fit_params: Mapping[str, np.ndarray],
 ) -> dict[str, float]:
     """One timed fit and its test scores; in a worker process or in the caller's."""
     import torch
@@ -424,7 +433,7 @@ def _fit_and_score(
     with threadpool_limits(limits=threads):
         _warm_up()
         start = time.perf_counter()
-        estimator.fit(X[train], y[train])
+        estimator.fit(X[train], y[train], **{k: v[train] for k, v in fit_params.items()})
         fit_time = time.perf_counter() - start
         return {"fit_time": fit_time, **_score(task, estimator, X[test], y[test])}
 
@@ -469,14 +478,20 @@ class Task:
     groups: np.ndarray | None = None
     folds: np.ndarray | None = None  # given test-fold ids (0 = always training)
     prepare: Callable[[Any], Any] | None = None
+    fit_params: dict[str, np.ndarray] = field(default_factory=dict)  # one value per sample
+    protocol_note: str = ""  # what the protocol line adds for this task
 
 
 def _next_step_task(bunch: Any, name: str, folds: np.ndarray | None) -> Task:
     from .preprocessing import ContentTargetEncoder
 
-    # Item and skill identities are target-encoded inside each training fold only.
+    # Item and skill identities are target-encoded inside each training fold only, and
+    # cross-fitted there by student, as the outer folds are: with row-wise inner folds a
+    # training row's encoding would hold the same student's other (later, too) responses,
+    # which no test row's encoding can. GroupKFold's folds do not depend on the targets.
     def prepare(model: Any) -> Any:
-        return make_pipeline(ContentTargetEncoder(random_state=0), model)
+        encoder = ContentTargetEncoder(cv=GroupKFold(5, shuffle=True, random_state=0))
+        return make_pipeline(encoder, model)
 
     return Task(
         bunch.data,
@@ -486,6 +501,8 @@ def _next_step_task(bunch: Any, name: str, folds: np.ndarray | None) -> Task:
         groups=bunch.groups,
         folds=folds,
         prepare=prepare,
+        fit_params={"contenttargetencoder__groups": np.asarray(bunch.groups)},
+        protocol_note="ids target-encoded with student-disjoint inner folds",
     )
 
 
@@ -969,6 +986,8 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
     for option in ("seed", "max_iter", "batch_size"):
         if getattr(args, option) != getattr(defaults, option):
             protocol += f"; {option}={getattr(args, option)}"
+    if task.protocol_note:
+        protocol += f"; {task.protocol_note}"
     if args.temporal_encoder != "conv":
         protocol += f"; DSRSD temporal_encoder={args.temporal_encoder}"
     if args.class_weight:
@@ -989,6 +1008,7 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         prepare=task.prepare,
         log=progress,
         n_jobs=args.n_jobs,
+        fit_params=task.fit_params,
     )
     name = (
         task.name.replace(":", "_").replace("/", "_")

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import sklearn
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.preprocessing import TargetEncoder
 from sklearn.utils.multiclass import type_of_target
@@ -58,8 +58,10 @@ class ContentTargetEncoder(TransformerMixin, BaseEstimator):
         otherwise, shuffled as ``shuffle`` and ``random_state`` say. A splitter that
         takes groups, such as :class:`~sklearn.model_selection.GroupKFold`, keeps the
         inner folds student-disjoint: pass the groups to ``fit_transform`` (in a
-        pipeline, enable metadata routing and call ``set_fit_request(groups=True)``).
-        A splitter or an iterable needs scikit-learn >= 1.9.
+        pipeline, enable metadata routing and call ``set_fit_request(groups=True)``,
+        or pass them as ``contenttargetencoder__groups``). Before scikit-learn 1.9,
+        whose ``TargetEncoder`` takes an int ``cv`` only, the cross fitting with a
+        splitter is done here, one encoder per inner fold, with the same result.
     shuffle : bool, default=True
         Shuffle the rows before the inner split (int ``cv`` only).
     random_state : int, RandomState instance or None, default=None
@@ -136,16 +138,11 @@ class ContentTargetEncoder(TransformerMixin, BaseEstimator):
         return block
 
     def _splitter(self, y: Any) -> Any:
-        """The inner splitter, or ``None`` when ``TargetEncoder`` must build it itself."""
+        """The inner splitter, or ``None`` when ``TargetEncoder`` must build it itself
+        (an int ``cv`` before scikit-learn 1.9)."""
         cv = self.cv
-        if not _target_encoder_takes_splitter():
-            if isinstance(cv, Integral):
-                return None
-            raise ValueError(
-                "ContentTargetEncoder(cv=<splitter or iterable>) needs scikit-learn >= 1.9, "
-                f"whose TargetEncoder accepts a splitter; got scikit-learn "
-                f"{sklearn.__version__} and cv={cv!r}. Pass an int cv or upgrade."
-            )
+        if isinstance(cv, Integral) and not _target_encoder_takes_splitter():
+            return None
         target_type = self.target_type
         if target_type == "auto":
             target_type = type_of_target(y, input_name="y")
@@ -164,7 +161,28 @@ class ContentTargetEncoder(TransformerMixin, BaseEstimator):
             return TargetEncoder(
                 cv=self.cv, shuffle=self.shuffle, random_state=self.random_state, **params
             )
+        if not _target_encoder_takes_splitter():
+            # Before 1.9 the encoder takes an int cv only; fit and transform ignore it.
+            return TargetEncoder(**params)
         return TargetEncoder(cv=cv, **params)
+
+    def _cross_fit(self, encoder: TargetEncoder, block: np.ndarray, y: Any, splits: list) -> Any:
+        """Out-of-fold encoding of ``block`` over ``splits``, with ``encoder`` fitted on all
+        rows; what ``TargetEncoder(cv=splits).fit_transform`` does from scikit-learn 1.9."""
+        if _target_encoder_takes_splitter():
+            # The splits need no routing; with routing switched on, TargetEncoder (1.9)
+            # would look up a "groups" parameter it was not given and fail.
+            with sklearn.config_context(enable_metadata_routing=False):
+                return encoder.set_params(cv=splits).fit_transform(block, y)
+        encoder.fit(block, y)
+        encoded = None
+        y = np.asarray(y)
+        for train, test in splits:
+            fold = clone(encoder).fit(block[train], y[train]).transform(block[test])
+            if encoded is None:
+                encoded = np.empty((len(block), fold.shape[1]), dtype=fold.dtype)
+            encoded[test] = fold
+        return encoded
 
     def _replace(self, X: Mapping, encoded: np.ndarray) -> ModalityDict:
         out = ModalityDict(dict(X.items()))
@@ -236,14 +254,12 @@ class ContentTargetEncoder(TransformerMixin, BaseEstimator):
                         "set_fit_request(groups=True)."
                     ) from exc
                 raise
-            # The splits need no routing; with routing switched on, TargetEncoder (1.9)
-            # would look up a "groups" parameter it was not given and fail.
-            with sklearn.config_context(enable_metadata_routing=False):
-                encoded = encoder.set_params(cv=splits).fit_transform(block, y)
+            encoded = self._cross_fit(encoder, block, y, splits)
             # Keep the splitter in the fitted encoder (pickled with the pipeline), not
             # the index arrays of this fit's splits (an iterable cv holds its own arrays);
             # set_params leaves the fitted state alone.
-            encoder.set_params(cv=splitter)
+            if _target_encoder_takes_splitter():
+                encoder.set_params(cv=splitter)
         self.encoder_ = encoder
         self.n_block_features_in_ = block.shape[1]
         return self._replace(X, encoded)

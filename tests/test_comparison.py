@@ -415,3 +415,27 @@ def test_update_merges_models_of_one_protocol_only(tmp_path, capsys):
     assert main([*base, "--models", "EarlyFusion", "--update", "--seed", "1"]) == 2
     assert "holds a different protocol" in capsys.readouterr().err
     assert set(json.loads(written.read_text())["scores"]) == {"DSRSD", "LogisticRegression"}
+
+
+def test_next_step_task_encodes_a_training_row_without_its_students_targets():
+    # The outer folds hold students apart; the inner folds of the target encoding must
+    # too, or a training row's encoding would hold its student's other (later) responses.
+    from sklearn.base import BaseEstimator
+
+    from sklearn_dsrsd._comparison import _next_step_task
+    from sklearn_dsrsd.datasets import build_next_step_features, make_knowledge_tracing_log
+
+    class KeepContent(BaseEstimator):
+        def fit(self, X, y):
+            self.content_ = np.asarray(X["content"])
+            return self
+
+    bunch = build_next_step_features(make_knowledge_tracing_log(n_students=60, random_state=0))
+    task = _next_step_task(bunch, "kt", None)
+    student = task.groups == task.groups[0]
+    y = task.y.copy()
+    encoded = task.prepare(KeepContent()).fit(task.X, y, **task.fit_params)[-1].content_
+    y[student] = 1 - y[student]
+    again = task.prepare(KeepContent()).fit(task.X, y, **task.fit_params)[-1].content_
+    np.testing.assert_array_equal(again[student], encoded[student])
+    assert not np.allclose(again[~student], encoded[~student])

@@ -685,12 +685,20 @@ def test_content_target_encoder_groups_routed_in_a_pipeline():
     assert np.all(np.isfinite(result["test_score"]))
 
 
-def test_content_target_encoder_splitter_needs_scikit_learn_1_9(monkeypatch):
+@pytest.mark.parametrize("target", ["binary", "multiclass"])
+def test_content_target_encoder_splitter_before_scikit_learn_1_9(monkeypatch, target):
+    # Before 1.9 TargetEncoder takes an int cv only; the encoder then cross-fits a
+    # splitter's folds itself, with what 1.9's TargetEncoder(cv=splits) gives.
     import sklearn_dsrsd.preprocessing as preprocessing
 
-    monkeypatch.setattr(preprocessing, "_target_encoder_takes_splitter", lambda: False)
     task = small_task()
-    with pytest.raises(ValueError, match=r"needs scikit-learn >= 1\.9.*GroupKFold"):
-        ContentTargetEncoder(cv=GroupKFold(3)).fit_transform(
-            task.data, task.target, groups=task.groups
-        )
+    y = task.target if target == "binary" else task.data["history"][:, 0].astype(int) % 3
+    encoder = ContentTargetEncoder(cv=GroupKFold(3))
+    expected = encoder.fit_transform(task.data, y, groups=task.groups)["content"]
+    monkeypatch.setattr(preprocessing, "_target_encoder_takes_splitter", lambda: False)
+    encoded = encoder.fit_transform(task.data, y, groups=task.groups)["content"]
+    np.testing.assert_allclose(encoded, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        encoder.transform(task.data)["content"],
+        ContentTargetEncoder(cv=GroupKFold(3)).fit(task.data, y).transform(task.data)["content"],
+    )
