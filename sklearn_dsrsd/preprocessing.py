@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import sklearn
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.preprocessing import TargetEncoder
 from sklearn.utils.multiclass import type_of_target
@@ -174,14 +174,35 @@ class ContentTargetEncoder(TransformerMixin, BaseEstimator):
             # would look up a "groups" parameter it was not given and fail.
             with sklearn.config_context(enable_metadata_routing=False):
                 return encoder.set_params(cv=splits).fit_transform(block, y)
+        times_tested = np.zeros(len(block), dtype=int)
+        for _, test in splits:
+            np.add.at(times_tested, test, 1)
+        if np.any(times_tested != 1):
+            raise ValueError(
+                f"ContentTargetEncoder(cv={self.cv!r}): the inner folds must hold every "
+                f"training row in exactly one test fold; {np.sum(times_tested != 1)} of "
+                f"{len(block)} rows are not."
+            )
         encoder.fit(block, y)
-        encoded = None
         y = np.asarray(y)
+        # A fold's own encoder would learn the fold's classes only (a class absent from it
+        # would shift the others); TargetEncoder encodes each class's indicator among all
+        # the rows' classes as a continuous target, and so do we, class after class.
+        if encoder.target_type_ == "binary":
+            targets = [y == encoder.classes_[1]]
+        elif encoder.target_type_ == "multiclass":
+            targets = [y == label for label in encoder.classes_]
+        else:
+            targets = [y]
+        encoded = np.empty((len(block), block.shape[1] * len(targets)))
         for train, test in splits:
-            fold = clone(encoder).fit(block[train], y[train]).transform(block[test])
-            if encoded is None:
-                encoded = np.empty((len(block), fold.shape[1]), dtype=fold.dtype)
-            encoded[test] = fold
+            for k, target in enumerate(targets):
+                fold = TargetEncoder(target_type="continuous", smooth=self.smooth)
+                fold.fit(block[train], target[train].astype(np.float64))
+                # Columns are feature-major (feature 0's classes first), as TargetEncoder's.
+                encoded[np.ix_(test, np.arange(k, encoded.shape[1], len(targets)))] = (
+                    fold.transform(block[test])
+                )
         return encoded
 
     def _replace(self, X: Mapping, encoded: np.ndarray) -> ModalityDict:

@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_score, cross_validate
+from sklearn.model_selection import (
+    GroupKFold,
+    StratifiedKFold,
+    TimeSeriesSplit,
+    cross_val_score,
+    cross_validate,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler, TargetEncoder
 
@@ -24,7 +30,7 @@ from sklearn_dsrsd.datasets._knowledge_tracing import (
     collapse_multiskill_duplicates,
     load_assistments2009,
 )
-from sklearn_dsrsd.preprocessing import ContentTargetEncoder
+from sklearn_dsrsd.preprocessing import ContentTargetEncoder, _target_encoder_takes_splitter
 
 COLS = dict(student="user", order="t", item="item", skill="skill", correct="correct")
 H = {name: j for j, name in enumerate(HISTORY_FEATURES)}
@@ -595,6 +601,14 @@ def test_content_target_encoder_fitted_on_train_only():
     assert_allclose(enc.transform(Xu)["content"], y[train].mean())
 
 
+# Tests that compare with TargetEncoder(cv=<splitter or splits>), new in scikit-learn 1.9.
+needs_target_encoder_splitter = pytest.mark.skipif(
+    not _target_encoder_takes_splitter(),
+    reason="TargetEncoder takes a splitter from scikit-learn 1.9 on",
+)
+
+
+@needs_target_encoder_splitter
 def test_content_target_encoder_cross_fits_training_rows_and_in_a_pipeline():
     task = small_task(1)
     X, y, groups = task.data, task.target, task.groups
@@ -630,6 +644,7 @@ def test_content_target_encoder_lives_in_preprocessing():
     assert not hasattr(sklearn_dsrsd.datasets, "ContentTargetEncoder")
 
 
+@needs_target_encoder_splitter
 def test_content_target_encoder_group_cross_fitting_is_out_of_group():
     task = small_task(2)
     X, y, groups = task.data, task.target, task.groups
@@ -685,20 +700,38 @@ def test_content_target_encoder_groups_routed_in_a_pipeline():
     assert np.all(np.isfinite(result["test_score"]))
 
 
-@pytest.mark.parametrize("target", ["binary", "multiclass"])
-def test_content_target_encoder_splitter_before_scikit_learn_1_9(monkeypatch, target):
+@pytest.mark.parametrize(
+    "y",
+    [
+        [0, 0, 1, 1, 1, 1, 1, 1, 1],  # fold of group 0 trained on one class only
+        [0, 0, 1, 2, 1, 2, 2, 1, 2],  # class 0 absent from that fold's training rows
+        [0.5, 1.0, 2.0, 3.0, 2.5, 0.0, 1.5, 1.0, 2.0],
+    ],
+)
+@needs_target_encoder_splitter
+def test_content_target_encoder_splitter_before_scikit_learn_1_9(monkeypatch, y):
     # Before 1.9 TargetEncoder takes an int cv only; the encoder then cross-fits a
-    # splitter's folds itself, with what 1.9's TargetEncoder(cv=splits) gives.
+    # splitter's folds itself, with what 1.9's TargetEncoder(cv=splits) gives, also
+    # when a fold's training rows lack a class.
     import sklearn_dsrsd.preprocessing as preprocessing
 
-    task = small_task()
-    y = task.target if target == "binary" else task.data["history"][:, 0].astype(int) % 3
+    content = [[1, 7], [2, 7], [1, 8], [2, 8], [1, 7], [2, 8], [3, 7], [1, 8], [2, 7]]
+    X = {"content": np.array(content)}
+    groups = np.array([0, 0, 1, 1, 2, 2, 2, 1, 2])
+    y = np.array(y)
     encoder = ContentTargetEncoder(cv=GroupKFold(3))
-    expected = encoder.fit_transform(task.data, y, groups=task.groups)["content"]
+    expected = encoder.fit_transform(X, y, groups=groups)["content"]
+    expected_transform = encoder.transform(X)["content"]
     monkeypatch.setattr(preprocessing, "_target_encoder_takes_splitter", lambda: False)
-    encoded = encoder.fit_transform(task.data, y, groups=task.groups)["content"]
+    encoded = encoder.fit_transform(X, y, groups=groups)["content"]
     np.testing.assert_allclose(encoded, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(
-        encoder.transform(task.data)["content"],
-        ContentTargetEncoder(cv=GroupKFold(3)).fit(task.data, y).transform(task.data)["content"],
-    )
+    np.testing.assert_allclose(encoder.transform(X)["content"], expected_transform)
+
+
+def test_content_target_encoder_inner_folds_must_cover_every_row_once(monkeypatch):
+    import sklearn_dsrsd.preprocessing as preprocessing
+
+    monkeypatch.setattr(preprocessing, "_target_encoder_takes_splitter", lambda: False)
+    X = {"content": np.arange(12).reshape(-1, 1) % 3}
+    with pytest.raises(ValueError, match="exactly one test fold; 3 of 12 rows are not"):
+        ContentTargetEncoder(cv=TimeSeriesSplit(3)).fit_transform(X, np.arange(12) % 2)
