@@ -30,6 +30,7 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
+from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.dataset import ValidSplit
 
@@ -63,6 +64,20 @@ _IMPORTANCE_ROWS = 10_000
 # Weight initialisation draws from torch's global generator, which every thread shares: fits
 # running in threads take turns to seed it, draw their initial weights and restore it.
 _GLOBAL_RNG_LOCK = threading.Lock()
+
+
+def _reshaping_changes(previous: NeuralNet, net: NeuralNet) -> str:
+    """The module parameters of ``net`` that reshape ``previous``'s network, as
+    ``"name old -> new"`` (empty when ``net`` can take over its weights)."""
+    # Dropout rates can change; any other module parameter reshapes the network.
+    current = net.get_params()
+    return ", ".join(
+        f"{key.removeprefix('module__')} {value!r} -> {current[key]!r}"
+        for key, value in previous.get_params().items()
+        if key.startswith("module__")
+        and not key.endswith("dropout")
+        and not _same(value, current[key])
+    )
 
 
 class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
@@ -164,19 +179,8 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
     @staticmethod
     def _check_same_architecture(previous: MultimodalNet, net: MultimodalNet) -> None:
         """Raise if ``net`` cannot take over the weights of ``previous`` (warm start)."""
-        # Dropout rates can change; any other module parameter reshapes the network.
-        current = net.get_params()
-        reshaping = {
-            key.removeprefix("module__"): (value, current[key])
-            for key, value in previous.get_params().items()
-            if key.startswith("module__")
-            and not key.endswith("dropout")
-            and not _same(value, current[key])
-        }
-        if reshaping:
-            changes = ", ".join(
-                f"{name} {old!r} -> {new!r}" for name, (old, new) in reshaping.items()
-            )
+        changes = _reshaping_changes(previous, net)
+        if changes:
             raise ValueError(
                 "warm_start=True continues training the fitted network, so the parameters "
                 f"that shape it must not change between fits; got {changes}. Set "

@@ -38,10 +38,11 @@ import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
+from skorch.callbacks import LRScheduler
 from skorch.history import History
 
 from . import _base
-from ._base import MultimodalNetEstimator, _check_device
+from ._base import MultimodalNetEstimator, _check_device, _reshaping_changes
 from ._inputs import ModalitySchema
 from ._training import ResumableLRScheduler
 
@@ -110,6 +111,9 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         If ``estimator`` is not one of the package's estimator classes, or one of its
         parameters or fitted attributes holds a value the format cannot store (such as
         the scikit-learn estimator wrapped by a baseline's ``estimator`` parameter).
+    ValueError
+        If a parameter that shapes the network was changed (``set_params``) after fit:
+        load rebuilds the network from the parameters, so the file could not be loaded.
     """
     cls = type(estimator)
     if _estimator_classes().get(cls.__name__) is not cls:
@@ -118,6 +122,9 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
             f"{cls.__qualname__}. Use pickle or joblib for other objects."
         )
     check_is_fitted(estimator)
+    for name, value in vars(estimator).items():
+        if isinstance(value, NeuralNet) and name in _NET_BUILDERS:
+            _check_rebuilds(estimator, name, value)
     encoder = _Encoder(cls.__name__)
     params = estimator.get_params(deep=False)
     state = {
@@ -314,6 +321,7 @@ class _Encoder:
         node = {
             _KIND: "net",
             "class": type(net).__name__,
+            "built_by_partial_fit": _built_by_partial_fit(net),
             "state_dict": [
                 [key, self._tensor(tensor.detach().cpu())]
                 for key, tensor in net.module_.state_dict().items()
@@ -571,15 +579,49 @@ def _check_attribute_name(name: Any, where: str) -> None:
         raise ValueError(f"{where} is not a valid attribute name")
 
 
-# How each net attribute is rebuilt (any seed: its weights are then loaded), as fit builds it.
-_NET_BUILDERS: dict[str, Callable[[Any, int], NeuralNet]] = {
-    "net_": lambda estimator, seed: estimator._build_net(seed),
-    "teacher_net_": lambda estimator, seed: estimator._build_teacher_net(seed),
+# How each net attribute is rebuilt (any seed: its weights are then loaded), as fit or, for
+# a net that a partial_fit call built, partial_fit builds it.
+_NET_BUILDERS: dict[str, Callable[[Any, int, bool], NeuralNet]] = {
+    "net_": lambda estimator, seed, incremental: estimator._build_net(
+        seed, incremental=incremental
+    ),
+    "teacher_net_": lambda estimator, seed, incremental: estimator._build_teacher_net(seed),
 }
 
 
+def _built_by_partial_fit(net: NeuralNet) -> bool:
+    """Whether the net's learning-rate schedule resumes from its history's length, as the
+    cosine schedule of a net that ``partial_fit`` built does (one that ``fit`` built starts
+    again at every fit loop)."""
+    schedule = dict(net.callbacks_).get("lr_scheduler")
+    return (
+        isinstance(schedule, LRScheduler)
+        and not isinstance(schedule, ResumableLRScheduler)
+        and "last_epoch" not in schedule.kwargs
+    )
+
+
+def _check_rebuilds(estimator: Any, name: str, net: NeuralNet) -> None:
+    """Raise if the estimator's parameters no longer build ``net`` (changed after fit)."""
+    rebuilt = _NET_BUILDERS[name](estimator, 0, _built_by_partial_fit(net))
+    changes = _reshaping_changes(net, rebuilt)
+    if type(rebuilt) is not type(net):
+        changes = ", ".join(
+            filter(None, [changes, f"{type(net).__name__} -> {type(rebuilt).__name__}"])
+        )
+    if changes:
+        raise ValueError(
+            f"Cannot save this {type(estimator).__name__}: load rebuilds {name} from the "
+            f"parameters, which changed after fit in a way that reshapes it ({changes}). "
+            "Set them back with set_params, or refit, before saving."
+        )
+
+
 def _restore_net(estimator: Any, name: str, node: dict[str, Any], decoder: _Decoder) -> NeuralNet:
-    net = _NET_BUILDERS[name](estimator, 0)
+    incremental = node.get("built_by_partial_fit", False)
+    if not isinstance(incremental, bool):
+        raise ValueError(f"{name}.built_by_partial_fit must be a bool")
+    net = _NET_BUILDERS[name](estimator, 0, incremental)
     if type(net).__name__ != node["class"]:
         raise ValueError(
             f"{name} was a {node['class']}, but the estimator's parameters "

@@ -170,16 +170,41 @@ def test_dataframe_columns_are_checked_after_load(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(DSRSDClassifier, "partial_fit"), reason="no partial_fit")
-def test_partial_fit_continues_exactly_after_load(tmp_path):
-    # The optimiser's state and the random generators are saved too.
+@pytest.mark.parametrize("first_call", ["fit", "partial_fit"])
+@pytest.mark.parametrize("schedule", ["adaptive", "cosine"])
+def test_partial_fit_continues_exactly_after_load(tmp_path, schedule, first_call):
+    # The optimiser's state and the random generators are saved too, and a cosine
+    # schedule that partial_fit started goes on from where it was (not from the top).
     data = _data()
-    estimator = DSRSDClassifier(learning_rate="adaptive", **DSRSD_SMALL)
-    estimator.fit(data["X"], data["binary"]).save(tmp_path / "model.dsrsd")
+    estimator = DSRSDClassifier(learning_rate=schedule, **{**DSRSD_SMALL, "max_iter": 4})
+    if first_call == "fit":
+        estimator.fit(data["X"], data["binary"])
+    else:
+        estimator.partial_fit(data["X"], data["binary"], classes=[0, 1])
+    estimator.save(tmp_path / "model.dsrsd")
     loaded = sklearn_dsrsd.load(tmp_path / "model.dsrsd")
     for _ in range(2):
         estimator.partial_fit(data["X"], data["binary"])
         loaded.partial_fit(data["X"], data["binary"])
+        rate = estimator.net_.optimizer_.param_groups[0]["lr"]
+        assert loaded.net_.optimizer_.param_groups[0]["lr"] == rate
         _assert_same_outputs(estimator, loaded, data["X"])
+
+
+def test_parameters_that_reshape_the_network_after_fit_are_refused_by_save(tmp_path):
+    # load rebuilds the network from the parameters: a file saved with a changed
+    # hidden_size could not be loaded. A changed dropout rate reshapes nothing.
+    data = _data()
+    estimator = DSRSDClassifier(**DSRSD_SMALL).fit(data["X"], data["binary"])
+    estimator.set_params(hidden_size=16)
+    with pytest.raises(ValueError, match=r"changed after fit .*\(hidden_size 8 -> 16\)"):
+        estimator.save(tmp_path / "model.dsrsd")
+    assert not (tmp_path / "model.dsrsd").exists()
+    estimator.set_params(missing_strategy="distill", hidden_size=8)
+    with pytest.raises(ValueError, match="MultimodalNet -> DistillationNet"):
+        estimator.save(tmp_path / "model.dsrsd")
+    estimator.set_params(missing_strategy="dropout", dropout=0.5).save(tmp_path / "model.dsrsd")
+    _assert_same_outputs(estimator, sklearn_dsrsd.load(tmp_path / "model.dsrsd"), data["X"])
 
 
 @pytest.fixture(scope="module")
