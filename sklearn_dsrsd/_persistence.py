@@ -34,8 +34,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import sklearn
 import torch
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._metadata_requests import SIMPLE_METHODS
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import LRScheduler
@@ -135,6 +137,8 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
             name: (
                 encoder.encode_net(value, name)
                 if isinstance(value, NeuralNet)
+                else encoder.encode(_metadata_requests(value), f"attribute {name!r}")
+                if name == "_metadata_request"
                 else encoder.encode(value, f"attribute {name!r}")
             )
             for name, value in vars(estimator).items()
@@ -543,6 +547,8 @@ def _restore(cls: type, payload: dict[str, Any], device: str | None) -> Any:
             if name not in _NET_BUILDERS:
                 raise ValueError(f"no way to rebuild a skorch net stored as {name!r}")
             nets[name] = value
+        elif name == "_metadata_request":
+            _set_metadata_requests(estimator, decoder.decode(value, f"attribute {name!r}"))
         elif name not in _DERIVED_ATTRIBUTES:
             setattr(estimator, name, decoder.decode(value, f"attribute {name!r}"))
     # After the other attributes: building a net reads them (the schema's shapes, the
@@ -571,6 +577,40 @@ def _load_device(saved: Any, requested: str | None) -> str:
     except (ValueError, TypeError):
         return "cpu"
     return saved
+
+
+def _metadata_requests(request: Any) -> dict[str, dict[str, Any]]:
+    """The metadata-routing requests that ``set_{method}_request`` calls made, by method."""
+    methods = {method: getattr(request, method, None) for method in SIMPLE_METHODS}
+    return {
+        method: dict(requests.requests)
+        for method, requests in methods.items()
+        if requests is not None and requests.requests
+    }
+
+
+def _set_metadata_requests(estimator: Any, requests: Any) -> None:
+    """Make the ``set_{method}_request`` calls whose requests :func:`_metadata_requests` kept."""
+    if not isinstance(requests, dict):
+        raise ValueError("the metadata requests must be a mapping of method to requests")
+    # The setters exist whatever the setting; they may only be called with routing on.
+    with sklearn.config_context(enable_metadata_routing=True):
+        for method, method_requests in requests.items():
+            setter = getattr(estimator, f"set_{method}_request", None)
+            if (
+                method not in SIMPLE_METHODS
+                or setter is None
+                or not isinstance(method_requests, dict)
+                or not all(
+                    value is None or isinstance(value, bool | str)
+                    for value in method_requests.values()
+                )
+            ):
+                raise ValueError(f"metadata requests of {method!r} are not valid")
+            try:
+                setter(**method_requests)
+            except TypeError as exc:
+                raise ValueError(f"metadata requests of {method!r} are not valid: {exc}") from exc
 
 
 def _check_attribute_name(name: Any, where: str) -> None:

@@ -590,3 +590,25 @@ def test_auto_device_is_kept(fitted, tmp_path):
     assert loaded.device == "auto"
     if loaded.net_.device == "cpu":  # on a GPU, float64 products may round differently
         _assert_same_outputs(estimator, loaded, X)
+
+
+def test_metadata_routing_requests_round_trip(tmp_path):
+    # set_{method}_request is scikit-learn configuration of the estimator, neither a
+    # parameter nor a fitted attribute; the file keeps it as the calls that made it.
+    import sklearn
+
+    data = _data()
+    with sklearn.config_context(enable_metadata_routing=True):
+        estimator = (
+            DSRSDClassifier(**DSRSD_SMALL)
+            .set_fit_request(sample_weight=True)
+            .set_score_request(sample_weight="weights")
+            .fit(data["X"], data["binary"])
+        )
+    estimator.save(tmp_path / "model.dsrsd")
+    loaded = sklearn_dsrsd.load(tmp_path / "model.dsrsd")
+    for method in ("fit", "partial_fit", "score"):
+        expected = getattr(estimator.get_metadata_routing(), method).requests
+        assert getattr(loaded.get_metadata_routing(), method).requests == expected
+    assert loaded.get_metadata_routing().score.requests == {"sample_weight": "weights"}
+    _assert_same_outputs(estimator, loaded, data["X"])
