@@ -25,6 +25,9 @@ def _take_rows(value: Any, rows: Any) -> Any:
         # pandas: select rows by position, never columns by label.
         return value.iloc[rows]
     if hasattr(value, "shape"):
+        if isinstance(rows, slice) and (rows.step or 1) < 0 and not isinstance(value, np.ndarray):
+            # torch refuses negative steps; the positions of the slice select the same rows.
+            rows = np.arange(_n_rows(value))[rows].tolist()
         return value[rows]
     if isinstance(rows, slice):
         return value[rows]
@@ -171,6 +174,16 @@ class ModalityDict(dict):
     def __ior__(self, other: Any) -> ModalityDict:
         self.update(other)
         return self
+
+    def __or__(self, other: Any) -> ModalityDict:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return type(self)({**dict(dict.items(self)), **other})
+
+    def __ror__(self, other: Any) -> ModalityDict:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return type(self)({**other, **dict(dict.items(self))})
 
     def copy(self) -> ModalityDict:
         return type(self)(dict.items(self))

@@ -341,6 +341,26 @@ def test_error_modalities_of_different_lengths(blocks_and_y):
         X.update({1: np.ones((3, 1))})
     X |= {"b": np.ones((3, 2))}
     assert list(X) == ["a", "b"] and isinstance(X, ModalityDict) and len(X) == 3
+    # A union is a ModalityDict too (checked as a whole), whichever side it is on.
+    for union in (X | {"c": np.ones((3, 1))}, {"c": np.ones((3, 1))} | X):
+        assert isinstance(union, ModalityDict) and sorted(union) == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="samples"):
+        X | {"c": np.ones((4, 1))}
+    assert list(X) == ["a", "b"]
+
+
+@pytest.mark.parametrize("rows", [slice(None, None, -1), slice(4, 0, -2), slice(None, None, 2)])
+def test_modality_dict_slices_every_kind_of_block_alike(rows):
+    # torch refuses negative steps; the other kinds take any slice.
+    expected = np.arange(10).reshape(5, 2)[rows]
+    X = ModalityDict(
+        array=np.arange(10).reshape(5, 2),
+        tensor=torch.arange(10).reshape(5, 2),
+        frame=pd.DataFrame(np.arange(10).reshape(5, 2)),
+        rows=np.arange(10).reshape(5, 2).tolist(),
+    )
+    for name, block in X[rows].items():
+        np.testing.assert_array_equal(np.asarray(block), expected, err_msg=name)
 
 
 def test_error_empty_mapping():
