@@ -647,8 +647,17 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _weights_output(self, X: Any, weights: np.ndarray) -> Any:
         """``weights`` as a DataFrame (columns ``modalities_``) when pandas output is set."""
+        return self._output_frame(X, weights, list(self.modalities_))
+
+    def _output_frame(self, X: Any, values: np.ndarray, columns: Any) -> Any:
+        """``values`` as a DataFrame indexed as ``X`` when pandas output is set.
+
+        scikit-learn's ``set_output`` keeps the index of a DataFrame input; a mapping of
+        blocks is none, so the rows take the index of its first DataFrame block, in every
+        pandas output of the estimator alike.
+        """
         if _get_output_config("transform", self)["dense"] != "pandas":
-            return weights
+            return values
         import pandas as pd
 
         index = getattr(X, "index", None)
@@ -657,7 +666,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
                 (getattr(block, "index", None) for block in X.values() if hasattr(block, "index")),
                 None,
             )
-        return pd.DataFrame(weights, columns=list(self.modalities_), index=index)
+        return pd.DataFrame(values, columns=columns, index=index)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -135,7 +135,8 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         network in evaluation mode, in float32 when every block is float32 and in
         float64 otherwise (as :meth:`predict`), and returned as float64.
         ``set_output(transform="pandas")`` returns a DataFrame with the columns of
-        :meth:`get_feature_names_out`.
+        :meth:`get_feature_names_out`, indexed as :meth:`modality_weights` is (the
+        index of the first DataFrame block of a mapping).
 
         Parameters
         ----------
@@ -150,11 +151,13 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
             ``n_modalities`` with ``fusion="gated"``).
         """
         if self.representation == "fused":
-            return self._forward(X, "fused")[1]["fused"]
-        names = self._code_streams()
-        codes = self._forward(X, *names)[1]
-        per_modality = np.concatenate([codes[name] for name in names], axis=2)
-        return per_modality.reshape(len(per_modality), -1)
+            codes = self._forward(X, "fused")[1]["fused"]
+        else:
+            names = self._code_streams()
+            streams = self._forward(X, *names)[1]
+            per_modality = np.concatenate([streams[name] for name in names], axis=2)
+            codes = per_modality.reshape(len(per_modality), -1)
+        return self._output_frame(X, codes, self.get_feature_names_out())
 
     def _code_streams(self) -> tuple[str, ...]:
         """The code streams of the fitted network (not of the current parameters)."""

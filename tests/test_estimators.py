@@ -1008,7 +1008,7 @@ def test_modality_weights_as_dataframe_when_pandas_output_is_set(blocks_and_y):
     index = pd.RangeIndex(100, 100 + len(y))
     frames = {name: pd.DataFrame(block, index=index) for name, block in blocks.items()}
     clf = DSRSDClassifier(**TINY).fit(frames, y)
-    weights = clf.modality_weights(frames)
+    weights, codes = clf.modality_weights(frames), clf.transform(frames)
     assert isinstance(weights, np.ndarray)
     clf.set_output(transform="pandas")
     frame = clf.modality_weights(frames)
@@ -1016,6 +1016,11 @@ def test_modality_weights_as_dataframe_when_pandas_output_is_set(blocks_and_y):
     assert list(frame.columns) == list(clf.modalities_)
     assert frame.index.equals(index)
     assert_allclose(frame.to_numpy(), weights)
+    # The codes of the same rows carry the same index, so that the two line up.
+    codes_frame = clf.transform(frames)
+    assert codes_frame.index.equals(index)
+    assert list(codes_frame.columns) == list(clf.get_feature_names_out())
+    assert_allclose(codes_frame.to_numpy(), codes)
     from sklearn import config_context
 
     from sklearn_dsrsd.baselines import LateFusionClassifier
