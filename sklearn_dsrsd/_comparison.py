@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -194,18 +195,27 @@ class ComparisonResult:
             for model, metrics in self.scores.items()
         }
 
+    @property
+    def reference(self) -> str:
+        """The model the others are tested against: the first DSRSD model (``"DSRSD"``,
+        or ``"DSRSD (full)"`` of an ablation) wherever it sits, else the first model."""
+        names = list(self.scores)
+        return next(
+            (name for name in names if name.startswith("DSRSD")), names[0] if names else ""
+        )
+
     def paired_test(
         self, reference: str | None = None, *, test_fraction: float, other: str | None = None
     ) -> dict[str, Any]:
         """Nadeau-Bengio corrected resampled t-test on the primary metric.
 
-        Compares ``reference`` (default: the first model, DSRSD) with ``other``
+        Compares ``reference`` (default: :attr:`reference`, DSRSD) with ``other``
         (default: the best other model). The correction accounts for the overlap of
         training sets across CV folds, which makes the plain paired t-test far too
         optimistic.
         """
         sign = 1.0 if HIGHER_IS_BETTER[self.primary] else -1.0
-        reference = reference or next(iter(self.scores), "")
+        reference = reference or self.reference
         others = {m: np.mean(s[self.primary]) for m, s in self.scores.items() if m != reference}
         if reference not in self.scores or not others:
             return {}
@@ -233,7 +243,7 @@ class ComparisonResult:
 
     def to_markdown(self, *, test_fraction: float) -> str:
         summary = self.summary()
-        reference = next(iter(self.scores), "")
+        reference = self.reference
         header = [
             "model",
             *self.metrics,
@@ -275,17 +285,21 @@ class ComparisonResult:
         return "\n".join(lines) + "\n"
 
     def to_json(self, *, test_fraction: float) -> dict[str, Any]:
-        return {
-            "dataset": self.dataset,
-            "task": self.task,
-            "protocol": self.protocol,
-            "scores": self.scores,
-            "summary": {
-                m: {k: {"mean": v[0], "std": v[1]} for k, v in s.items()}
-                for m, s in self.summary().items()
-            },
-            "paired_test": self.paired_test(test_fraction=test_fraction),
-        }
+        """The result as plain data, with ``None`` for a value that is not a number (a
+        t statistic of identical fold scores): JSON has no NaN."""
+        return _finite_or_none(
+            {
+                "dataset": self.dataset,
+                "task": self.task,
+                "protocol": self.protocol,
+                "scores": self.scores,
+                "summary": {
+                    m: {k: {"mean": v[0], "std": v[1]} for k, v in s.items()}
+                    for m, s in self.summary().items()
+                },
+                "paired_test": self.paired_test(test_fraction=test_fraction),
+            }
+        )
 
     def plot(self, path: Path) -> None:
         import matplotlib
@@ -308,6 +322,17 @@ class ComparisonResult:
         fig.tight_layout()
         fig.savefig(path, dpi=110)
         plt.close(fig)
+
+
+def _finite_or_none(value: Any) -> Any:
+    """``value`` with every NaN or infinite float inside it replaced by ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(item) for item in value]
+    return value
 
 
 @functools.cache
@@ -806,9 +831,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     protocol = parser.add_argument_group("protocol")
     protocol.add_argument(
-        "--cv", type=_at_least(2), default=3, help="number of folds, at least 2 (default 3)"
+        "--cv",
+        type=_at_least(2),
+        help="number of folds, at least 2 (default 3); not with given folds",
     )
-    protocol.add_argument("--repeats", type=int, default=1, help="CV repeats (default 1)")
+    protocol.add_argument(
+        "--repeats",
+        type=_at_least(1),
+        help="CV repeats, at least 1 (default 1); not with given folds",
+    )
     protocol.add_argument(
         "--models", nargs="+", help="subset of models to run (names as in the table)"
     )
@@ -861,8 +892,8 @@ def build_parser() -> argparse.ArgumentParser:
     protocol.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run in seconds: 2 folds, at most 3 epochs per neural "
-        "model; the scores are not meaningful",
+        help="a smoke run in seconds: 2 folds (the first two of given folds), at most "
+        "3 epochs per neural model; the scores are not meaningful",
     )
     output = parser.add_argument_group("output")
     output.add_argument(
@@ -922,11 +953,19 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+    fold_options = [f"--{name}" for name in ("cv", "repeats") if getattr(args, name) is not None]
     if args.quick:
-        args.cv, args.repeats, args.max_iter = 2, 1, min(args.max_iter, 3)
+        args.max_iter = min(args.max_iter, 3)
+    args.cv = 2 if args.quick else args.cv or 3
+    args.repeats = 1 if args.quick else args.repeats or 1
     say(f"Loading {_describe_source(args)} ...")
     start = time.perf_counter()
     task = _load_task(args)
+    if task.folds is not None and fold_options:
+        raise ValueError(
+            f"{' and '.join(fold_options)} set the cross-validation folds, but {task.name} "
+            "comes with its own test folds; leave them out."
+        )
     X, y = task.X, task.y
     modality_names = list(X) if isinstance(X, Mapping) else []
     say(
@@ -945,8 +984,10 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         "temporal_encoder": args.temporal_encoder,
         **({"class_weight": args.class_weight} if args.class_weight else {}),
     }
-    for name, model in models.items():
-        if name.startswith("DSRSD"):
+    from ._dsrsd import _DSRSDBase
+
+    for model in models.values():
+        if isinstance(model, _DSRSDBase):  # DSRSD, and every variant of an ablation
             model.set_params(**dsrsd_options)
     if args.models:
         unknown = sorted(set(args.models) - set(models))
@@ -963,6 +1004,8 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
                 f"The fold column must hold at least two fold ids (or one "
                 f"besides 0 = training only); got {np.unique(task.folds)}."
             )
+        if args.quick:  # a smoke run: the first two given folds
+            fold_ids, splits = fold_ids[:2], splits[:2]
         protocol = (
             f"given folds {fold_ids} (train on the others' students, test on the "
             f"fold's), {len(y)} samples"
@@ -1020,7 +1063,7 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
             result, Path(args.out_dir), name, update=args.update, test_fraction=test_fraction
         )
     if args.json:
-        print(json.dumps(result.to_json(test_fraction=test_fraction)))
+        print(json.dumps(result.to_json(test_fraction=test_fraction), allow_nan=False))
     else:
         print(result.to_markdown(test_fraction=test_fraction))
     return 0
@@ -1056,7 +1099,7 @@ def _write_results(
         result.scores = {**merged, **result.scores}
     (out / f"{name}.md").write_text(result.to_markdown(test_fraction=test_fraction))
     (out / f"{name}.json").write_text(
-        json.dumps(result.to_json(test_fraction=test_fraction), indent=1)
+        json.dumps(result.to_json(test_fraction=test_fraction), indent=1, allow_nan=False)
     )
     try:
         result.plot(out / f"{name}.png")

@@ -8,7 +8,8 @@ import pytest
 
 from sklearn_dsrsd._comparison import ComparisonResult, main, make_splits
 
-FAST = ["--max-iter", "2", "--cv", "2", "--quiet", "--threads", "1"]
+GIVEN_FOLDS_FAST = ["--max-iter", "2", "--quiet", "--threads", "1"]
+FAST = ["--cv", "2", *GIVEN_FOLDS_FAST]
 
 
 def test_views_from_csv_files_print_json(tmp_path, capsys):
@@ -81,7 +82,7 @@ def test_response_log_with_given_folds(tmp_path, capsys):
         "--models",
         "DSRSD",
         "HistGradientBoosting",
-        *FAST,
+        *GIVEN_FOLDS_FAST,
     ]
     main(argv)
     result = json.loads(capsys.readouterr().out)
@@ -93,6 +94,14 @@ def test_response_log_with_given_folds(tmp_path, capsys):
     for model, scores in result["scores"].items():
         for metric in ("accuracy", "macro_f1", "roc_auc"):
             assert parallel["scores"][model][metric] == scores[metric], (model, metric)
+    # The log's folds are the protocol: --cv would be ignored, so it is refused; --quick
+    # keeps the first two of them.
+    assert main([*argv, "--cv", "2"]) == 2
+    assert "--cv set the cross-validation folds, but" in capsys.readouterr().err
+    main([*argv, "--quick"])
+    quick = json.loads(capsys.readouterr().out)
+    assert "given folds [1, 2]" in quick["protocol"]
+    assert quick["scores"]["DSRSD"]["roc_auc"] == result["scores"]["DSRSD"]["roc_auc"][:2]
 
 
 @pytest.mark.parametrize(
@@ -128,6 +137,7 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
     [
         (["--threads", "0"], "--threads must be at least 1; got 0"),
         (["--cv", "1"], "argument --cv: must be at least 2, got 1"),
+        (["--repeats", "0"], "argument --repeats: must be at least 1, got 0"),
         (["--n-jobs", "0"], "argument --n-jobs: must be at least 1, got 0"),
         (["--cv", "two"], "argument --cv: expected an integer, got 'two'"),
         (["--bogus"], "unrecognized arguments: --bogus"),
@@ -439,3 +449,44 @@ def test_next_step_task_encodes_a_training_row_without_its_students_targets():
     again = task.prepare(KeepContent()).fit(task.X, y, **task.fit_params)[-1].content_
     np.testing.assert_array_equal(again[student], encoded[student])
     assert not np.allclose(again[~student], encoded[~student])
+
+
+def test_paired_test_is_against_dsrsd_wherever_it_sits_and_json_has_no_nan():
+    # --update appends new models after the file's: DSRSD may come last, and stays the
+    # reference; identical fold scores give no t statistic, written as null.
+    result = ComparisonResult(task="classification", dataset="d", protocol="p")
+    folds = {"LogisticRegression": [0.70, 0.72, 0.74], "HistGradientBoosting": [0.80, 0.81, 0.83]}
+    folds["DSRSD"] = folds["LogisticRegression"]
+    result.scores = {
+        model: {"fit_time": [1.0] * 3, **dict.fromkeys(("accuracy", "macro_f1", "roc_auc"), f)}
+        for model, f in folds.items()
+    }
+    test = result.paired_test(test_fraction=1 / 3)
+    assert test["reference"] == "DSRSD" and test["best_other"] == "HistGradientBoosting"
+    assert "roc_auc minus DSRSD" in result.to_markdown(test_fraction=1 / 3)
+    tie = result.to_json(test_fraction=1 / 3)
+    assert tie["paired_test"]["reference"] == "DSRSD"
+    del result.scores["HistGradientBoosting"]
+    tie = result.to_json(test_fraction=1 / 3)["paired_test"]
+    assert tie["t"] is None and tie["p_value"] is None
+    json.dumps(result.to_json(test_fraction=1 / 3), allow_nan=False)
+
+
+def test_ablation_options_reach_every_variant(monkeypatch):
+    # Each variant must differ from the full model in its one component only.
+    import sklearn_dsrsd._comparison as comparison
+
+    class Captured(Exception):
+        pass
+
+    def capture(models, *args, **kwargs):
+        raise Captured(models)
+
+    monkeypatch.setattr(comparison, "compare", capture)
+    argv = ["--dataset", "breast-cancer", "--ablation", "--temporal-encoder", "gru"]
+    with pytest.raises(Captured) as captured:
+        main([*argv, "--class-weight", "balanced", "--quiet"])
+    models = captured.value.args[0]
+    assert len(models) > 2
+    for name, model in models.items():
+        assert model.temporal_encoder == "gru" and model.class_weight == "balanced", name

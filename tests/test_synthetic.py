@@ -356,40 +356,44 @@ def test_knowledge_tracing_log_layout_and_seed():
     assert set(log["correct"].unique()) == {0, 1}
     assert log["orig_user_id"].nunique() == 60
     assert log["problem_idx"].between(0, 39).all() and log["skill_idx"].between(0, 7).all()
-    # Sorted by student and step; a step holds one row, or two for a two-skill item.
+    # Sorted by student and step; each row its own step, numbered 0, 1, ... per student
+    # without gaps, as the ASSISTments 2009 file numbers its rows.
     keys = log["orig_user_id"].to_numpy() * 10**6 + log["step"].to_numpy()
-    assert np.all(np.diff(keys) >= 0)
-    rows_per_step = log.groupby(["orig_user_id", "step"]).size()
-    assert set(rows_per_step.unique()) == {1, 2}
-    pairs = log.groupby(["orig_user_id", "step"]).agg(
-        items=("problem_idx", "nunique"),
-        answers=("correct", "nunique"),
-        skills=("skill_idx", "nunique"),
-    )
-    doubled = rows_per_step.to_numpy() == 2
-    assert (pairs["items"] == 1).all() and (pairs["answers"] == 1).all()
-    assert (pairs["skills"].to_numpy()[doubled] == 2).all()
-    # Every student has at least two responses, numbered 0, 1, ... without gaps.
-    steps = log.groupby("orig_user_id")["step"].agg(["min", "max", "nunique"])
-    assert (steps["min"] == 0).all() and (steps["nunique"] == steps["max"] + 1).all()
-    assert (steps["nunique"] >= 2).all()
+    assert np.all(np.diff(keys) > 0)
+    steps = log.groupby("orig_user_id")["step"].agg(["min", "max", "size"])
+    assert (steps["min"] == 0).all() and (steps["size"] == steps["max"] + 1).all()
+    # A two-skill response is two consecutive rows with its item and answer, one per skill.
+    responses = collapse_multiskill_duplicates(log)
+    skills_per_response = responses["skill_idx"].map(len)
+    assert set(skills_per_response.unique()) == {1, 2}
+    assert skills_per_response.sum() == len(log)
+    twins = responses.index[skills_per_response == 2]
+    first, second = log.loc[twins], log.loc[twins + 1]
+    for column in ("orig_user_id", "problem_idx", "correct"):
+        assert (first[column].to_numpy() == second[column].to_numpy()).all()
+    assert (first["skill_idx"].to_numpy() != second["skill_idx"].to_numpy()).all()
+    # Every student has at least two responses.
+    assert (responses.groupby("orig_user_id").size() >= 2).all()
     assert log.equals(make_knowledge_tracing_log(**design, random_state=0))
     assert not log.equals(make_knowledge_tracing_log(**design, random_state=1))
 
 
 def test_knowledge_tracing_log_duplicates_collapse_to_responses():
     log = make_knowledge_tracing_log(n_students=80, multi_skill_fraction=0.5, random_state=0)
-    n_responses = len(log.drop_duplicates(["orig_user_id", "step"]))
-    assert n_responses < len(log)
     collapsed = collapse_multiskill_duplicates(log)
-    assert len(collapsed) == n_responses
+    assert len(collapsed) < len(log)
     single = make_knowledge_tracing_log(n_students=80, multi_skill_fraction=0.0, random_state=0)
-    assert len(single.drop_duplicates(["orig_user_id", "step"])) == len(single)
+    assert len(collapse_multiskill_duplicates(single)) == len(single)
+    # Kept apart, the twin rows are responses of their own, as in the real file (where
+    # the second row is "predicted" from the first, which holds its label).
+    leaky = build_next_step_features(log, collapse_duplicates=False)
+    assert len(leaky.target) == len(log)
+    assert len(build_next_step_features(log).target) == len(collapsed)
 
 
 def test_knowledge_tracing_log_mean_responses():
     log = make_knowledge_tracing_log(n_students=400, mean_responses=30, random_state=0)
-    per_student = log.drop_duplicates(["orig_user_id", "step"]).groupby("orig_user_id").size()
+    per_student = collapse_multiskill_duplicates(log).groupby("orig_user_id").size()
     assert 25 < per_student.mean() < 35
 
 

@@ -626,7 +626,8 @@ def make_knowledge_tracing_log(
     log : pandas.DataFrame
         One row per (response, skill), sorted by student and step, with the columns that
         :func:`build_next_step_features` reads by default: ``orig_user_id`` (int student
-        id), ``step`` (position of the response in the student's sequence),
+        id), ``step`` (position of the row in the student's rows, from 0: the two rows
+        of a two-skill response are consecutive steps),
         ``problem_idx`` (item id), ``skill_idx`` (skill id) and ``correct`` (0 or 1).
 
     See Also
@@ -733,10 +734,13 @@ def make_knowledge_tracing_log(
     rank = np.concatenate([np.zeros(item.size, np.int64), np.ones(int(two.sum()), np.int64)])
     order = np.lexsort((rank, step_of[rows], student[rows]))
     rows, skill_of = rows[order], skill_of[order]
+    # Each row its own step, numbered from 0 per student, as the file numbers its rows: the
+    # two rows of a two-skill response are distinct, consecutive steps.
+    first_row = np.searchsorted(student[rows], student[rows])
     return pd.DataFrame(
         {
             "orig_user_id": student[rows],
-            "step": step_of[rows],
+            "step": np.arange(rows.size) - first_row,
             "problem_idx": item[rows],
             "skill_idx": skill_of,
             "correct": correct[rows],
