@@ -43,6 +43,7 @@ from ._inputs import (
 )
 from ._modules import block_key, use_generator
 from ._training import (
+    CosineFactor,
     DivergenceGuard,
     ModalityDataset,
     MultimodalNet,
@@ -475,10 +476,14 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             )
         elif self.learning_rate == "cosine":
             # A fit (warm or not) anneals over its own max_iter epochs; partial_fit calls
-            # continue one schedule, which skorch resumes from the history's length.
+            # continue one schedule, which skorch resumes from the history's length. On a
+            # net that fit built, each partial_fit call starts the schedule again.
             schedule = {} if incremental else {"last_epoch": -1}
             callbacks.append(
-                ("lr_scheduler", LRScheduler("CosineAnnealingLR", T_max=self.max_iter, **schedule))
+                (
+                    "lr_scheduler",
+                    LRScheduler("LambdaLR", lr_lambda=CosineFactor(self.max_iter), **schedule),
+                )
             )
         return net_class(
             module,

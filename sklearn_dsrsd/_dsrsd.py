@@ -428,9 +428,11 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         Learning-rate schedule over the epochs. ``"constant"`` keeps
         ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
         monitored loss (the validation loss with ``early_stopping``, else the
-        training loss) has not improved by ``tol`` for 2 epochs, as in
-        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
-        ``max_iter`` epochs.
+        training loss) has not improved by ``tol`` for 3 epochs in a
+        row (``ReduceLROnPlateau(patience=2)``), an adaptive schedule like
+        scikit-learn's ``MLPClassifier``'s. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs (of a fit, or of ``partial_fit`` calls from the
+        first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
     early_stopping : bool, default=False
@@ -690,9 +692,11 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         Learning-rate schedule over the epochs. ``"constant"`` keeps
         ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
         monitored loss (the validation loss with ``early_stopping``, else the
-        training loss) has not improved by ``tol`` for 2 epochs, as in
-        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
-        ``max_iter`` epochs.
+        training loss) has not improved by ``tol`` for 3 epochs in a
+        row (``ReduceLROnPlateau(patience=2)``), an adaptive schedule like
+        scikit-learn's ``MLPClassifier``'s. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs (of a fit, or of ``partial_fit`` calls from the
+        first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
     early_stopping : bool, default=False

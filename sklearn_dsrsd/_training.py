@@ -11,6 +11,7 @@ modules whose mode changes, and never a frozen teacher.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -35,6 +36,7 @@ from ._losses import (
 from ._modules import block_key
 
 __all__ = [
+    "CosineFactor",
     "DistillationNet",
     "DivergenceGuard",
     "ModalityDataset",
@@ -189,6 +191,23 @@ class WeightAveraging(Callback):
             self._copy_into_module(net, self.average_)
         # Not pickled with the net: the module now holds the weights that count.
         self.average_ = self.training_weights_ = None
+
+
+class CosineFactor:
+    """Factor ``(1 + cos(pi * epoch / n_epochs)) / 2`` of the initial learning rate: cosine
+    annealing to 0 over ``n_epochs`` epochs, as torch's ``LambdaLR`` function.
+
+    torch's ``CosineAnnealingLR`` computes each epoch's rate from the current one. A
+    schedule rebuilt at epoch 0 on an optimiser whose rate a finished schedule left at 0
+    (``partial_fit`` after ``fit``) would then stay at 0 and train nothing; this closed
+    form starts again from the initial rate. A class, not a lambda, so that nets pickle.
+    """
+
+    def __init__(self, n_epochs: int):
+        self.n_epochs = n_epochs
+
+    def __call__(self, epoch: int) -> float:
+        return 0.5 * (1.0 + math.cos(math.pi * epoch / self.n_epochs))
 
 
 class ResumableLRScheduler(LRScheduler):

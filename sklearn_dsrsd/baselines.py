@@ -592,9 +592,11 @@ class SingleModalityClassifier(
         Learning-rate schedule over the epochs. ``"constant"`` keeps
         ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
         monitored loss (the validation loss with ``early_stopping``, else the
-        training loss) has not improved by ``tol`` for 2 epochs, as in
-        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
-        ``max_iter`` epochs.
+        training loss) has not improved by ``tol`` for 3 epochs in a
+        row (``ReduceLROnPlateau(patience=2)``), an adaptive schedule like
+        scikit-learn's ``MLPClassifier``'s. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs (of a fit, or of ``partial_fit`` calls from the
+        first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
     early_stopping : bool, default=False
@@ -726,9 +728,11 @@ class SingleModalityRegressor(
         Learning-rate schedule over the epochs. ``"constant"`` keeps
         ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
         monitored loss (the validation loss with ``early_stopping``, else the
-        training loss) has not improved by ``tol`` for 2 epochs, as in
-        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
-        ``max_iter`` epochs.
+        training loss) has not improved by ``tol`` for 3 epochs in a
+        row (``ReduceLROnPlateau(patience=2)``), an adaptive schedule like
+        scikit-learn's ``MLPClassifier``'s. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs (of a fit, or of ``partial_fit`` calls from the
+        first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
     early_stopping : bool, default=False
@@ -852,9 +856,11 @@ class EarlyFusionClassifier(
         Learning-rate schedule over the epochs. ``"constant"`` keeps
         ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
         monitored loss (the validation loss with ``early_stopping``, else the
-        training loss) has not improved by ``tol`` for 2 epochs, as in
-        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
-        ``max_iter`` epochs.
+        training loss) has not improved by ``tol`` for 3 epochs in a
+        row (``ReduceLROnPlateau(patience=2)``), an adaptive schedule like
+        scikit-learn's ``MLPClassifier``'s. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs (of a fit, or of ``partial_fit`` calls from the
+        first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
     early_stopping : bool, default=False
@@ -984,9 +990,11 @@ class EarlyFusionRegressor(
         Learning-rate schedule over the epochs. ``"constant"`` keeps
         ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
         monitored loss (the validation loss with ``early_stopping``, else the
-        training loss) has not improved by ``tol`` for 2 epochs, as in
-        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
-        ``max_iter`` epochs.
+        training loss) has not improved by ``tol`` for 3 epochs in a
+        row (``ReduceLROnPlateau(patience=2)``), an adaptive schedule like
+        scikit-learn's ``MLPClassifier``'s. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs (of a fit, or of ``partial_fit`` calls from the
+        first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
     early_stopping : bool, default=False
@@ -1102,9 +1110,11 @@ class LateFusionClassifier(ClassifierTask, ClassifierMixin, _LateFusionBase):
         Learning-rate schedule over the epochs. ``"constant"`` keeps
         ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
         monitored loss (the validation loss with ``early_stopping``, else the
-        training loss) has not improved by ``tol`` for 2 epochs, as in
-        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
-        ``max_iter`` epochs.
+        training loss) has not improved by ``tol`` for 3 epochs in a
+        row (``ReduceLROnPlateau(patience=2)``), an adaptive schedule like
+        scikit-learn's ``MLPClassifier``'s. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs (of a fit, or of ``partial_fit`` calls from the
+        first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
     early_stopping : bool, default=False
@@ -1211,9 +1221,11 @@ class LateFusionRegressor(RegressorTask, RegressorMixin, _LateFusionBase):
         Learning-rate schedule over the epochs. ``"constant"`` keeps
         ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
         monitored loss (the validation loss with ``early_stopping``, else the
-        training loss) has not improved by ``tol`` for 2 epochs, as in
-        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
-        ``max_iter`` epochs.
+        training loss) has not improved by ``tol`` for 3 epochs in a
+        row (``ReduceLROnPlateau(patience=2)``), an adaptive schedule like
+        scikit-learn's ``MLPClassifier``'s. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs (of a fit, or of ``partial_fit`` calls from the
+        first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
     early_stopping : bool, default=False
@@ -1324,9 +1336,11 @@ class CoAttentionClassifier(ClassifierTask, ClassifierMixin, _CoAttentionBase):
         Learning-rate schedule over the epochs. ``"constant"`` keeps
         ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
         monitored loss (the validation loss with ``early_stopping``, else the
-        training loss) has not improved by ``tol`` for 2 epochs, as in
-        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
-        ``max_iter`` epochs.
+        training loss) has not improved by ``tol`` for 3 epochs in a
+        row (``ReduceLROnPlateau(patience=2)``), an adaptive schedule like
+        scikit-learn's ``MLPClassifier``'s. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs (of a fit, or of ``partial_fit`` calls from the
+        first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
     early_stopping : bool, default=False
@@ -1441,9 +1455,11 @@ class CoAttentionRegressor(RegressorTask, RegressorMixin, _CoAttentionBase):
         Learning-rate schedule over the epochs. ``"constant"`` keeps
         ``learning_rate_init``. ``"adaptive"`` divides it by 5 each time the
         monitored loss (the validation loss with ``early_stopping``, else the
-        training loss) has not improved by ``tol`` for 2 epochs, as in
-        scikit-learn's ``MLPClassifier``. ``"cosine"`` anneals it to 0 over
-        ``max_iter`` epochs.
+        training loss) has not improved by ``tol`` for 3 epochs in a
+        row (``ReduceLROnPlateau(patience=2)``), an adaptive schedule like
+        scikit-learn's ``MLPClassifier``'s. ``"cosine"`` anneals it to 0 over
+        ``max_iter`` epochs (of a fit, or of ``partial_fit`` calls from the
+        first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
     early_stopping : bool, default=False

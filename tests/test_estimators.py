@@ -693,6 +693,12 @@ def test_cosine_schedule_per_fit_and_across_partial_fit_calls(blocks_and_y):
         rates.append(incremental.net_.optimizer_.param_groups[0]["lr"])
     # one schedule over max_iter calls: decreasing to 0
     assert rates == sorted(rates, reverse=True) and rates[-1] == pytest.approx(0.0, abs=1e-9)
+    # After a fit annealed the rate to 0, a partial_fit call starts again from
+    # learning_rate_init: it trains (it once stayed at 0 and changed nothing).
+    before = clf.predict_proba(blocks)
+    clf.partial_fit(blocks, y)
+    assert clf.net_.history[-1]["event_lr"] == pytest.approx(0.1)
+    assert np.abs(clf.predict_proba(blocks) - before).max() > 1e-3
 
 
 @pytest.mark.parametrize("round_trip", [None, "pickle", "save"])
