@@ -31,7 +31,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.callbacks import LRScheduler
 from skorch.dataset import ValidSplit
 
 from ._inputs import (
@@ -43,6 +43,7 @@ from ._inputs import (
 )
 from ._modules import block_key, use_generator
 from ._training import (
+    BestWeightsEarlyStopping,
     CosineFactor,
     DivergenceGuard,
     ModalityDataset,
@@ -440,7 +441,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         module, module_kwargs = self._module_spec(shapes, self._n_outputs())
         module_kwargs = {**module_kwargs, **(module_overrides or {})}
         monitor = "valid_loss" if self.early_stopping else "train_loss"
-        stopper = EarlyStopping(
+        stopper = BestWeightsEarlyStopping(
             monitor=monitor,
             patience=self.n_iter_no_change,
             threshold=self.tol,

@@ -15,12 +15,13 @@ import math
 import re
 import sys
 from collections.abc import Mapping, Sequence
+from copy import deepcopy
 from typing import Any
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, LRScheduler, PrintLog
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler, PrintLog
 from skorch.utils import to_tensor
 from torch.utils.data import Dataset
 
@@ -36,6 +37,7 @@ from ._losses import (
 from ._modules import block_key
 
 __all__ = [
+    "BestWeightsEarlyStopping",
     "CosineFactor",
     "DistillationNet",
     "DivergenceGuard",
@@ -191,6 +193,43 @@ class WeightAveraging(Callback):
             self._copy_into_module(net, self.average_)
         # Not pickled with the net: the module now holds the weights that count.
         self.average_ = self.training_weights_ = None
+
+
+class BestWeightsEarlyStopping(EarlyStopping):
+    """skorch's ``EarlyStopping``, keeping the weights of the epoch with the best score.
+
+    skorch takes an epoch as the best, and keeps its weights, only when it beats the
+    previous best by ``threshold``; an epoch that is better by less is never restored,
+    though its score is the best. Here, as in scikit-learn's ``MLPClassifier``,
+    ``threshold`` only decides when to stop; the weights restored with ``load_best`` are
+    those of the epoch with the best score.
+    """
+
+    def on_train_begin(self, net: NeuralNet, **kwargs: Any) -> None:
+        super().on_train_begin(net, **kwargs)
+        self.best_score_ = np.inf if self.lower_is_better else -np.inf
+
+    def on_epoch_end(self, net: NeuralNet, **kwargs: Any) -> None:
+        score = net.history[-1, self.monitor]
+        if score < self.best_score_ if self.lower_is_better else score > self.best_score_:
+            self.best_score_ = score
+            self.best_epoch_ = net.history[-1, "epoch"]
+            if self.load_best:
+                self.best_model_weights_ = deepcopy(net.module_.state_dict())
+        # When to stop is skorch's rule: epochs that do not beat the threshold are misses.
+        if self._is_score_improved(score):
+            self.misses_ = 0
+            self.dynamic_threshold_ = self._calc_new_threshold(score)
+        else:
+            self.misses_ += 1
+        if self.misses_ == self.patience:
+            if net.verbose:
+                self._sink(
+                    f"Stopping since {self.monitor} has not improved in the last "
+                    f"{self.patience} epochs.",
+                    verbose=net.verbose,
+                )
+            raise KeyboardInterrupt
 
 
 class CosineFactor:

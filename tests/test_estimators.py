@@ -243,6 +243,27 @@ def test_training_attributes_early_stopping_and_warm_start(blocks_and_y):
     assert cold.n_iter_ == TINY["max_iter"]
 
 
+def test_early_stopping_restores_the_epoch_with_the_best_validation_loss(blocks_and_y):
+    # A tol larger than the late improvements: they do not count against stopping, but
+    # the weights kept are still those of the best epoch (skorch kept the last epoch
+    # that beat the previous best by tol).
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(
+        **{**TINY, "max_iter": 8},
+        early_stopping=True,
+        tol=0.05,
+        n_iter_no_change=8,
+        learning_rate_init=0.01,
+    ).fit(blocks, y)
+    best = int(np.argmin(clf.validation_scores_))
+    stopper = dict(clf.net_.callbacks_)["early_stopping"]
+    assert stopper.best_epoch_ == best + 1
+    for key, value in clf.net_.module_.state_dict().items():
+        torch.testing.assert_close(value, stopper.best_model_weights_[key])
+    # The case the test is about: the best epoch beat the one before by less than tol.
+    assert best > 0 and clf.validation_scores_[best - 1] - clf.validation_scores_[best] < 0.05
+
+
 def test_training_loss_decreases(blocks_and_y):
     blocks, y = blocks_and_y
     clf = DSRSDClassifier(**{**TINY, "max_iter": 15}, learning_rate_init=0.01).fit(blocks, y)
