@@ -302,12 +302,19 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
 
     def _train_teacher(self, dataset: ModalityDataset, y: np.ndarray, seed: int) -> MultimodalNet:
         complete = dataset.modality_mask.all(dim=1).numpy()
+        held_out = ""
+        if self.early_stopping:
+            # The student starts from the teacher's weights: the rows that validate the
+            # student (the split its own fit draws, the same again here) must not train it.
+            _, validation = self.net_.train_split(dataset, y)
+            complete[validation.indices] = False
+            held_out = " outside the validation split"
         if complete.sum() < 2:
             n_complete = int(complete.sum())
             raise ValueError(
                 "missing_strategy='distill' trains its teacher on samples with every modality "
-                f"present and needs at least 2; found {n_complete} "
-                f"sample{'' if n_complete == 1 else 's'} with every modality present."
+                f"present{held_out} and needs at least 2; found {n_complete} "
+                f"sample{'' if n_complete == 1 else 's'} with every modality present{held_out}."
             )
         teacher = self._build_teacher_net(seed)
         self._initialize_seeded(teacher, seed)
@@ -392,7 +399,8 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         sample's); the default because it also regularises when nothing is
         missing (chosen on OULAD presentations no benchmark evaluates on, see
         ``benchmarks/tune_defaults.py``). ``"distill"`` (CorrKD): train
-        a teacher on the samples with every modality present, freeze it, then
+        a teacher on the samples with every modality present (outside the
+        student's validation split with ``early_stopping``), freeze it, then
         train a student of the same architecture, initialised from the teacher,
         on randomly incomplete inputs (rate ``missing_rate``) with the task loss
         plus the three distillation terms below. Only the student predicts.
@@ -661,7 +669,8 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         sample's); the default because it also regularises when nothing is
         missing (chosen on OULAD presentations no benchmark evaluates on, see
         ``benchmarks/tune_defaults.py``). ``"distill"`` (CorrKD): train
-        a teacher on the samples with every modality present, freeze it, then
+        a teacher on the samples with every modality present (outside the
+        student's validation split with ``early_stopping``), freeze it, then
         train a student of the same architecture, initialised from the teacher,
         on randomly incomplete inputs (rate ``missing_rate``) with the task loss
         plus the three distillation terms below. Only the student predicts.

@@ -125,3 +125,34 @@ def test_distillation_batch_without_a_complete_row(Estimator):
     recorded = [batch["response_distillation"] for batch in model.net_.history[-1, "batches"]]
     assert len(recorded) == 40 and np.isfinite(recorded).all()
     assert recorded.count(0.0) >= 20
+
+
+def test_distillation_teacher_never_trains_on_the_students_validation_rows(monkeypatch):
+    # The student starts from the teacher's weights; with early stopping, rows that
+    # validate the student must not have trained the teacher.
+    from sklearn_dsrsd import _base, _training
+
+    splits, subsets = [], []
+    split, subset = _base._EarlyStoppingSplit.__call__, _training.ModalityDataset.subset
+
+    def recording_split(self, dataset, y=None, groups=None):
+        train, validation = split(self, dataset, y, groups)
+        splits.append((len(dataset), np.asarray(validation.indices)))
+        return train, validation
+
+    def recording_subset(self, rows):
+        subsets.append(np.asarray(rows))
+        return subset(self, rows)
+
+    monkeypatch.setattr(_base._EarlyStoppingSplit, "__call__", recording_split)
+    monkeypatch.setattr(_training.ModalityDataset, "subset", recording_subset)
+    blocks, y = make_blocks(n_samples=200)
+    blocks["m1"][:40] = np.nan
+    DSRSDClassifier(
+        **TINY, missing_strategy="distill", early_stopping=True, validation_fraction=0.2
+    ).fit(blocks, y)
+    (teacher_rows,) = [np.flatnonzero(rows) for rows in subsets if rows.shape == (200,)]
+    student_validation = [indices for n, indices in splits if n == 200]
+    assert student_validation and len(teacher_rows) > 0
+    for indices in student_validation:
+        assert np.intersect1d(teacher_rows, indices).size == 0
