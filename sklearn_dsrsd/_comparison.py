@@ -916,7 +916,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; a problem with the arguments or the data is one line, exit 2."""
+    """Run the command line; a problem with the arguments or the data is one line, exit 2.
+
+    A TypeError or KeyError raised while the models fit is a defect rather than bad input, so
+    it surfaces as a RuntimeError with the full traceback.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.views and not args.target_file:
@@ -1040,19 +1044,27 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         f"{args.threads})."
     )
     progress = None if args.quiet else Progress(len(models) * len(splits))
-    result = compare(
-        models,
-        X,
-        y,
-        task=task.kind,
-        splits=splits,
-        dataset=task.name,
-        protocol=protocol,
-        prepare=task.prepare,
-        log=progress,
-        n_jobs=args.n_jobs,
-        fit_params=task.fit_params,
-    )
+    try:
+        result = compare(
+            models,
+            X,
+            y,
+            task=task.kind,
+            splits=splits,
+            dataset=task.name,
+            protocol=protocol,
+            prepare=task.prepare,
+            log=progress,
+            n_jobs=args.n_jobs,
+            fit_params=task.fit_params,
+        )
+    except (TypeError, KeyError) as exc:
+        # The arguments and the data were checked above, so these are defects, not bad
+        # input: main must not shrink them to one line and drop the traceback.
+        raise RuntimeError(
+            f"{type(exc).__name__} while fitting the models (a defect: please report it "
+            "with this traceback)"
+        ) from exc
     name = (
         task.name.replace(":", "_").replace("/", "_")
         + (f"-dsrsd_{args.class_weight}" if args.class_weight else "")

@@ -490,3 +490,19 @@ def test_ablation_options_reach_every_variant(monkeypatch):
     assert len(models) > 2
     for name, model in models.items():
         assert model.temporal_encoder == "gru" and model.class_weight == "balanced", name
+
+
+@pytest.mark.parametrize("defect", [TypeError("bad operand"), KeyError("missing key")])
+def test_a_defect_while_fitting_keeps_its_traceback(monkeypatch, capsys, defect):
+    # Bad arguments and data are one line and exit 2; a TypeError or KeyError raised once
+    # the checked data reach the models is a defect, and one line would hide where it arose.
+    import sklearn_dsrsd._comparison as comparison
+
+    def broken_compare(*args, **kwargs):
+        raise defect
+
+    monkeypatch.setattr(comparison, "compare", broken_compare)
+    with pytest.raises(RuntimeError, match="while fitting the models") as raised:
+        main(["--dataset", "breast-cancer", "--models", "LogisticRegression", "--quiet"])
+    assert raised.value.__cause__ is defect
+    assert "error:" not in capsys.readouterr().err
