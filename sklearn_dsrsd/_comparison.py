@@ -1058,12 +1058,12 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
             n_jobs=args.n_jobs,
             fit_params=task.fit_params,
         )
+    except ValueError:
+        # Bad input found at fit time, e.g. scikit-learn's InvalidParameterError (a ValueError
+        # and a TypeError) for --max-iter 0: main prints it as one line.
+        raise
     except (TypeError, KeyError) as exc:
-        # scikit-learn's InvalidParameterError is both a ValueError and a TypeError: a bad
-        # --max-iter or --batch-size surfaces as one at fit time and stays one line.
-        if isinstance(exc, ValueError):
-            raise
-        # The arguments and the data were checked above, so the rest are defects, not bad
+        # The arguments and the data were checked above, so these are defects, not bad
         # input: main must not shrink them to one line and drop the traceback.
         raise RuntimeError(
             f"{type(exc).__name__} while fitting the models (a defect: please report it "
