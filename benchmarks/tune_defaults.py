@@ -114,6 +114,8 @@ CANDIDATES = {
         "decorrelation_weight": 0.0,
         "orthogonality_weight": 0.0,
     },
+    "no decorrelation": {"decorrelation_weight": 0.0},
+    "no orthogonality": {"orthogonality_weight": 0.0},
     "no modality dropout": {"missing_strategy": "none"},
     "concatenation fusion": {"fusion": "concat"},
     "gated concatenation fusion": {"fusion": "gated_concat"},
