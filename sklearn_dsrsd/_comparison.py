@@ -128,6 +128,13 @@ def default_models(
     return models
 
 
+FUSION_VARIANTS = {
+    "gated": "gated sum fusion",
+    "gated_concat": "gated concatenation fusion",
+    "concat": "concatenation fusion (no gates)",
+}
+
+
 def ablation_models(task: str, **budget: Any) -> dict[str, Any]:
     """DSRSD with each component switched off in turn, under the harness's budget."""
     full = default_models(task, **budget)["DSRSD"]
@@ -143,10 +150,13 @@ def ablation_models(task: str, **budget: Any) -> dict[str, Any]:
             "orthogonality_weight": 0.0,
         },
         "shared stream only": {"dual_stream": False},
-        "gated sum fusion": {"fusion": "gated"},
-        "concatenation fusion (no gates)": {"fusion": "concat"},
         "no periodic embedding": {"numerical_embedding": "none"},
     }
+    # Every fusion other than the one the full model resolves "auto" to.
+    own_fusion = full._auto_fusion if full.fusion == "auto" else full.fusion
+    for fusion, name in FUSION_VARIANTS.items():
+        if fusion != own_fusion:
+            variants[name] = {"fusion": fusion}
     return {name: clone(full).set_params(**params) for name, params in variants.items()}
 
 

@@ -20,6 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch.helper import SliceDict
 
 from sklearn_dsrsd import DSRSDClassifier, DSRSDRegressor, ModalityDict
+from sklearn_dsrsd._comparison import ablation_models
 from sklearn_dsrsd._training import ModalityDataset
 
 
@@ -535,6 +536,33 @@ def test_refit_leaves_no_stale_fitted_attributes(blocks_and_y):
     assert hasattr(clf, "teacher_net_")
     assert len(clf.validation_scores_) == clf.n_iter_  # NaN for the epochs without validation
     assert np.isnan(clf.validation_scores_[0]) and np.isfinite(clf.validation_scores_[-1])
+
+
+@pytest.mark.parametrize(
+    "Estimator, resolved", [(DSRSDClassifier, "gated_concat"), (DSRSDRegressor, "concat")]
+)
+def test_auto_fusion_is_chosen_per_task(blocks_and_y, Estimator, resolved):
+    # "auto" is each estimator's tuned fusion; an explicit value is used as given.
+    blocks, y = blocks_and_y
+    y = y.astype(float) if Estimator is DSRSDRegressor else y
+    auto = Estimator(**TINY).fit(blocks, y)
+    assert auto.fusion == "auto" and auto.net_.module_.fusion == resolved
+    explicit = Estimator(**TINY, fusion=resolved).fit(blocks, y)
+    assert_array_equal(auto.predict(blocks), explicit.predict(blocks))
+    weights = auto.modality_weights(blocks)
+    if resolved == "concat":
+        assert_allclose(weights, np.full_like(weights, 1 / 3))
+    other = "concat" if resolved == "gated_concat" else "gated_concat"
+    assert Estimator(**TINY, fusion=other).fit(blocks, y).net_.module_.fusion == other
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_fusion_ablation_leaves_out_the_full_models_own_fusion(task):
+    variants = ablation_models(task)
+    own = variants["DSRSD (full)"]._auto_fusion
+    fusions = [model.fusion for name, model in variants.items() if name != "DSRSD (full)"]
+    assert own not in fusions
+    assert {"gated", "gated_concat", "concat"} - {own} <= set(fusions)
 
 
 @pytest.mark.parametrize("fusion", ["gated", "gated_concat"])
