@@ -132,6 +132,13 @@ CANDIDATES = {
     "n_iter_no_change 20": {"n_iter_no_change": 20},
     "dropout 0": {"dropout": 0.0},
     "learning_rate_init 5e-4": {"learning_rate_init": 5e-4},
+    # Not the harness budget but what DSRSDClassifier() / DSRSDRegressor() train with: no
+    # early stopping, batch_size 64, 100 epochs (the harness stops early, batches of 128).
+    "the estimators' own training defaults": {
+        "early_stopping": False,
+        "batch_size": 64,
+        "n_iter_no_change": 10,
+    },
     "temporal_encoder gru": {"temporal_encoder": "gru"},
     "temporal_encoder attention": {"temporal_encoder": "attention"},
     # Code, not a parameter: a cheaper PeriodicEmbedding (its cost is the cosines and sines
