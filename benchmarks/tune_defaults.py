@@ -139,6 +139,10 @@ CANDIDATES = {
         "batch_size": 64,
         "n_iter_no_change": 10,
     },
+    "the estimators' own training defaults + early stopping": {
+        "batch_size": 64,
+        "n_iter_no_change": 10,
+    },
     "temporal_encoder gru": {"temporal_encoder": "gru"},
     "temporal_encoder attention": {"temporal_encoder": "attention"},
     # Code, not a parameter: a cheaper PeriodicEmbedding (its cost is the cosines and sines
