@@ -62,6 +62,12 @@ _PREDICT_BATCH_SIZE = 2048
 _TORCH_PRECISION = {np.float32: torch.float32, np.float64: torch.float64}
 # Training rows that modality_importances_ averages over, at most.
 _IMPORTANCE_ROWS = 10_000
+# early_stopping="auto" holds out validation data from this many training samples on (50
+# validation samples at the default validation_fraction of 0.1). Below it, a tenth of the
+# data is dear and its loss a noisy stopping signal; scikit-learn's HistGradientBoosting
+# draws the same line at 10,000 samples. Ours is a choice, not a measurement: the tuning
+# tasks that showed early stopping's gain (tune_defaults.md) train on 800 samples or more.
+AUTO_EARLY_STOPPING_MIN_SAMPLES = 500
 
 # Weight initialisation draws from torch's global generator, which every thread shares: fits
 # running in threads take turns to seed it, draw their initial weights and restore it.
@@ -99,7 +105,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -120,7 +126,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         learning_rate_init: float = 1e-3,
         learning_rate: str = "constant",
         alpha: float = 1e-4,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
@@ -239,12 +245,14 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         changed = not warm
         try:
             dataset, y_encoded = self._training_data(X, y, sample_weight, first=not warm)
+            early_stopping = self._early_stopping_for(len(dataset))
             seed = self._draw_seed()
-            net = self._build_net(seed)
+            net = self._build_net(seed, early_stopping=early_stopping)
             self._initialize_seeded(net, seed)
             if warm:
                 self._check_same_architecture(self.net_, net)
             changed = True
+            self.do_early_stopping_ = early_stopping
             previous, self.net_ = (self.net_ if warm else None), net
             # A refit must not leave fitted attributes of an earlier configuration behind.
             for name in self._optional_fitted_attributes(warm):
@@ -272,6 +280,13 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         optimiser's state, as scikit-learn's ``MLPClassifier.partial_fit`` does.
         """
         first = not hasattr(self, "net_")
+        if not first and self.do_early_stopping_:
+            raise ValueError(
+                "partial_fit trains one epoch on the data it is given and holds out no "
+                "validation data, but this estimator's fit used early stopping "
+                f"(early_stopping={self.early_stopping!r}); refit it with "
+                "early_stopping=False to continue with partial_fit."
+            )
         changed = first  # as in _fit: only a first call changes the state before training
         try:
             dataset, y_encoded = self._training_data(
@@ -280,8 +295,10 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             changed = True
             if first:
                 seed = self._draw_seed()
-                self.net_ = self._build_net(seed, incremental=True)
+                self.do_early_stopping_ = False
+                self.net_ = self._build_net(seed, early_stopping=False, incremental=True)
                 self._initialize_seeded(self.net_, seed)
+
             self.net_.partial_fit(dataset, y_encoded, epochs=1)
             self._record_training(dataset)
         except Exception:
@@ -301,13 +318,19 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             delattr(self, name)
         self.__dict__.pop("_inference_modules", None)
 
+    def _early_stopping_for(self, n_samples: int) -> bool:
+        """Whether a fit on ``n_samples`` holds out validation data (resolves "auto")."""
+        if self.early_stopping == "auto":
+            return n_samples >= AUTO_EARLY_STOPPING_MIN_SAMPLES
+        return bool(self.early_stopping)
+
     def _draw_seed(self) -> int:
         """The seed of one training run, drawn from ``random_state``."""
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _check_partial_fit_supported(self) -> bool:
         """``available_if`` check of ``partial_fit``: AttributeError says why it is absent."""
-        if self.early_stopping:
+        if self.early_stopping != "auto" and self.early_stopping:
             raise AttributeError(
                 "partial_fit trains one epoch on the data it is given and holds out no "
                 "validation data, so early_stopping=True is not supported; set "
@@ -343,7 +366,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         history = self.net_.history
         self.n_iter_ = len(history)
         self.loss_curve_ = [float(loss) for loss in history[:, "train_loss"]]
-        if self.early_stopping:
+        if self.do_early_stopping_:
             self.validation_scores_ = [float(row.get("valid_loss", np.nan)) for row in history]
         elif hasattr(self, "validation_scores_"):
             del self.validation_scores_
@@ -372,7 +395,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _optional_fitted_attributes(self, warm: bool) -> list[str]:
         """Fitted attributes that only some configurations set, to clear before a fit."""
-        return [] if self.early_stopping and warm else ["validation_scores_"]
+        return [] if self.do_early_stopping_ and warm else ["validation_scores_"]
 
     def _fit_inputs(
         self, X: Any, sample_weight: Any = None
@@ -435,24 +458,25 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         net_class: type[MultimodalNet] | None = None,
         module_overrides: dict[str, Any] | None = None,
         loss_weights: dict[str, Any] | None = None,
+        early_stopping: bool,
         incremental: bool = False,
     ) -> MultimodalNet:
         shapes = [tuple(shape) for shape in self._schema.shapes.values()]
         module, module_kwargs = self._module_spec(shapes, self._n_outputs())
         module_kwargs = {**module_kwargs, **(module_overrides or {})}
-        monitor = "valid_loss" if self.early_stopping else "train_loss"
+        monitor = "valid_loss" if early_stopping else "train_loss"
         stopper = BestWeightsEarlyStopping(
             monitor=monitor,
             patience=self.n_iter_no_change,
             threshold=self.tol,
             threshold_mode="abs",
-            load_best=self.early_stopping,
+            load_best=early_stopping,
         )
         train_split = (
             _EarlyStoppingSplit(
                 self.validation_fraction, stratified=self._stratify, random_state=seed
             )
-            if self.early_stopping
+            if early_stopping
             else None
         )
         callbacks = [("early_stopping", stopper), ("divergence_guard", DivergenceGuard())]
@@ -827,7 +851,9 @@ class ClassifierTask:
         optimiser's state, as scikit-learn's ``MLPClassifier.partial_fit`` does.
         ``early_stopping=True``, ``class_weight="balanced"`` (its weights need
         every sample) and ``missing_strategy="distill"`` (its teacher needs a
-        complete pass) are not supported here.
+        complete pass) are not supported here. ``early_stopping="auto"`` holds
+        out nothing here; a model whose ``fit`` stopped early
+        (``do_early_stopping_``) cannot continue with ``partial_fit``.
 
         Parameters
         ----------
@@ -994,7 +1020,9 @@ class RegressorTask:
         training, with the optimiser's state, as scikit-learn's
         ``MLPRegressor.partial_fit`` does. ``early_stopping=True`` and
         ``missing_strategy="distill"`` (its teacher needs a complete pass) are not
-        supported here.
+        supported here. ``early_stopping="auto"`` holds out nothing here; a model
+        whose ``fit`` stopped early (``do_early_stopping_``) cannot continue with
+        ``partial_fit``.
 
         Parameters
         ----------

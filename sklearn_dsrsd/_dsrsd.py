@@ -78,7 +78,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         learning_rate_init: float = 1e-3,
         learning_rate: str = "constant",
         alpha: float = 1e-4,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
@@ -291,6 +291,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         """CorrKD's teacher: the same network and DSRSD terms, no modality dropout."""
         return self._build_net(
             seed,
+            early_stopping=self.do_early_stopping_,
             net_class=MultimodalNet,
             module_overrides={"modality_dropout": 0.0},
             loss_weights={
@@ -303,7 +304,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
     def _train_teacher(self, dataset: ModalityDataset, y: np.ndarray, seed: int) -> MultimodalNet:
         complete = dataset.modality_mask.all(dim=1).numpy()
         held_out = ""
-        if self.early_stopping:
+        if self.do_early_stopping_:
             # The student starts from the teacher's weights: the rows that validate the
             # student (the split its own fit draws, the same again here) must not train it.
             _, validation = self.net_.train_split(dataset, y)
@@ -446,11 +447,13 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the training data (stratified for
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
+        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -495,8 +498,11 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         Training loss (task plus weighted auxiliary terms) after each epoch.
     validation_scores_ : list of float
         Validation loss (task plus weighted auxiliary terms, as the training loss;
-        without CorrKD's distillation terms) after each epoch; only with
-        ``early_stopping=True``.
+        without CorrKD's distillation terms) after each epoch; only when the
+        fit stopped early (``do_early_stopping_``).
+    do_early_stopping_ : bool
+        Whether the last ``fit`` held out validation data and stopped early
+        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.
     classes_ : ndarray of shape (n_classes,)
@@ -552,7 +558,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         learning_rate_init: float = 1e-3,
         learning_rate: str = "constant",
         alpha: float = 1e-4,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
@@ -715,11 +721,13 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the training data (stratified for
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
+        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -764,8 +772,11 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         Training loss (task plus weighted auxiliary terms) after each epoch.
     validation_scores_ : list of float
         Validation loss (task plus weighted auxiliary terms, as the training loss;
-        without CorrKD's distillation terms) after each epoch; only with
-        ``early_stopping=True``.
+        without CorrKD's distillation terms) after each epoch; only when the
+        fit stopped early (``do_early_stopping_``).
+    do_early_stopping_ : bool
+        Whether the last ``fit`` held out validation data and stopped early
+        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.
 

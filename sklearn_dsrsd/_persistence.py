@@ -623,7 +623,7 @@ def _check_attribute_name(name: Any, where: str) -> None:
 # a net that a partial_fit call built, partial_fit builds it.
 _NET_BUILDERS: dict[str, Callable[[Any, int, bool], NeuralNet]] = {
     "net_": lambda estimator, seed, incremental: estimator._build_net(
-        seed, incremental=incremental
+        seed, early_stopping=estimator.do_early_stopping_, incremental=incremental
     ),
     "teacher_net_": lambda estimator, seed, incremental: estimator._build_teacher_net(seed),
 }

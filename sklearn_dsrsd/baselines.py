@@ -334,7 +334,7 @@ class _SingleModalityBase(_BaselineBase):
         learning_rate_init: float = 1e-3,
         learning_rate: str = "constant",
         alpha: float = 1e-4,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
@@ -418,7 +418,7 @@ class _EarlyFusionBase(_BaselineBase):
         learning_rate_init: float = 1e-3,
         learning_rate: str = "constant",
         alpha: float = 1e-4,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
@@ -497,7 +497,7 @@ class _CoAttentionBase(_BaselineBase):
         learning_rate_init: float = 1e-3,
         learning_rate: str = "constant",
         alpha: float = 1e-4,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
@@ -599,11 +599,13 @@ class SingleModalityClassifier(
         first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the training data (stratified for
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
+        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -651,7 +653,11 @@ class SingleModalityClassifier(
         Training loss after each epoch. Only on the neural path
         (``estimator=None``).
     validation_scores_ : list of float
-        Validation loss after each epoch; only with ``early_stopping=True``.
+        Validation loss after each epoch; only when the fit stopped early
+        (``do_early_stopping_``).
+    do_early_stopping_ : bool
+        Whether the last ``fit`` held out validation data and stopped early
+        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
         The fitted clone of ``estimator``. Only on the wrapped path.
@@ -735,11 +741,13 @@ class SingleModalityRegressor(
         first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the training data (stratified for
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
+        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -787,7 +795,11 @@ class SingleModalityRegressor(
         Training loss after each epoch. Only on the neural path
         (``estimator=None``).
     validation_scores_ : list of float
-        Validation loss after each epoch; only with ``early_stopping=True``.
+        Validation loss after each epoch; only when the fit stopped early
+        (``do_early_stopping_``).
+    do_early_stopping_ : bool
+        Whether the last ``fit`` held out validation data and stopped early
+        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
         The fitted clone of ``estimator``. Only on the wrapped path.
@@ -863,11 +875,13 @@ class EarlyFusionClassifier(
         first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the training data (stratified for
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
+        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -915,7 +929,11 @@ class EarlyFusionClassifier(
         Training loss after each epoch. Only on the neural path
         (``estimator=None``).
     validation_scores_ : list of float
-        Validation loss after each epoch; only with ``early_stopping=True``.
+        Validation loss after each epoch; only when the fit stopped early
+        (``do_early_stopping_``).
+    do_early_stopping_ : bool
+        Whether the last ``fit`` held out validation data and stopped early
+        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
         The fitted clone of ``estimator``. Only on the wrapped path.
@@ -997,11 +1015,13 @@ class EarlyFusionRegressor(
         first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the training data (stratified for
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
+        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -1049,7 +1069,11 @@ class EarlyFusionRegressor(
         Training loss after each epoch. Only on the neural path
         (``estimator=None``).
     validation_scores_ : list of float
-        Validation loss after each epoch; only with ``early_stopping=True``.
+        Validation loss after each epoch; only when the fit stopped early
+        (``do_early_stopping_``).
+    do_early_stopping_ : bool
+        Whether the last ``fit`` held out validation data and stopped early
+        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
         The fitted clone of ``estimator``. Only on the wrapped path.
@@ -1117,11 +1141,13 @@ class LateFusionClassifier(ClassifierTask, ClassifierMixin, _LateFusionBase):
         first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the training data (stratified for
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
+        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -1164,7 +1190,11 @@ class LateFusionClassifier(ClassifierTask, ClassifierMixin, _LateFusionBase):
     loss_curve_ : list of float
         Training loss after each epoch.
     validation_scores_ : list of float
-        Validation loss after each epoch; only with ``early_stopping=True``.
+        Validation loss after each epoch; only when the fit stopped early
+        (``do_early_stopping_``).
+    do_early_stopping_ : bool
+        Whether the last ``fit`` held out validation data and stopped early
+        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
 
@@ -1228,11 +1258,13 @@ class LateFusionRegressor(RegressorTask, RegressorMixin, _LateFusionBase):
         first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the training data (stratified for
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
+        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -1275,7 +1307,11 @@ class LateFusionRegressor(RegressorTask, RegressorMixin, _LateFusionBase):
     loss_curve_ : list of float
         Training loss after each epoch.
     validation_scores_ : list of float
-        Validation loss after each epoch; only with ``early_stopping=True``.
+        Validation loss after each epoch; only when the fit stopped early
+        (``do_early_stopping_``).
+    do_early_stopping_ : bool
+        Whether the last ``fit`` held out validation data and stopped early
+        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
 
     See Also
     --------
@@ -1343,11 +1379,13 @@ class CoAttentionClassifier(ClassifierTask, ClassifierMixin, _CoAttentionBase):
         first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the training data (stratified for
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
+        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -1390,7 +1428,11 @@ class CoAttentionClassifier(ClassifierTask, ClassifierMixin, _CoAttentionBase):
     loss_curve_ : list of float
         Training loss after each epoch.
     validation_scores_ : list of float
-        Validation loss after each epoch; only with ``early_stopping=True``.
+        Validation loss after each epoch; only when the fit stopped early
+        (``do_early_stopping_``).
+    do_early_stopping_ : bool
+        Whether the last ``fit`` held out validation data and stopped early
+        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
 
@@ -1462,11 +1504,13 @@ class CoAttentionRegressor(RegressorTask, RegressorMixin, _CoAttentionBase):
         first; calls after a ``fit`` each start again at ``learning_rate_init``).
     alpha : float, default=1e-4
         Weight decay (decoupled L2 penalty) of AdamW.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the training data (stratified for
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
+        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -1509,7 +1553,11 @@ class CoAttentionRegressor(RegressorTask, RegressorMixin, _CoAttentionBase):
     loss_curve_ : list of float
         Training loss after each epoch.
     validation_scores_ : list of float
-        Validation loss after each epoch; only with ``early_stopping=True``.
+        Validation loss after each epoch; only when the fit stopped early
+        (``do_early_stopping_``).
+    do_early_stopping_ : bool
+        Whether the last ``fit`` held out validation data and stopped early
+        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
 
     See Also
     --------

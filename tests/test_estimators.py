@@ -20,8 +20,10 @@ from sklearn.preprocessing import StandardScaler
 from skorch.helper import SliceDict
 
 from sklearn_dsrsd import DSRSDClassifier, DSRSDRegressor, ModalityDict
+from sklearn_dsrsd._base import AUTO_EARLY_STOPPING_MIN_SAMPLES
 from sklearn_dsrsd._comparison import ablation_models
 from sklearn_dsrsd._training import ModalityDataset
+from sklearn_dsrsd.baselines import EarlyFusionClassifier
 
 
 def _as_frame(blocks):
@@ -536,6 +538,36 @@ def test_refit_leaves_no_stale_fitted_attributes(blocks_and_y):
     assert hasattr(clf, "teacher_net_")
     assert len(clf.validation_scores_) == clf.n_iter_  # NaN for the epochs without validation
     assert np.isnan(clf.validation_scores_[0]) and np.isfinite(clf.validation_scores_[-1])
+
+
+@pytest.mark.parametrize("Estimator", [DSRSDClassifier, DSRSDRegressor, EarlyFusionClassifier])
+def test_auto_early_stopping_from_500_samples(Estimator):
+    # "auto" is early_stopping=True from AUTO_EARLY_STOPPING_MIN_SAMPLES training samples on,
+    # False below, and the fit is then the same as with the explicit value.
+    params = {key: TINY[key] for key in ("max_iter", "hidden_size", "batch_size", "random_state")}
+    for n_samples, expected in ((AUTO_EARLY_STOPPING_MIN_SAMPLES, True), (499, False)):
+        blocks, y = make_blocks(n_samples=n_samples)
+        y = y.astype(float) if Estimator is DSRSDRegressor else y
+        auto = Estimator(**params).fit(blocks, y)
+        explicit = Estimator(**params, early_stopping=expected).fit(blocks, y)
+        assert auto.early_stopping == "auto" and auto.do_early_stopping_ is expected
+        assert hasattr(auto, "validation_scores_") is expected
+        assert_array_equal(auto.predict(blocks), explicit.predict(blocks))
+
+
+def test_partial_fit_with_auto_early_stopping():
+    # partial_fit holds out nothing under "auto", but cannot continue a fit that stopped early:
+    # it says so and leaves that model as it was.
+    blocks, y = make_blocks(n_samples=600)
+    incremental = DSRSDClassifier(**TINY).partial_fit(blocks, y, classes=[0, 1])
+    assert incremental.do_early_stopping_ is False
+    assert not hasattr(incremental, "validation_scores_")
+    fitted = DSRSDClassifier(**TINY).fit(blocks, y)
+    before = fitted.predict_proba(blocks)
+    with pytest.raises(ValueError, match=r"fit used early stopping \(early_stopping='auto'\)"):
+        fitted.partial_fit(blocks, y)
+    assert_array_equal(fitted.predict_proba(blocks), before)
+    assert not hasattr(DSRSDClassifier(**TINY, early_stopping=True), "partial_fit")
 
 
 @pytest.mark.parametrize(

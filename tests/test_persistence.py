@@ -123,7 +123,7 @@ def test_round_trip(name, tmp_path):
     _assert_same_outputs(estimator, loaded, X)
     assert len(loaded.net_.history) == len(estimator.net_.history)
     assert not hasattr(loaded, "estimator_")
-    if estimator.early_stopping:
+    if estimator.do_early_stopping_:
         assert loaded.validation_scores_ == estimator.validation_scores_
         assert isinstance(loaded.transform(X), pd.DataFrame)
 
