@@ -132,14 +132,16 @@ CANDIDATES = {
     "n_iter_no_change 20": {"n_iter_no_change": 20},
     "dropout 0": {"dropout": 0.0},
     "learning_rate_init 5e-4": {"learning_rate_init": 5e-4},
-    # Not the harness budget but what DSRSDClassifier() / DSRSDRegressor() train with: no
-    # early stopping, batch_size 64, 100 epochs (the harness stops early, batches of 128).
-    "the estimators' own training defaults": {
+    # Not the harness budget but what DSRSDClassifier() / DSRSDRegressor() trained with
+    # before 6f088ea: no early stopping, batch_size 64, patience 10 (the harness stops early,
+    # batches of 128, patience 8); then the same with early stopping, the default since.
+    "former estimator defaults: no early stopping, batch_size 64": {
         "early_stopping": False,
         "batch_size": 64,
         "n_iter_no_change": 10,
     },
-    "the estimators' own training defaults + early stopping": {
+    "former estimator defaults + early stopping": {
+        "early_stopping": True,
         "batch_size": 64,
         "n_iter_no_change": 10,
     },
