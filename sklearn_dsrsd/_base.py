@@ -67,7 +67,7 @@ _IMPORTANCE_ROWS = 10_000
 # data is dear and its loss a noisy stopping signal; scikit-learn's HistGradientBoosting
 # draws the same line at 10,000 samples. Ours is a choice, not a measurement: the tuning
 # tasks that showed early stopping's gain (tune_defaults.md) train on 800 samples or more.
-AUTO_EARLY_STOPPING_MIN_SAMPLES = 500
+_AUTO_EARLY_STOPPING_MIN_SAMPLES = 500
 
 # Weight initialisation draws from torch's global generator, which every thread shares: fits
 # running in threads take turns to seed it, draw their initial weights and restore it.
@@ -298,7 +298,6 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
                 self.do_early_stopping_ = False
                 self.net_ = self._build_net(seed, early_stopping=False, incremental=True)
                 self._initialize_seeded(self.net_, seed)
-
             self.net_.partial_fit(dataset, y_encoded, epochs=1)
             self._record_training(dataset)
         except Exception:
@@ -321,7 +320,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
     def _early_stopping_for(self, n_samples: int) -> bool:
         """Whether a fit on ``n_samples`` holds out validation data (resolves "auto")."""
         if self.early_stopping == "auto":
-            return n_samples >= AUTO_EARLY_STOPPING_MIN_SAMPLES
+            return n_samples >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
         return bool(self.early_stopping)
 
     def _draw_seed(self) -> int:

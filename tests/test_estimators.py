@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch.helper import SliceDict
 
 from sklearn_dsrsd import DSRSDClassifier, DSRSDRegressor, ModalityDict
-from sklearn_dsrsd._base import AUTO_EARLY_STOPPING_MIN_SAMPLES
+from sklearn_dsrsd._base import _AUTO_EARLY_STOPPING_MIN_SAMPLES
 from sklearn_dsrsd._comparison import ablation_models
 from sklearn_dsrsd._training import ModalityDataset
 from sklearn_dsrsd.baselines import EarlyFusionClassifier
@@ -542,10 +542,11 @@ def test_refit_leaves_no_stale_fitted_attributes(blocks_and_y):
 
 @pytest.mark.parametrize("Estimator", [DSRSDClassifier, DSRSDRegressor, EarlyFusionClassifier])
 def test_auto_early_stopping_from_500_samples(Estimator):
-    # "auto" is early_stopping=True from AUTO_EARLY_STOPPING_MIN_SAMPLES training samples on,
+    # "auto" is early_stopping=True from _AUTO_EARLY_STOPPING_MIN_SAMPLES training samples on,
     # False below, and the fit is then the same as with the explicit value.
     params = {key: TINY[key] for key in ("max_iter", "hidden_size", "batch_size", "random_state")}
-    for n_samples, expected in ((AUTO_EARLY_STOPPING_MIN_SAMPLES, True), (499, False)):
+    assert _AUTO_EARLY_STOPPING_MIN_SAMPLES == 500  # the threshold the docstrings name
+    for n_samples, expected in ((500, True), (499, False)):
         blocks, y = make_blocks(n_samples=n_samples)
         y = y.astype(float) if Estimator is DSRSDRegressor else y
         auto = Estimator(**params).fit(blocks, y)
