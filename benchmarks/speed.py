@@ -133,7 +133,7 @@ def neural(name: str, device: str, **overrides: Any) -> Any:
         max_iter=EPOCHS,
         batch_size=BATCH_SIZE,
         # Every epoch on all rows, as the hand-written loop and MLPClassifier run them (the
-        # estimators' default early_stopping="auto" would hold out a tenth from 500 rows on).
+        # estimators' default early_stopping="auto" would hold out a tenth from 200 rows on).
         early_stopping=False,
         n_iter_no_change=EPOCHS + 1,
         device=device,

@@ -62,12 +62,13 @@ _PREDICT_BATCH_SIZE = 2048
 _TORCH_PRECISION = {np.float32: torch.float32, np.float64: torch.float64}
 # Training rows that modality_importances_ averages over, at most.
 _IMPORTANCE_ROWS = 10_000
-# early_stopping="auto" holds out validation data from this many training samples on (50
-# validation samples at the default validation_fraction of 0.1). Below it, a tenth of the
-# data is dear and its loss a noisy stopping signal; scikit-learn's HistGradientBoosting
-# draws the same line at 10,000 samples. Ours is a choice, not a measurement: the tuning
-# tasks that showed early stopping's gain (tune_defaults.md) train on 800 samples or more.
-_AUTO_EARLY_STOPPING_MIN_SAMPLES = 500
+# early_stopping="auto" holds out validation data from this many training samples on (20
+# validation samples at the default validation_fraction of 0.1). On subsets of the tuning
+# data (benchmarks/results/tune_early_stopping.md) early stopping scored higher from 200
+# training samples on; at 160 it lost on the synthetic regression design. Below, a tenth of
+# the data is dear and its loss a noisy signal. (scikit-learn's HistGradientBoosting draws
+# its line at 10,000 samples, for a model that fits far faster.)
+_AUTO_EARLY_STOPPING_MIN_SAMPLES = 200
 
 # Weight initialisation draws from torch's global generator, which every thread shares: fits
 # running in threads take turns to seed it, draw their initial weights and restore it.

@@ -452,7 +452,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
         and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -502,7 +502,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         fit stopped early (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data and stopped early
-        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
+        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.
     classes_ : ndarray of shape (n_classes,)
@@ -726,7 +726,7 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
         and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -776,7 +776,7 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         fit stopped early (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data and stopped early
-        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
+        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.
 

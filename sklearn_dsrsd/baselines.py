@@ -604,7 +604,7 @@ class SingleModalityClassifier(
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
         and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -657,7 +657,7 @@ class SingleModalityClassifier(
         (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data and stopped early
-        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
+        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
         The fitted clone of ``estimator``. Only on the wrapped path.
@@ -746,7 +746,7 @@ class SingleModalityRegressor(
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
         and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -799,7 +799,7 @@ class SingleModalityRegressor(
         (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data and stopped early
-        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
+        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
         The fitted clone of ``estimator``. Only on the wrapped path.
@@ -880,7 +880,7 @@ class EarlyFusionClassifier(
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
         and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -933,7 +933,7 @@ class EarlyFusionClassifier(
         (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data and stopped early
-        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
+        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
         The fitted clone of ``estimator``. Only on the wrapped path.
@@ -1020,7 +1020,7 @@ class EarlyFusionRegressor(
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
         and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -1073,7 +1073,7 @@ class EarlyFusionRegressor(
         (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data and stopped early
-        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
+        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
         The fitted clone of ``estimator``. Only on the wrapped path.
@@ -1146,7 +1146,7 @@ class LateFusionClassifier(ClassifierTask, ClassifierMixin, _LateFusionBase):
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
         and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -1194,7 +1194,7 @@ class LateFusionClassifier(ClassifierTask, ClassifierMixin, _LateFusionBase):
         (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data and stopped early
-        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
+        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
 
@@ -1263,7 +1263,7 @@ class LateFusionRegressor(RegressorTask, RegressorMixin, _LateFusionBase):
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
         and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -1311,7 +1311,7 @@ class LateFusionRegressor(RegressorTask, RegressorMixin, _LateFusionBase):
         (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data and stopped early
-        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
+        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
 
     See Also
     --------
@@ -1384,7 +1384,7 @@ class CoAttentionClassifier(ClassifierTask, ClassifierMixin, _CoAttentionBase):
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
         and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -1432,7 +1432,7 @@ class CoAttentionClassifier(ClassifierTask, ClassifierMixin, _CoAttentionBase):
         (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data and stopped early
-        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
+        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
 
@@ -1509,7 +1509,7 @@ class CoAttentionRegressor(RegressorTask, RegressorMixin, _CoAttentionBase):
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 500 samples, False on fewer
+        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
         and in ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -1557,7 +1557,7 @@ class CoAttentionRegressor(RegressorTask, RegressorMixin, _CoAttentionBase):
         (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data and stopped early
-        (``early_stopping=True``, or ``"auto"`` on at least 500 samples).
+        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
 
     See Also
     --------

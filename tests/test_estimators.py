@@ -545,8 +545,8 @@ def test_auto_early_stopping_from_500_samples(Estimator):
     # "auto" is early_stopping=True from _AUTO_EARLY_STOPPING_MIN_SAMPLES training samples on,
     # False below, and the fit is then the same as with the explicit value.
     params = {key: TINY[key] for key in ("max_iter", "hidden_size", "batch_size", "random_state")}
-    assert _AUTO_EARLY_STOPPING_MIN_SAMPLES == 500  # the threshold the docstrings name
-    for n_samples, expected in ((500, True), (499, False)):
+    assert _AUTO_EARLY_STOPPING_MIN_SAMPLES == 200  # the threshold the docstrings name
+    for n_samples, expected in ((200, True), (199, False)):
         blocks, y = make_blocks(n_samples=n_samples)
         y = y.astype(float) if Estimator is DSRSDRegressor else y
         auto = Estimator(**params).fit(blocks, y)
