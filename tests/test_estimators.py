@@ -541,7 +541,7 @@ def test_refit_leaves_no_stale_fitted_attributes(blocks_and_y):
 
 
 @pytest.mark.parametrize("Estimator", [DSRSDClassifier, DSRSDRegressor, EarlyFusionClassifier])
-def test_auto_early_stopping_from_500_samples(Estimator):
+def test_auto_early_stopping_threshold(Estimator):
     # "auto" is early_stopping=True from _AUTO_EARLY_STOPPING_MIN_SAMPLES training samples on,
     # False below, and the fit is then the same as with the explicit value.
     params = {key: TINY[key] for key in ("max_iter", "hidden_size", "batch_size", "random_state")}
