@@ -379,6 +379,19 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
     return fits
 
 
+def report_progress(task: str, row: str, scores: dict) -> None:
+    """One line on stderr: the mean of each metric's fold scores of a finished row."""
+    means = {metric: round(float(np.mean(folds)), 4) for metric, folds in scores.items()}
+    print(task, row, means, file=sys.stderr, flush=True)
+
+
+def write_results(out: Path, stem: str, lines: list[str], data: dict) -> None:
+    """Write ``stem``.md (the table ``lines``) and ``stem``.json (``data``); print the table."""
+    (out / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    (out / f"{stem}.json").write_text(json.dumps(data, indent=1))
+    print("\n".join(lines))
+
+
 def _paired_differences(scores: dict) -> list[str]:
     """Markdown lines: each candidate minus the current defaults, fold by fold.
 
@@ -465,13 +478,7 @@ def main(argv: list[str] | None = None) -> int:
             for task, task_folds in folds.items():
                 result = {m: [f[m] for f in task_folds] for m in task_folds[0]}
                 scores.setdefault(task, {})[name] = {**result, "commit": commit}
-                print(
-                    task,
-                    name,
-                    {m: round(float(np.mean(v)), 4) for m, v in result.items()},
-                    file=sys.stderr,
-                    flush=True,
-                )
+                report_progress(task, name, result)
     # Deterministic column order whatever order the JSON was written in.
     scores = {task: scores[task] for task in TASKS if task in scores}
     lines = [
@@ -514,9 +521,7 @@ def main(argv: list[str] | None = None) -> int:
         if entry.get("note")
     }
     lines += ["", *[f"{name}: {note}" for name, note in notes.items()]]
-    (out / "tune_defaults.md").write_text("\n".join(lines) + "\n")
-    (out / "tune_defaults.json").write_text(json.dumps(scores, indent=1))
-    print("\n".join(lines))
+    write_results(out, "tune_defaults", lines, scores)
     return 0
 
 

@@ -14,12 +14,16 @@ fits of a size train on four fifths of it.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 import numpy as np
-from tune_defaults import _commit, _oulad_later_score_data, _oulad_tuning_data
+from tune_defaults import (
+    _commit,
+    _oulad_later_score_data,
+    _oulad_tuning_data,
+    report_progress,
+    write_results,
+)
 
 from sklearn_dsrsd import DSRSDClassifier, DSRSDRegressor, ModalityDict
 from sklearn_dsrsd._comparison import (
@@ -78,13 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                         model.fit(X[train], y[train])
                         scores[label].append(_score(kind, model, X[test], y[test])[metric])
             results[f"{name} n={size}"] = {**scores, "metric": metric}
-            print(
-                name,
-                size,
-                {k: round(float(np.mean(v)), 4) for k, v in scores.items()},
-                file=sys.stderr,
-                flush=True,
-            )
+            report_progress(name, f"n={size}", scores)
     lines = [
         "DSRSD with its defaults, early_stopping=False against True, on subsets of the tuning "
         f"data (benchmarks/tune_early_stopping.py, commit {_commit()}). Machine: "
@@ -99,10 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             f"| {key} | {entry['metric']} | {without.mean():.4f} | {with_.mean():.4f} | "
             f"{(with_ - without).mean():+.4f} | {int((with_ > without).sum())}/{len(with_)} |"
         )
-    out = Path(args.out_dir)
-    (out / "tune_early_stopping.md").write_text("\n".join(lines) + "\n")
-    (out / "tune_early_stopping.json").write_text(json.dumps(results, indent=1))
-    print("\n".join(lines))
+    write_results(Path(args.out_dir), "tune_early_stopping", lines, results)
     return 0
 
 
