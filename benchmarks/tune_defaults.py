@@ -279,12 +279,20 @@ def _oulad_tuning_data(data_dir: Path, cutoff_day: int, target: str) -> tuple:
     everything = load_oulad(
         data_dir / "oulad", cutoff_day=cutoff_day, target=target, clickstream="flat"
     )
-    keep = ~np.isin(everything.presentation, list(BENCHMARK_PRESENTATIONS))
+    return _tuning_rows(everything, np.asarray(everything.target), "classification", 1)
+
+
+def _tuning_rows(
+    everything, y: np.ndarray, task: str, n_repeats: int, labelled: np.ndarray | bool = True
+) -> tuple:
+    """(X, y, splits) of ``everything``'s ``labelled`` rows outside the benchmark
+    presentations, without clicks; 3-fold CV grouped by student, ``n_repeats`` times."""
+    keep = ~np.isin(everything.presentation, list(BENCHMARK_PRESENTATIONS)) & labelled
     blocks = {name: block for name, block in everything.data.items() if name != "clicks"}
     X = ModalityDict(blocks)[keep]
-    y, groups = np.asarray(everything.target)[keep], np.asarray(everything.groups)[keep]
-    splits = make_splits(y, task="classification", n_splits=3, n_repeats=1, groups=groups)
-    return X, y, splits
+    groups = np.asarray(everything.groups)[keep]
+    splits = make_splits(y[keep], task=task, n_splits=3, n_repeats=n_repeats, groups=groups)
+    return X, y[keep], splits
 
 
 def _oulad_later_score_data(data_dir: Path, cutoff_day: int) -> tuple:
@@ -314,14 +322,9 @@ def _oulad_later_score_data(data_dir: Path, cutoff_day: int) -> tuple:
         [np.asarray(everything.presentation, dtype=object), np.asarray(everything.groups)]
     )
     y = mean_score.reindex(rows).to_numpy(np.float64)
-    keep = ~np.isin(everything.presentation, list(BENCHMARK_PRESENTATIONS)) & ~np.isnan(y)
-    blocks = {name: block for name, block in everything.data.items() if name != "clicks"}
-    X = ModalityDict(blocks)[keep]
-    groups = np.asarray(everything.groups)[keep]
     # Two repeats: one 3-fold split of this task leaves differences between candidates
     # within the spread of a single fold.
-    splits = make_splits(y[keep], task="regression", n_splits=3, n_repeats=2, groups=groups)
-    return X, y[keep], splits
+    return _tuning_rows(everything, y, "regression", 2, labelled=~np.isnan(y))
 
 
 def _tasks(data_dir: Path, which: list[str]) -> list:

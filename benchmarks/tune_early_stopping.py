@@ -38,14 +38,12 @@ from sklearn_dsrsd.datasets import make_multimodal_classification, make_multimod
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _subsets(data_dir: Path, size: int) -> dict:
-    """Task name -> (kind, [(X, y), ...]) at ``size`` samples."""
+def _subsets(oulad: dict, size: int) -> dict:
+    """Task name -> (kind, [(X, y), ...]) at ``size`` samples; ``oulad`` maps the two OULAD
+    tasks to their (kind, X, y)."""
     rng = np.random.RandomState(0)
     tasks = {}
-    for name, kind, (X, y, _) in (
-        ("oulad", "classification", _oulad_tuning_data(data_dir, 60, "pass")),
-        ("oulad-score", "regression", _oulad_later_score_data(data_dir, 60)),
-    ):
+    for name, (kind, X, y) in oulad.items():
         draws = [rng.choice(len(y), size, replace=False) for _ in range(2)]
         tasks[name] = (kind, [(X[rows], y[rows]) for rows in draws])
     for name, kind, maker, design in (
@@ -67,9 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
+    data_dir = Path(args.data_dir)
+    oulad = {
+        name: (kind, *loaded[:2])
+        for name, kind, loaded in (
+            ("oulad", "classification", _oulad_tuning_data(data_dir, 60, "pass")),
+            ("oulad-score", "regression", _oulad_later_score_data(data_dir, 60)),
+        )
+    }
     results = {}
     for size in args.sizes:
-        for name, (kind, subsets) in _subsets(Path(args.data_dir), size).items():
+        for name, (kind, subsets) in _subsets(oulad, size).items():
             estimator = DSRSDClassifier if kind == "classification" else DSRSDRegressor
             metric = "roc_auc" if kind == "classification" else "r2"
             scores = {"without": [], "with": []}

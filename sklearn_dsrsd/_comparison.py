@@ -153,9 +153,8 @@ def ablation_models(task: str, **budget: Any) -> dict[str, Any]:
         "no periodic embedding": {"numerical_embedding": "none"},
     }
     # Every fusion other than the one the full model resolves "auto" to.
-    own_fusion = full._auto_fusion if full.fusion == "auto" else full.fusion
     for fusion, name in FUSION_VARIANTS.items():
-        if fusion != own_fusion:
+        if fusion != full._resolved_fusion():
             variants[name] = {"fusion": fusion}
     return {name: clone(full).set_params(**params) for name, params in variants.items()}
 

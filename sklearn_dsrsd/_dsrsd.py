@@ -214,11 +214,15 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
             "code_size": self.code_size,
             "dropout": self.dropout,
             "dual_stream": self.dual_stream,
-            "fusion": self._auto_fusion if self.fusion == "auto" else self.fusion,
+            "fusion": self._resolved_fusion(),
             "modality_dropout": 0.0 if self.missing_strategy == "none" else self.missing_rate,
             "temporal_encoder": self.temporal_encoder,
             "numerical_embedding": self.numerical_embedding,
         }
+
+    def _resolved_fusion(self) -> str:
+        """The fusion the network is built with: ``fusion``, "auto" replaced by the task's."""
+        return self._auto_fusion if self.fusion == "auto" else self.fusion
 
     def _loss_weights(self) -> dict[str, Any]:
         weights: dict[str, Any] = {
