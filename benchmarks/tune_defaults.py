@@ -172,12 +172,13 @@ TASKS = (
     "oulad-d120",
     "oulad-final_result",
     "oulad-score",
+    "oulad-exam",
     "synthetic",
     "synthetic-regression",
     "synthetic-classification",
     "kt-synthetic",
 )
-REGRESSION_TASKS = {"oulad-score", "synthetic-regression"}
+REGRESSION_TASKS = {"oulad-score", "oulad-exam", "synthetic-regression"}
 DESCRIPTIONS = {
     "oulad": "OULAD pass/fail at day 60 on the 18 presentations no benchmark evaluates on "
     "(modalities demographics/registration/assessments), 3-fold CV grouped by student; ROC-AUC",
@@ -191,6 +192,9 @@ DESCRIPTIONS = {
     "oulad-score": "the oulad task's registrations with a score after day 60: the mean score "
     "(0-100) of their TMA and CMA assessments due after day 60 (banked results left out), "
     "predicted from what is known at day 60, 2x3-fold CV grouped by student; R²",
+    "oulad-exam": "the oulad task's registrations with a final exam score (modules CCC and "
+    "DDD): the mean of their exam scores (0-100), predicted from what is known at day 60, "
+    "3x3-fold CV grouped by student; R²",
     "synthetic": "the synthetic-ablation design drawn with random_state=1 (the benchmark uses "
     "0), 5-fold stratified CV; ROC-AUC",
     "synthetic-regression": "the synthetic-regression design drawn with random_state=1 (the "
@@ -295,13 +299,14 @@ def _tuning_rows(
     return X, y[keep], splits
 
 
-def _oulad_later_score_data(data_dir: Path, cutoff_day: int) -> tuple:
+def _oulad_later_score_data(data_dir: Path, cutoff_day: int, *, exam: bool = False) -> tuple:
     """(X, y, splits): each tuning registration's mean score on the assessments due later.
 
-    A second regression task on real data, beside the synthetic one: the mean score of the
-    TMA and CMA assessments due after ``cutoff_day`` (exams have no due date in some
-    modules; banked results were earned in an earlier presentation), for the registrations
-    that have one, from the day-``cutoff_day`` modalities of the ``oulad`` task.
+    Regression tasks on real data, beside the synthetic one: the mean score of the TMA and
+    CMA assessments due after ``cutoff_day`` (banked results were earned in an earlier
+    presentation) or, with ``exam=True``, of the final exams (which have no due date in
+    some modules), for the registrations that have one, from the day-``cutoff_day``
+    modalities of the ``oulad`` task.
     """
     import pandas as pd
 
@@ -311,20 +316,24 @@ def _oulad_later_score_data(data_dir: Path, cutoff_day: int) -> tuple:
     assessments = pd.read_csv(data_dir / "oulad" / "assessments.csv")
     submitted = pd.read_csv(data_dir / "oulad" / "studentAssessment.csv", na_values="?")
     later = submitted.merge(assessments, on="id_assessment")
-    later = later[
-        (later["date"] > cutoff_day)
-        & later["assessment_type"].isin(["TMA", "CMA"])
-        & (later["is_banked"] == 0)
-    ]
+    if exam:
+        later = later[later["assessment_type"] == "Exam"]
+    else:
+        later = later[
+            (later["date"] > cutoff_day)
+            & later["assessment_type"].isin(["TMA", "CMA"])
+            & (later["is_banked"] == 0)
+        ]
     presentation = later["code_module"] + "_" + later["code_presentation"]
     mean_score = later.groupby([presentation, later["id_student"]])["score"].mean()
     rows = pd.MultiIndex.from_arrays(
         [np.asarray(everything.presentation, dtype=object), np.asarray(everything.groups)]
     )
     y = mean_score.reindex(rows).to_numpy(np.float64)
-    # Two repeats: one 3-fold split of this task leaves differences between candidates
-    # within the spread of a single fold.
-    return _tuning_rows(everything, y, "regression", 2, labelled=~np.isnan(y))
+    # Repeats: one 3-fold split of these tasks leaves differences between candidates
+    # within the spread of a single fold (the exam task has a quarter of the rows).
+    n_repeats = 3 if exam else 2
+    return _tuning_rows(everything, y, "regression", n_repeats, labelled=~np.isnan(y))
 
 
 def _tasks(data_dir: Path, which: list[str]) -> list:
@@ -352,8 +361,11 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
             fits.append(
                 (*_oulad_tuning_data(data_dir, cutoff_day, target), {task: _score}, None, {})
             )
-    if "oulad-score" in which:
-        fits.append((*_oulad_later_score_data(data_dir, 60), {"oulad-score": _score}, None, {}))
+    for task, exam in (("oulad-score", False), ("oulad-exam", True)):
+        if task in which:
+            fits.append(
+                (*_oulad_later_score_data(data_dir, 60, exam=exam), {task: _score}, None, {})
+            )
     if "synthetic" in which:
         # The design of the synthetic-ablation benchmark, drawn with another seed.
         X, y = make_multimodal_classification(**SYNTHETIC_ABLATION_DESIGN, random_state=1)
