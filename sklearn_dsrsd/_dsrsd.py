@@ -637,9 +637,10 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         How the modalities' codes meet. ``"auto"`` is ``"concat"`` here
         (:class:`DSRSDClassifier` uses ``"gated_concat"``): concatenation
         without gates, absent modalities zeroed. It scored higher than
-        ``"gated_concat"`` on both regression tuning tasks (R² +0.044 in every
-        fold of a synthetic design, +0.0065 in 4 of 6 folds of an OULAD score
-        task, ``benchmarks/tune_defaults.md``), but its ``modality_weights`` are
+        ``"gated_concat"`` on the three regression tuning tasks (R² +0.044 in
+        every fold of a synthetic design, +0.0065 in 4 of 6 folds of an OULAD
+        score task, +0.0039 in 6 of 9 folds of an OULAD exam score task,
+        ``benchmarks/tune_defaults.md``), but its ``modality_weights`` are
         uniform over the present modalities, so they say nothing about which
         modality drives a prediction. ``"gated_concat"``: per-sample gates
         computed from each modality's codes weight it, renormalised over the
