@@ -75,6 +75,14 @@ _AUTO_EARLY_STOPPING_MIN_SAMPLES = 200
 _GLOBAL_RNG_LOCK = threading.Lock()
 
 
+def _set_missing_do_early_stopping(estimator: Any) -> None:
+    """``do_early_stopping_`` of a model saved or pickled before the attribute existed.
+
+    ``early_stopping`` was a bool then, so it says what that fit did.
+    """
+    estimator.do_early_stopping_ = estimator.early_stopping is True
+
+
 def _reshaping_changes(previous: NeuralNet, net: NeuralNet) -> str:
     """The module parameters of ``net`` that reshape ``previous``'s network, as
     ``"name old -> new"`` (empty when ``net`` can take over its weights)."""
@@ -246,7 +254,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         changed = not warm
         try:
             dataset, y_encoded = self._training_data(X, y, sample_weight, first=not warm)
-            early_stopping = self._early_stopping_for(len(dataset))
+            early_stopping = self._early_stopping_for(y_encoded)
             seed = self._draw_seed()
             net = self._build_net(seed, early_stopping=early_stopping)
             self._initialize_seeded(net, seed)
@@ -284,8 +292,8 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         if not first and self.do_early_stopping_:
             raise ValueError(
                 "partial_fit trains one epoch on the data it is given and holds out no "
-                "validation data, but this estimator's fit used early stopping "
-                f"(early_stopping={self.early_stopping!r}); refit it with "
+                "validation data, but this estimator's last fit held out validation data "
+                "for early stopping (do_early_stopping_=True); refit it with "
                 "early_stopping=False to continue with partial_fit."
             )
         changed = first  # as in _fit: only a first call changes the state before training
@@ -318,11 +326,23 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             delattr(self, name)
         self.__dict__.pop("_inference_modules", None)
 
-    def _early_stopping_for(self, n_samples: int) -> bool:
-        """Whether a fit on ``n_samples`` holds out validation data (resolves "auto")."""
+    def _early_stopping_for(self, y_encoded: np.ndarray) -> bool:
+        """Whether a fit on targets ``y_encoded`` holds out validation data (resolves "auto").
+
+        "auto" holds out nothing where the split cannot be made (a class with one member):
+        the user asked for no particular split, so the fit trains on everything rather
+        than fail as an explicit ``early_stopping=True`` does.
+        """
         if self.early_stopping == "auto":
-            return n_samples >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
+            return len(y_encoded) >= _AUTO_EARLY_STOPPING_MIN_SAMPLES and self._can_hold_out(
+                y_encoded
+            )
         return bool(self.early_stopping)
+
+    def _can_hold_out(self, y_encoded: np.ndarray) -> bool:
+        """Whether ``validation_fraction`` of these targets can be held out (regression:
+        always; :class:`ClassifierTask` checks its stratified split)."""
+        return True
 
     def _draw_seed(self) -> int:
         """The seed of one training run, drawn from ``random_state``."""
@@ -606,6 +626,8 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         super().__setstate__(state)
         if "net_" in state:
             self._inference_modules = {}
+            if "do_early_stopping_" not in state:
+                _set_missing_do_early_stopping(self)
 
     def save(self, path: str | os.PathLike) -> None:
         """Save the fitted estimator to ``path`` without pickle.
@@ -655,8 +677,9 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
     def modality_weights(self, X: Any) -> np.ndarray:
         """Per-sample weight of each modality in the fused representation.
 
-        The weights come from the model's fusion (the gates in DSRSD; see each
-        baseline for its definition), are 0 for absent modalities and sum to 1
+        The weights come from the model's fusion (the gates in DSRSD with a gated
+        ``fusion``, uniform with ``"concat"``; see each baseline for its
+        definition), are 0 for absent modalities and sum to 1
         over the present ones, except in a single-modality baseline, whose weights
         are all 0 for a sample that lacks its modality (it is predicted from the
         imputed block). Columns follow ``modalities_``.
@@ -777,6 +800,15 @@ class ClassifierTask:
 
     _stratify = True
 
+    def _can_hold_out(self, y_encoded: np.ndarray) -> bool:
+        # The conditions of StratifiedShuffleSplit, which skorch's ValidSplit uses: two
+        # members of every class, and room for every class on both sides.
+        counts = np.bincount(np.asarray(y_encoded, dtype=np.int64))
+        counts = counts[counts > 0]
+        n_valid = int(np.ceil(self.validation_fraction * len(y_encoded)))
+        n_train = len(y_encoded) - n_valid
+        return bool(counts.min() >= 2 and min(n_valid, n_train) >= counts.size)
+
     def _classification_targets(self, y: Any) -> np.ndarray:
         y = check_array(y, ensure_2d=False, allow_nd=True, dtype=None, input_name="y")
         if y.ndim > 2:
@@ -852,8 +884,8 @@ class ClassifierTask:
         ``early_stopping=True``, ``class_weight="balanced"`` (its weights need
         every sample) and ``missing_strategy="distill"`` (its teacher needs a
         complete pass) are not supported here. ``early_stopping="auto"`` holds
-        out nothing here; a model whose ``fit`` stopped early
-        (``do_early_stopping_``) cannot continue with ``partial_fit``.
+        out nothing here; a model whose ``fit`` held out validation data for early
+        stopping (``do_early_stopping_``) cannot continue with ``partial_fit``.
 
         Parameters
         ----------
@@ -1021,7 +1053,7 @@ class RegressorTask:
         ``MLPRegressor.partial_fit`` does. ``early_stopping=True`` and
         ``missing_strategy="distill"`` (its teacher needs a complete pass) are not
         supported here. ``early_stopping="auto"`` holds out nothing here; a model
-        whose ``fit`` stopped early (``do_early_stopping_``) cannot continue with
+        whose ``fit`` held out validation data (``do_early_stopping_``) cannot continue with
         ``partial_fit``.
 
         Parameters

@@ -456,8 +456,10 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
-        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
+        ``"auto"``: True in a ``fit`` on at least 200 samples whose
+        stratified split exists (two members or more in every class and
+        room for every class on both sides), False otherwise and in
+        ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -502,10 +504,11 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         Training loss (task plus weighted auxiliary terms) after each epoch.
     validation_scores_ : list of float
         Validation loss (task plus weighted auxiliary terms, as the training loss;
-        without CorrKD's distillation terms) after each epoch; only when the
-        fit stopped early (``do_early_stopping_``).
+        without CorrKD's distillation terms) after each epoch (NaN for the
+        epochs of earlier warm-started fits that held out nothing); only when
+        the last fit held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
-        Whether the last ``fit`` held out validation data and stopped early
+        Whether the last ``fit`` held out validation data for early stopping
         (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.
@@ -614,7 +617,10 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
     """Dual-stream residual semantic decorrelation network for regression.
 
     The network of :class:`DSRSDClassifier` with a regression head trained on
-    standardised targets (mean squared error); ``y`` may be 1-D or 2-D.
+    standardised targets (mean squared error); ``y`` may be 1-D or 2-D. One
+    difference by default: ``fusion="auto"`` concatenates the modalities' codes
+    without gates here, so ``modality_weights`` are uniform over the present
+    modalities unless ``fusion="gated_concat"`` is chosen.
 
     Parameters
     ----------
@@ -665,7 +671,8 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private
         code of every modality; ``"fused"``, the fused representation the task
-        head reads (gate-weighted, absent modalities excluded).
+        head reads (gate-weighted with a gated ``fusion``, absent modalities
+        zeroed).
     alignment_weight : float, default=0.3
         Weight of the cross-modal alignment term (symmetric InfoNCE plus squared
         distance between aligned codes of the same sample). 0 switches it off.
@@ -760,9 +767,10 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         sequence modality, in the order the network uses.
     modality_importances_ : ndarray of shape (n_modalities,)
         Mean of ``modality_weights`` over the training samples (at most 10,000
-        of them, evenly spaced), columns following ``modalities_``: how much each
-        modality drives the predictions on the training data, absent modalities
-        counting 0.
+        of them, evenly spaced), columns following ``modalities_``: with a gated
+        ``fusion``, how much each modality drives the predictions on the training
+        data, absent modalities counting 0; with the default concatenation, only
+        how often each modality is present.
     n_features_in_ : int
         Number of features seen during fit, summed over modalities.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -777,10 +785,11 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         Training loss (task plus weighted auxiliary terms) after each epoch.
     validation_scores_ : list of float
         Validation loss (task plus weighted auxiliary terms, as the training loss;
-        without CorrKD's distillation terms) after each epoch; only when the
-        fit stopped early (``do_early_stopping_``).
+        without CorrKD's distillation terms) after each epoch (NaN for the
+        epochs of earlier warm-started fits that held out nothing); only when
+        the last fit held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
-        Whether the last ``fit`` held out validation data and stopped early
+        Whether the last ``fit`` held out validation data for early stopping
         (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.

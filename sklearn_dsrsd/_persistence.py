@@ -44,7 +44,12 @@ from skorch.callbacks import LRScheduler
 from skorch.history import History
 
 from . import _base
-from ._base import MultimodalNetEstimator, _check_device, _reshaping_changes
+from ._base import (
+    MultimodalNetEstimator,
+    _check_device,
+    _reshaping_changes,
+    _set_missing_do_early_stopping,
+)
 from ._inputs import ModalitySchema
 from ._training import ResumableLRScheduler
 
@@ -553,6 +558,8 @@ def _restore(cls: type, payload: dict[str, Any], device: str | None) -> Any:
             setattr(estimator, name, decoder.decode(value, f"attribute {name!r}"))
     # After the other attributes: building a net reads them (the schema's shapes, the
     # classes, the class weights). The main net last, so that it can find its teacher.
+    if "net_" in nets and not hasattr(estimator, "do_early_stopping_"):
+        _set_missing_do_early_stopping(estimator)
     for name in sorted(nets, key=lambda name: name == "net_"):
         setattr(estimator, name, _restore_net(estimator, name, nets[name], decoder))
     if "net_" in nets:

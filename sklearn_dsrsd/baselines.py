@@ -105,7 +105,7 @@ class _WrappedEstimatorMixin:
     reports, computed from the presence mask alone).
     """
 
-    _neural_attributes = ("net_", "loss_curve_", "validation_scores_")
+    _neural_attributes = ("net_", "loss_curve_", "validation_scores_", "do_early_stopping_")
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MultimodalNetEstimator:
@@ -604,8 +604,10 @@ class SingleModalityClassifier(
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
-        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
+        ``"auto"``: True in a ``fit`` on at least 200 samples whose
+        stratified split exists (two members or more in every class and
+        room for every class on both sides), False otherwise and in
+        ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -653,10 +655,11 @@ class SingleModalityClassifier(
         Training loss after each epoch. Only on the neural path
         (``estimator=None``).
     validation_scores_ : list of float
-        Validation loss after each epoch; only when the fit stopped early
-        (``do_early_stopping_``).
+        Validation loss after each epoch (NaN for the epochs of earlier
+        warm-started fits that held out nothing); only when the last fit
+        held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
-        Whether the last ``fit`` held out validation data and stopped early
+        Whether the last ``fit`` held out validation data for early stopping
         (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
@@ -795,10 +798,11 @@ class SingleModalityRegressor(
         Training loss after each epoch. Only on the neural path
         (``estimator=None``).
     validation_scores_ : list of float
-        Validation loss after each epoch; only when the fit stopped early
-        (``do_early_stopping_``).
+        Validation loss after each epoch (NaN for the epochs of earlier
+        warm-started fits that held out nothing); only when the last fit
+        held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
-        Whether the last ``fit`` held out validation data and stopped early
+        Whether the last ``fit`` held out validation data for early stopping
         (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
@@ -880,8 +884,10 @@ class EarlyFusionClassifier(
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
-        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
+        ``"auto"``: True in a ``fit`` on at least 200 samples whose
+        stratified split exists (two members or more in every class and
+        room for every class on both sides), False otherwise and in
+        ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -929,10 +935,11 @@ class EarlyFusionClassifier(
         Training loss after each epoch. Only on the neural path
         (``estimator=None``).
     validation_scores_ : list of float
-        Validation loss after each epoch; only when the fit stopped early
-        (``do_early_stopping_``).
+        Validation loss after each epoch (NaN for the epochs of earlier
+        warm-started fits that held out nothing); only when the last fit
+        held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
-        Whether the last ``fit`` held out validation data and stopped early
+        Whether the last ``fit`` held out validation data for early stopping
         (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
@@ -1069,10 +1076,11 @@ class EarlyFusionRegressor(
         Training loss after each epoch. Only on the neural path
         (``estimator=None``).
     validation_scores_ : list of float
-        Validation loss after each epoch; only when the fit stopped early
-        (``do_early_stopping_``).
+        Validation loss after each epoch (NaN for the epochs of earlier
+        warm-started fits that held out nothing); only when the last fit
+        held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
-        Whether the last ``fit`` held out validation data and stopped early
+        Whether the last ``fit`` held out validation data for early stopping
         (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
@@ -1146,8 +1154,10 @@ class LateFusionClassifier(ClassifierTask, ClassifierMixin, _LateFusionBase):
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
-        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
+        ``"auto"``: True in a ``fit`` on at least 200 samples whose
+        stratified split exists (two members or more in every class and
+        room for every class on both sides), False otherwise and in
+        ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -1190,10 +1200,11 @@ class LateFusionClassifier(ClassifierTask, ClassifierMixin, _LateFusionBase):
     loss_curve_ : list of float
         Training loss after each epoch.
     validation_scores_ : list of float
-        Validation loss after each epoch; only when the fit stopped early
-        (``do_early_stopping_``).
+        Validation loss after each epoch (NaN for the epochs of earlier
+        warm-started fits that held out nothing); only when the last fit
+        held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
-        Whether the last ``fit`` held out validation data and stopped early
+        Whether the last ``fit`` held out validation data for early stopping
         (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
@@ -1307,10 +1318,11 @@ class LateFusionRegressor(RegressorTask, RegressorMixin, _LateFusionBase):
     loss_curve_ : list of float
         Training loss after each epoch.
     validation_scores_ : list of float
-        Validation loss after each epoch; only when the fit stopped early
-        (``do_early_stopping_``).
+        Validation loss after each epoch (NaN for the epochs of earlier
+        warm-started fits that held out nothing); only when the last fit
+        held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
-        Whether the last ``fit`` held out validation data and stopped early
+        Whether the last ``fit`` held out validation data for early stopping
         (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
 
     See Also
@@ -1384,8 +1396,10 @@ class CoAttentionClassifier(ClassifierTask, ClassifierMixin, _CoAttentionBase):
         classification), stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs and restore the best weights.
         When False, training stops when the training loss stalls likewise.
-        ``"auto"``: True in a ``fit`` on at least 200 samples, False on fewer
-        and in ``partial_fit``; ``do_early_stopping_`` records the choice.
+        ``"auto"``: True in a ``fit`` on at least 200 samples whose
+        stratified split exists (two members or more in every class and
+        room for every class on both sides), False otherwise and in
+        ``partial_fit``; ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -1428,10 +1442,11 @@ class CoAttentionClassifier(ClassifierTask, ClassifierMixin, _CoAttentionBase):
     loss_curve_ : list of float
         Training loss after each epoch.
     validation_scores_ : list of float
-        Validation loss after each epoch; only when the fit stopped early
-        (``do_early_stopping_``).
+        Validation loss after each epoch (NaN for the epochs of earlier
+        warm-started fits that held out nothing); only when the last fit
+        held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
-        Whether the last ``fit`` held out validation data and stopped early
+        Whether the last ``fit`` held out validation data for early stopping
         (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
@@ -1553,10 +1568,11 @@ class CoAttentionRegressor(RegressorTask, RegressorMixin, _CoAttentionBase):
     loss_curve_ : list of float
         Training loss after each epoch.
     validation_scores_ : list of float
-        Validation loss after each epoch; only when the fit stopped early
-        (``do_early_stopping_``).
+        Validation loss after each epoch (NaN for the epochs of earlier
+        warm-started fits that held out nothing); only when the last fit
+        held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
-        Whether the last ``fit`` held out validation data and stopped early
+        Whether the last ``fit`` held out validation data for early stopping
         (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
 
     See Also

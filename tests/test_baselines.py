@@ -340,9 +340,10 @@ def test_wrapped_methods_follow_the_wrapped_estimator():
     model = tiny(SingleModalityClassifier).fit(X, y)
     model.set_params(estimator=LogisticRegression()).fit(X, y)
     assert hasattr(model, "estimator_") and not hasattr(model, "net_")
-    assert not hasattr(model, "loss_curve_")
+    assert not hasattr(model, "loss_curve_") and not hasattr(model, "do_early_stopping_")
     model.set_params(estimator=None).fit(X, y)
     assert hasattr(model, "net_") and not hasattr(model, "estimator_")
+    assert hasattr(model, "do_early_stopping_")
 
 
 def test_failed_wrapped_refit_leaves_the_estimator_unfitted():

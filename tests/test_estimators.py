@@ -565,10 +565,29 @@ def test_partial_fit_with_auto_early_stopping():
     assert not hasattr(incremental, "validation_scores_")
     fitted = DSRSDClassifier(**TINY).fit(blocks, y)
     before = fitted.predict_proba(blocks)
-    with pytest.raises(ValueError, match=r"fit used early stopping \(early_stopping='auto'\)"):
+    # The message names what the fit did, not the parameter as it is now.
+    fitted.set_params(early_stopping=False)
+    with pytest.raises(ValueError, match=r"last fit held out validation data .*=True\)"):
         fitted.partial_fit(blocks, y)
     assert_array_equal(fitted.predict_proba(blocks), before)
     assert not hasattr(DSRSDClassifier(**TINY, early_stopping=True), "partial_fit")
+
+
+def test_auto_early_stopping_trains_on_everything_where_no_split_can_be_made():
+    # "auto" on >= 200 samples holds out a stratified tenth only where that split exists: a
+    # one-member class, or more classes than validation rows, makes it train on everything
+    # (an explicit early_stopping=True says why it cannot).
+    params = {key: TINY[key] for key in ("max_iter", "hidden_size", "random_state")}
+    blocks, y = make_blocks(n_samples=250)
+    lonely = y.copy()
+    lonely[0] = 2
+    many = np.arange(250) % 30  # 25 validation rows for 30 classes
+    for labels in (lonely, many):
+        auto = DSRSDClassifier(**params).fit(blocks, labels)
+        assert auto.do_early_stopping_ is False and not hasattr(auto, "validation_scores_")
+        with pytest.raises(ValueError, match="early_stopping=True holds out"):
+            DSRSDClassifier(**params, early_stopping=True).fit(blocks, labels)
+    assert DSRSDClassifier(**params).fit(blocks, y).do_early_stopping_ is True
 
 
 @pytest.mark.parametrize(

@@ -392,6 +392,25 @@ def test_pickle_still_round_trips(fitted):
     _assert_same_outputs(estimator, pickle.loads(pickle.dumps(estimator)), X)
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_models_from_before_do_early_stopping_load(fitted, tmp_path, early_stopping):
+    # Saved or pickled before early_stopping="auto" (6f088ea), a model has a bool
+    # early_stopping and no do_early_stopping_: that bool says what its fit did.
+    estimator, path, X = fitted
+
+    def older(state):
+        state["params"]["early_stopping"] = early_stopping
+        del state["attributes"]["do_early_stopping_"]
+
+    loaded = sklearn_dsrsd.load(_rewritten(path, tmp_path / "older.dsrsd", change_state=older))
+    assert loaded.do_early_stopping_ is early_stopping
+    _assert_same_outputs(estimator, loaded, X)
+    pickled = pickle.loads(pickle.dumps(estimator))
+    del pickled.do_early_stopping_
+    pickled.early_stopping = early_stopping
+    assert pickle.loads(pickle.dumps(pickled)).do_early_stopping_ is early_stopping
+
+
 # -- refused files ---------------------------------------------------------------------------
 
 
