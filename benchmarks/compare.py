@@ -17,12 +17,18 @@ from sklearn_dsrsd._comparison import main
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _given(argv: list[str], option: str) -> bool:
+    """Whether ``option`` is on the command line, as ``--option value`` or ``--option=value``."""
+    return any(arg == option or arg.startswith(option + "=") for arg in argv)
+
+
 def _with_defaults(argv: list[str]) -> list[str]:
-    if "--out-dir" not in argv:
+    if not _given(argv, "--out-dir"):
         argv = [*argv, "--out-dir", str(ROOT / "benchmarks" / "results")]
     # OULAD defaults to the extract shipped with the package (the presentations whose click
     # log is complete); the knowledge-tracing file only exists in the shared data folder.
-    if "--data-dir" not in argv and "assistments2009" in argv:
+    kt = "assistments2009" in argv or "--dataset=assistments2009" in argv
+    if kt and not _given(argv, "--data-dir"):
         argv = [*argv, "--data-dir", str(ROOT.parent / "shared" / "data")]
     return argv
 

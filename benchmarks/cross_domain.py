@@ -17,7 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sklearn_dsrsd._comparison import compare, default_models, machine_description
+from sklearn_dsrsd._comparison import (
+    _at_least,
+    _OneLineErrorParser,
+    compare,
+    default_models,
+    machine_description,
+    report_bad_input,
+)
 from sklearn_dsrsd.datasets import load_oulad
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,14 +37,19 @@ SCENARIOS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    """A problem with the arguments or the data is one line on stderr, exit status 2."""
+    parser = _OneLineErrorParser(prog=Path(__file__).name, description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", help="folder with oulad/; default: the shipped extract")
-    parser.add_argument("--cutoff-day", type=int, default=60)
-    parser.add_argument("--max-iter", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--threads", type=int)
+    parser.add_argument("--cutoff-day", type=_at_least(0), default=60)
+    parser.add_argument("--max-iter", type=_at_least(1), default=100)
+    parser.add_argument("--batch-size", type=_at_least(1), default=128)
+    parser.add_argument("--threads", type=_at_least(1))
     parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
     args = parser.parse_args(argv)
+    return report_bad_input(parser.prog, lambda: _run(args), errors=(ValueError, OSError))
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.threads:
         import torch
 
@@ -50,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         presentations=sorted({p for s in SCENARIOS.values() for p in s[0] + s[1]}),
     )
     X, y, presentation = bunch.data, np.asarray(bunch.target), np.asarray(bunch.presentation)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)  # before the fits: a bad folder fails now
     models = default_models("classification", max_iter=args.max_iter, batch_size=args.batch_size)
     results = {}
     for scenario, (source, target) in SCENARIOS.items():
@@ -71,8 +85,6 @@ def main(argv: list[str] | None = None) -> int:
             "n_test": int(len(split[1])),
             "scores": {m: {k: v[0] for k, v in s.items()} for m, s in result.scores.items()},
         }
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     (out / "cross_domain_oulad.json").write_text(json.dumps(results, indent=1))
     table = _markdown(results, args)
     (out / "cross_domain_oulad.md").write_text(table)

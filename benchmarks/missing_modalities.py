@@ -25,11 +25,15 @@ from sklearn.base import clone
 from sklearn_dsrsd import ModalityDict
 from sklearn_dsrsd._comparison import (
     PRIMARY_METRIC,
+    _at_least,
     _load_dataset,
+    _OneLineErrorParser,
     _score,
+    _warm_up,
     default_models,
     machine_description,
     make_splits,
+    report_bad_input,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,19 +71,34 @@ def models_for(task: str, args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default="oulad")
+    """A problem with the arguments or the data is one line on stderr, exit status 2."""
+    parser = _OneLineErrorParser(prog=Path(__file__).name, description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--dataset",
+        default="oulad",
+        help="a data set of python -m sklearn_dsrsd other than the next-step task "
+        "assistments2009 (default: oulad)",
+    )
     parser.add_argument("--data-dir", help="folder with oulad/; default: the shipped extract")
     parser.add_argument("--presentations", nargs="+")
-    parser.add_argument("--cv", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-iter", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--cv", type=_at_least(2), default=3)
+    parser.add_argument("--seed", type=_at_least(0), default=0)
+    parser.add_argument("--max-iter", type=_at_least(1), default=100)
+    parser.add_argument("--batch-size", type=_at_least(1), default=128)
     parser.add_argument("--missing-rate", type=float, default=0.3)
     parser.add_argument("--models", nargs="+", help="subset of the model names")
     parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
-    parser.add_argument("--threads", type=int, help="torch threads")
+    parser.add_argument("--threads", type=_at_least(1), help="torch threads")
     args = parser.parse_args(argv)
+    if args.dataset == "assistments2009":
+        parser.error(
+            "--dataset assistments2009 is a next-step task whose modalities are always "
+            "present; this benchmark hides modalities of the other data sets"
+        )
+    return report_bad_input(parser.prog, lambda: _run(args), errors=(ValueError, OSError))
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.threads:
         import torch
 
@@ -92,7 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     subsets = modality_subsets(names)
     models = models_for(task, args)
     if args.models:
+        unknown = sorted(set(args.models) - set(models))
+        if unknown:
+            raise ValueError(f"unknown models {unknown}; available: {list(models)}")
         models = {k: v for k, v in models.items() if k in args.models}
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)  # before the fits: a bad folder fails now
+    _warm_up()  # torch's one-off start-up cost must not land on the first fit's time
     splits = make_splits(
         y, task=task, n_splits=args.cv, n_repeats=1, groups=groups, random_state=args.seed
     )
@@ -117,8 +142,6 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     stem = f"missing_modalities_{name}"
     table = _markdown(scores, fit_times, subsets, metric, name, task, len(y), args)
     (out / f"{stem}.md").write_text(table)
@@ -140,7 +163,7 @@ def _markdown(scores, fit_times, subsets, metric, name, task, n, args) -> str:
         f"{' grouped by student' if name.startswith('oulad') else ''}; metric: {metric} "
         f"(mean over folds); training missing_rate={args.missing_rate}; every neural model "
         f"max_iter={args.max_iter}, batch_size={args.batch_size}, early stopping.",
-        f"Machine: {machine_description()}; other jobs shared the cores while it ran.",
+        f"Machine: {machine_description()}.",
         "",
         "| modalities present at test | " + " | ".join(models) + " |",
         "|---|" + "---|" * len(models),

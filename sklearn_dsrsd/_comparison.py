@@ -12,6 +12,7 @@ import functools
 import json
 import math
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -189,6 +190,11 @@ class ComparisonResult:
     dataset: str
     scores: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     protocol: str = ""
+    # How the fit times were measured (threads, fits at a time): not part of the protocol,
+    # since the scores do not depend on it, but the times do.
+    timing: str = ""
+    # Models whose rows --update kept from an earlier file: measured then, not in this run.
+    earlier_rows: list[str] = field(default_factory=list)
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -279,11 +285,15 @@ class ComparisonResult:
         test = self.paired_test(test_fraction=test_fraction)
         lines = [
             f"Dataset: {self.dataset} ({self.task}); protocol: {self.protocol}.",
-            f"Machine: {machine_description()}.",
-            "",
-            *rows,
-            "",
+            f"Machine: {machine_description()}{'; ' + self.timing if self.timing else ''}.",
         ]
+        if self.earlier_rows:
+            lines.append(
+                f"Rows kept from the earlier file (measured in an earlier run, under the same "
+                f"protocol; their fit times may come from other settings): "
+                f"{', '.join(self.earlier_rows)}."
+            )
+        lines += ["", *rows, ""]
         if test:
             lines.append(
                 f"{test['reference']} vs best other model ({test['best_other']}) on "
@@ -301,6 +311,9 @@ class ComparisonResult:
                 "dataset": self.dataset,
                 "task": self.task,
                 "protocol": self.protocol,
+                "machine": machine_description(),
+                "timing": self.timing,
+                "earlier_rows": self.earlier_rows,
                 "scores": self.scores,
                 "summary": {
                     m: {k: {"mean": v[0], "std": v[1]} for k, v in s.items()}
@@ -322,7 +335,7 @@ class ComparisonResult:
         for ax, metric in zip(axes, self.metrics, strict=True):
             means = [summary[m][metric][0] for m in models]
             errors = [summary[m][metric][1] for m in models]
-            colors = ["tab:red" if m == "DSRSD" else "tab:gray" for m in models]
+            colors = ["tab:red" if m == self.reference else "tab:gray" for m in models]
             ax.barh(models, means, xerr=errors, color=colors)
             ax.set_title(metric)
             low = min(means) - 2 * max(errors)
@@ -670,6 +683,11 @@ def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, 
                 f"{args.target_file} has no column {column!r}; it has {list(target.columns)}."
             )
         y = target[column].to_numpy()
+        if len(y) != X.n_samples:
+            raise ValueError(
+                f"{args.target_file} has {len(y)} rows but the views have {X.n_samples}; "
+                "give one target row per view row, in the same order."
+            )
         task = args.task or (
             "classification" if y.dtype.kind in "OUSb" or len(np.unique(y)) <= 20 else "regression"
         )
@@ -779,8 +797,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     source.add_argument(
         "--data-dir",
-        help="folder holding oulad/ with the official OULAD "
-        "CSV files; default: the extract shipped with the package",
+        help="folder holding oulad/ with the official OULAD CSV files (default: the extract "
+        "shipped with the package) or knowledge_tracing/assist2009_pid_long.csv.gz for "
+        "--dataset assistments2009",
     )
     source.add_argument(
         "--presentations", nargs="+", help="OULAD presentations such as AAA_2013J (default: all)"
@@ -936,11 +955,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--views needs --target-file")
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be at least 1; got {args.threads}")
+    return report_bad_input(parser.prog, lambda: _run(args))
+
+
+def report_bad_input(
+    prog: str,
+    run: Callable[[], int],
+    errors: tuple[type[BaseException], ...] = (
+        ValueError,
+        TypeError,
+        KeyError,
+        OSError,
+        ImportError,
+    ),
+) -> int:
+    """``run()``, with a problem with the arguments or the data (``errors``) printed as one
+    line on stderr and exit status 2, as argparse does for a bad option."""
     try:
-        return _run(args)
-    except (ValueError, TypeError, KeyError, OSError, ImportError) as exc:
+        return run()
+    except errors as exc:
         message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        print(f"{parser.prog}: error: {message}".splitlines()[0], file=sys.stderr)
+        print(f"{prog}: error: {message}".splitlines()[0], file=sys.stderr)
         return 2
 
 
@@ -1048,6 +1083,13 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         protocol += f"; DSRSD temporal_encoder={args.temporal_encoder}"
     if args.class_weight:
         protocol += f"; DSRSD class_weight={args.class_weight}"
+    name = (
+        task.name.replace(":", "_").replace("/", "_")
+        + (f"-dsrsd_{args.class_weight}" if args.class_weight else "")
+        + ("-ablation" if args.ablation else "")
+    )
+    if args.out_dir:  # before the fits, which may take hours
+        _check_out_dir(Path(args.out_dir), name, protocol, update=args.update)
     say(
         f"Fitting {len(models)} models x {len(splits)} folds ({protocol}; torch threads: "
         f"{args.threads})."
@@ -1078,11 +1120,7 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
             f"{type(exc).__name__} while fitting the models (a defect: please report it "
             "with this traceback)"
         ) from exc
-    name = (
-        task.name.replace(":", "_").replace("/", "_")
-        + (f"-dsrsd_{args.class_weight}" if args.class_weight else "")
-        + ("-ablation" if args.ablation else "")
-    )
+    result.timing = f"torch threads {args.threads}, {args.n_jobs} fit(s) at a time"
     if args.out_dir:
         _write_results(
             result, Path(args.out_dir), name, update=args.update, test_fraction=test_fraction
@@ -1108,18 +1146,33 @@ def _describe_modalities(X: Mapping[str, Any]) -> str:
     return ", ".join(f"{name} {tuple(np.shape(block)[1:])}" for name, block in X.items())
 
 
-def _write_results(
-    result: ComparisonResult, out: Path, name: str, *, update: bool, test_fraction: float
-) -> None:
+def _check_out_dir(out: Path, name: str, protocol: str, *, update: bool) -> None:
+    """Refuse, before any fit, an output folder that cannot be written or updated."""
     out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=out):
+        pass
     earlier = out / f"{name}.json"
     if update and earlier.exists():
         previous = json.loads(earlier.read_text())
-        if previous["protocol"] != result.protocol:
+        if previous["protocol"] != protocol:
             raise ValueError(
                 f"{earlier} holds a different protocol "
                 f"({previous['protocol']!r}); cannot update it."
             )
+
+
+def _write_results(
+    result: ComparisonResult, out: Path, name: str, *, update: bool, test_fraction: float
+) -> None:
+    _check_out_dir(out, name, result.protocol, update=update)
+    earlier = out / f"{name}.json"
+    if update and earlier.exists():
+        previous = json.loads(earlier.read_text())
+        result.earlier_rows = [
+            *previous.get("earlier_rows", []),
+            *(m for m in previous["scores"] if m not in result.scores),
+        ]
+        result.earlier_rows = list(dict.fromkeys(result.earlier_rows))
         merged = {m: result.scores.get(m, s) for m, s in previous["scores"].items()}
         result.scores = {**merged, **result.scores}
     (out / f"{name}.md").write_text(result.to_markdown(test_fraction=test_fraction))

@@ -119,11 +119,21 @@ def test_response_log_with_given_folds(tmp_path, capsys):
             ["--views", "{tmp}/text.csv", "--target-file", "{tmp}/y.csv"],
             "text.csv: column 'b' is not numeric (e.g. 'x')",
         ),
+        (
+            ["--views", "{tmp}/a.csv", "--target-file", "{tmp}/y3.csv"],
+            "y3.csv has 3 rows but the views have 2",
+        ),
+        (
+            ["--dataset", "breast-cancer", "--models", "LogisticRegression"]
+            + ["--out-dir", "{tmp}/a.csv/results"],
+            "a.csv/results",
+        ),
     ],
 )
 def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
     pd.DataFrame({"a": [1, 2]}).to_csv(tmp_path / "a.csv", index=False)
     pd.DataFrame({"y": [0, 1]}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({"y": [0, 1, 1]}).to_csv(tmp_path / "y3.csv", index=False)
     pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}).to_csv(tmp_path / "text.csv", index=False)
     argv = [arg.replace("{tmp}", str(tmp_path)) for arg in argv]
     assert main([*argv, "--quiet"]) == 2
@@ -398,7 +408,7 @@ def test_bundled_datasets_are_split_into_their_views(tmp_path, capsys, dataset, 
     assert len(result["scores"]["DSRSD"][primary]) == 2
 
 
-def test_update_merges_models_of_one_protocol_only(tmp_path, capsys):
+def test_update_merges_models_of_one_protocol_only(tmp_path, capsys, monkeypatch):
     rng = np.random.RandomState(0)
     a, b = rng.normal(size=(60, 3)), rng.normal(size=(60, 2))
     pd.DataFrame(a).to_csv(tmp_path / "a.csv", index=False)
@@ -417,13 +427,22 @@ def test_update_merges_models_of_one_protocol_only(tmp_path, capsys):
         *FAST,
     ]
     assert main([*base, "--models", "DSRSD"]) == 0
-    assert main([*base, "--models", "LogisticRegression", "--update"]) == 0
+    assert main([*base, "--models", "LogisticRegression", "--update", "--n-jobs", "2"]) == 0
     (written,) = (tmp_path / "out").glob("*.json")
-    assert set(json.loads(written.read_text())["scores"]) == {"DSRSD", "LogisticRegression"}
-    # Another seed splits and fits otherwise: its rows cannot be paired with these.
+    merged = json.loads(written.read_text())
+    assert set(merged["scores"]) == {"DSRSD", "LogisticRegression"}
+    # The file says which rows an earlier run measured, and how this one timed its fits.
+    assert merged["earlier_rows"] == ["DSRSD"]
+    assert merged["timing"] == "torch threads 1, 2 fit(s) at a time" and merged["machine"]
+    table = written.with_suffix(".md").read_text()
+    assert "Rows kept from the earlier file" in table and "2 fit(s) at a time" in table
+    # Another seed splits and fits otherwise: its rows cannot be paired with these, and that
+    # is found before any model is fitted.
     capsys.readouterr()
+    fitted = []
+    monkeypatch.setattr("sklearn_dsrsd._comparison.compare", lambda *a, **k: fitted.append(1))
     assert main([*base, "--models", "EarlyFusion", "--update", "--seed", "1"]) == 2
-    assert "holds a different protocol" in capsys.readouterr().err
+    assert "holds a different protocol" in capsys.readouterr().err and not fitted
     assert set(json.loads(written.read_text())["scores"]) == {"DSRSD", "LogisticRegression"}
 
 

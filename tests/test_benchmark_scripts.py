@@ -1,0 +1,78 @@
+"""The benchmark scripts' command lines: bad arguments and data are one line, exit status 2."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import compare  # noqa: E402
+import cross_domain  # noqa: E402
+import missing_modalities  # noqa: E402
+
+
+def _one_line(err: str, prog: str, message: str) -> None:
+    assert err.startswith(f"{prog}: error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        # The user's folders win, whichever way the option is spelt.
+        (["--out-dir=/tmp/x", "--dataset", "oulad"], ["--out-dir=/tmp/x", "--dataset", "oulad"]),
+        (
+            ["--dataset=assistments2009", "--data-dir=/my/data", "--out-dir", "o"],
+            ["--dataset=assistments2009", "--data-dir=/my/data", "--out-dir", "o"],
+        ),
+        (
+            ["--dataset=assistments2009", "--out-dir", "o"],
+            ["--dataset=assistments2009", "--out-dir", "o", "--data-dir"],
+        ),
+    ],
+)
+def test_compare_adds_only_the_defaults_not_given(argv, expected):
+    completed = compare._with_defaults(argv)
+    assert completed[: len(expected)] == expected
+    assert len(completed) == len(expected) + (1 if expected[-1] == "--data-dir" else 0)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--dataset", "assistments2009"], "is a next-step task"),
+        (["--cv", "1"], "argument --cv: must be at least 2, got 1"),
+        (["--threads", "0"], "argument --threads: must be at least 1, got 0"),
+    ],
+)
+def test_missing_modalities_argument_errors(capsys, argv, message):
+    with pytest.raises(SystemExit) as raised:
+        missing_modalities.main(argv)
+    assert raised.value.code == 2
+    _one_line(capsys.readouterr().err, "missing_modalities.py", message)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--dataset", "breast-cancer", "--models", "Foo"], "unknown models ['Foo']"),
+        (["--data-dir", "{tmp}"], "does not exist"),
+        (["--dataset", "nope"], "Unknown dataset 'nope'"),
+    ],
+)
+def test_missing_modalities_data_errors(tmp_path, capsys, argv, message):
+    argv = [arg.replace("{tmp}", str(tmp_path)) for arg in argv]
+    assert missing_modalities.main([*argv, "--out-dir", str(tmp_path / "out")]) == 2
+    _one_line(capsys.readouterr().err, "missing_modalities.py", message)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_cross_domain_errors(tmp_path, capsys):
+    assert cross_domain.main(["--data-dir", str(tmp_path), "--out-dir", str(tmp_path)]) == 2
+    _one_line(capsys.readouterr().err, "cross_domain.py", "does not exist")
+    with pytest.raises(SystemExit) as raised:
+        cross_domain.main(["--threads", "0"])
+    assert raised.value.code == 2
+    _one_line(capsys.readouterr().err, "cross_domain.py", "must be at least 1, got 0")
