@@ -14,6 +14,7 @@ import copy
 import os
 import threading
 from abc import ABCMeta, abstractmethod
+from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any
 
@@ -713,11 +714,15 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             return values
         import pandas as pd
 
-        index = getattr(X, "index", None)
-        if index is None and hasattr(X, "values"):  # the first DataFrame block of a mapping
+        def index_of(data: Any) -> pd.Index | None:
+            # Lists, tuples and tensors have an ``index`` method, not a pandas Index.
+            index = getattr(data, "index", None)
+            return index if isinstance(index, pd.Index) else None
+
+        index = index_of(X)
+        if index is None and isinstance(X, Mapping):  # the first DataFrame block of a mapping
             index = next(
-                (getattr(block, "index", None) for block in X.values() if hasattr(block, "index")),
-                None,
+                (index_of(block) for block in X.values() if index_of(block) is not None), None
             )
         return pd.DataFrame(values, columns=columns, index=index)
 

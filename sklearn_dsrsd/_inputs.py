@@ -87,6 +87,8 @@ def _check_frame(value: Any, where: str) -> None:
     """A pandas DataFrame must have unique, numeric columns; errors name ``where`` and them."""
     if not (hasattr(value, "columns") and hasattr(value, "iloc")):
         return
+    if len(value.columns) == 0:
+        raise ValueError(f"{where}: the DataFrame has no columns; at least one is required.")
     duplicated = value.columns[value.columns.duplicated()].unique()
     if len(duplicated):
         raise ValueError(
@@ -206,7 +208,13 @@ def _estimator_name(estimator: Any) -> str:
 def _resolve_selector(name: str, selector: Any, feature_names: np.ndarray | None, n_columns: int):
     """Column selector of one modality -> integer column indices."""
     if isinstance(selector, slice):
-        return np.arange(n_columns)[selector]
+        columns = np.arange(n_columns)[selector]
+        if columns.size == 0:
+            raise ValueError(
+                f"modalities[{name!r}] selects no columns: the slice {selector!r} is empty "
+                f"for X with {n_columns} columns."
+            )
+        return columns
     if isinstance(selector, (str, Integral)):
         selector = [selector]
     selector = np.asarray(selector)
@@ -221,6 +229,8 @@ def _resolve_selector(name: str, selector: Any, feature_names: np.ndarray | None
                 f"modalities[{name!r}] is a boolean mask of length {selector.shape[0]}, but X "
                 f"has {n_columns} columns."
             )
+        if not selector.any():
+            raise ValueError(f"modalities[{name!r}] is a boolean mask that selects no columns.")
         return np.flatnonzero(selector)
     if selector.dtype.kind in "iu":
         bad = selector[(selector < -n_columns) | (selector >= n_columns)]
@@ -246,7 +256,7 @@ def _resolve_selector(name: str, selector: Any, feature_names: np.ndarray | None
         return np.array([position[column] for column in selector])
     raise TypeError(
         f"modalities[{name!r}] must be a list of column names or indices, a boolean mask or "
-        f"a slice; got {type(selector).__name__}."
+        f"a slice; got {type(selector).__name__} of dtype {selector.dtype}."
     )
 
 

@@ -24,6 +24,11 @@ from ._modality_dict import ModalityDict
 __all__ = ["ContentTargetEncoder"]
 
 
+def _check_targets_given(y: Any) -> None:
+    if y is None:
+        raise ValueError("ContentTargetEncoder needs the targets y to be fitted; got y=None.")
+
+
 def _target_encoder_takes_splitter() -> bool:
     """Whether ``TargetEncoder(cv=...)`` accepts a splitter (scikit-learn >= 1.9)."""
     return "cv_object" in str(TargetEncoder._parameter_constraints.get("cv", ""))
@@ -229,6 +234,7 @@ class ContentTargetEncoder(TransformerMixin, BaseEstimator):
         self : ContentTargetEncoder
             The fitted transformer.
         """
+        _check_targets_given(y)
         block = self._block(X)
         self.encoder_ = self._new_encoder(self._splitter(y)).fit(block, y)
         self.n_block_features_in_ = block.shape[1]
@@ -253,8 +259,7 @@ class ContentTargetEncoder(TransformerMixin, BaseEstimator):
         X_out : ModalityDict
             ``X`` with the block replaced by its out-of-fold target encoding.
         """
-        if y is None:
-            raise ValueError("ContentTargetEncoder needs the targets y to be fitted.")
+        _check_targets_given(y)
         block = self._block(X)
         splitter = self._splitter(y)
         encoder = self._new_encoder(splitter)
@@ -281,9 +286,11 @@ class ContentTargetEncoder(TransformerMixin, BaseEstimator):
             # set_params leaves the fitted state alone.
             if _target_encoder_takes_splitter():
                 encoder.set_params(cv=splitter)
+        # The other blocks' lengths are checked before the encoder counts as fitted.
+        transformed = self._replace(X, encoded)
         self.encoder_ = encoder
         self.n_block_features_in_ = block.shape[1]
-        return self._replace(X, encoded)
+        return transformed
 
     def transform(self, X: Any) -> ModalityDict:
         """Encode the block of ``X`` with the encoding fitted on the training rows.

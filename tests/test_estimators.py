@@ -1135,6 +1135,23 @@ def test_modality_weights_as_dataframe_when_pandas_output_is_set(blocks_and_y):
     baseline = LateFusionClassifier(hidden_size=8, max_iter=2).fit(blocks, y)
     with config_context(transform_output="pandas"):
         assert isinstance(baseline.modality_weights(blocks), pd.DataFrame)
+    # Lists, tuples and tensors have an ``index`` method, which is not a pandas Index: the
+    # rows are then numbered from 0.
+    array = np.hstack([blocks["m0"], blocks["m1"]])
+    flat = DSRSDClassifier(**TINY).fit(array, y).set_output(transform="pandas")
+    listed = {
+        "m0": blocks["m0"].tolist(),
+        "m1": torch.from_numpy(blocks["m1"]),
+        "m2": blocks["m2"],
+    }
+    for frame in (
+        flat.transform(array.tolist()),
+        flat.modality_weights(tuple(map(tuple, array))),
+        flat.transform(torch.from_numpy(array)),
+        clf.modality_weights(listed),
+        clf.transform(listed),
+    ):
+        assert isinstance(frame, pd.DataFrame) and frame.index.equals(pd.RangeIndex(len(y)))
 
 
 def test_modality_importances_are_the_mean_training_weights(blocks_and_y):

@@ -474,6 +474,30 @@ ESTIMATOR_CASES = [
         r"modalities\['b'\] selects column indices \[7\], but X has 3 columns",
     ),
     Case(
+        "fit-modalities-empty-slice",
+        lambda c: clf(modalities={"a": slice(0, 0), "b": slice(None)}).fit(c.m1, c.y),
+        ValueError,
+        r"modalities\['a'\] selects no columns: the slice slice\(0, 0, None\) is empty",
+    ),
+    Case(
+        "fit-modalities-all-false-mask",
+        lambda c: clf(modalities={"a": [False] * 3, "b": [True] * 3}).fit(c.m1, c.y),
+        ValueError,
+        r"modalities\['a'\] is a boolean mask that selects no columns",
+    ),
+    Case(
+        "fit-frame-without-columns",
+        lambda c: clf().fit(pd.DataFrame(index=range(N)), c.y),
+        ValueError,
+        r"X: the DataFrame has no columns",
+    ),
+    Case(
+        "fit-modality-frame-without-columns",
+        lambda c: clf().fit({"m1": c.m1, "m2": pd.DataFrame(index=range(N))}, c.y),
+        ValueError,
+        r"Modality 'm2': the DataFrame has no columns",
+    ),
+    Case(
         "fit-modalities-colliding-names",
         lambda c: clf(modalities={1: [0], "1": [1]}).fit(c.m1, c.y),
         ValueError,

@@ -636,6 +636,15 @@ def test_content_target_encoder_errors():
         ContentTargetEncoder().fit(np.zeros((4, 2)), [0, 1, 0, 1])
     with pytest.raises(ValueError, match="'content' is not in X"):
         ContentTargetEncoder().fit({"history": np.zeros((4, 2))}, [0, 1, 0, 1])
+    content = {"content": np.arange(8).reshape(4, 2) % 2}
+    for fit in ("fit", "fit_transform"):
+        with pytest.raises(ValueError, match="needs the targets y to be fitted; got y=None"):
+            getattr(ContentTargetEncoder(), fit)(content, None)
+    # A block of another length makes fit_transform fail before the encoder counts as fitted.
+    encoder = ContentTargetEncoder(cv=2)
+    with pytest.raises(ValueError):
+        encoder.fit_transform({**content, "history": np.zeros((3, 1))}, [0, 1, 0, 1])
+    assert not hasattr(encoder, "encoder_")
 
 
 def test_content_target_encoder_lives_in_preprocessing():
