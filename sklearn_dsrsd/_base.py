@@ -827,6 +827,8 @@ class ClassifierTask:
     ) -> np.ndarray:
         y = self._classification_targets(y)
         check_classification_targets(y)
+        if classes is not None:
+            classes = self._checked_classes(classes)
         self._label_encoder = LabelEncoder().fit(y if classes is None else classes)
         self.classes_ = self._label_encoder.classes_
         if len(self.classes_) < 2:
@@ -841,6 +843,18 @@ class ClassifierTask:
         if classes is not None:
             self._check_known_classes(y, "in classes")
         return self._encoded_with_class_weights(y)
+
+    def _checked_classes(self, classes: Any) -> np.ndarray:
+        """``partial_fit``'s ``classes`` as a 1-D array of labels; errors name ``classes``."""
+        array = np.asarray(classes)
+        if array.ndim != 1:
+            raise ValueError(
+                "classes must be a 1-D array-like of all the labels partial_fit will see; "
+                f"got an array of shape {array.shape}."
+            )
+        if array.dtype.kind == "f" and np.isnan(array).any():
+            raise ValueError(f"classes must not hold NaN; got {array.tolist()}.")
+        return array
 
     def _check_known_classes(self, y: np.ndarray, where: str) -> None:
         unseen = np.setdiff1d(np.unique(y), self.classes_)

@@ -752,6 +752,18 @@ ESTIMATOR_CASES = [
         r"classes must be passed on the first call to partial_fit",
     ),
     Case(
+        "partial-fit-2d-classes",
+        lambda c: clf().partial_fit(c.X, c.y, classes=[[0, 1]]),
+        ValueError,
+        r"classes must be a 1-D array-like .* got an array of shape \(1, 2\)",
+    ),
+    Case(
+        "partial-fit-nan-class",
+        lambda c: clf().partial_fit(c.X, c.y, classes=[0.0, 1.0, np.nan]),
+        ValueError,
+        r"classes must not hold NaN",
+    ),
+    Case(
         "predict-array-fitted-given-mapping",
         lambda c: c.fitted("array").predict(c.X),
         TypeError,
