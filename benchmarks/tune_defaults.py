@@ -34,7 +34,6 @@ from unittest.mock import patch
 import numpy as np
 from missing_modalities import _present, modality_subsets
 from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import QuantileTransformer
 
@@ -47,6 +46,7 @@ from sklearn_dsrsd._comparison import (
     default_models,
     machine_description,
     make_splits,
+    seed_ensemble,
 )
 from sklearn_dsrsd._modules import DSRSDModule
 from sklearn_dsrsd._training import MultimodalNet
@@ -533,15 +533,7 @@ def main(argv: list[str] | None = None) -> int:
                     if CANDIDATES.get(name, {}).get("quantile_inputs"):
                         model = make_pipeline(_ModalityQuantiles(), model)
                     if n_members := CANDIDATES.get(name, {}).get("seed_ensemble"):
-                        members = [
-                            (f"seed{i}", clone(model).set_params(random_state=i))
-                            for i in range(n_members)
-                        ]
-                        model = (
-                            VotingRegressor(members)
-                            if kind == "regression"
-                            else VotingClassifier(members, voting="soft")
-                        )
+                        model = seed_ensemble(model, n_members, seed=0)
                     model = (prepare(model) if prepare else model).fit(
                         X[train], y[train], **{k: v[train] for k, v in fit_params.items()}
                     )

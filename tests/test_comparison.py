@@ -525,3 +525,29 @@ def test_a_defect_while_fitting_keeps_its_traceback(monkeypatch, capsys, defect)
         main(["--dataset", "breast-cancer", "--models", "LogisticRegression", "--quiet"])
     assert raised.value.__cause__ is defect
     assert "error:" not in capsys.readouterr().err
+
+
+def test_seed_ensemble_row_averages_seeds_and_is_not_the_best_other(tmp_path, capsys):
+    from sklearn_dsrsd import DSRSDClassifier
+    from sklearn_dsrsd._comparison import seed_ensemble
+
+    rng = np.random.RandomState(0)
+    X = {"a": rng.normal(size=(60, 3)), "b": rng.normal(size=(60, 2))}
+    y = (X["a"][:, 0] + X["b"][:, 0] > 0).astype(int)
+    tiny = DSRSDClassifier(hidden_size=8, code_size=4, max_iter=3, random_state=0)
+    ensemble = seed_ensemble(tiny, 3, seed=5).fit(X, y)
+    members = [DSRSDClassifier(**{**tiny.get_params(), "random_state": s}) for s in (5, 6, 7)]
+    expected = np.mean([m.fit(X, y).predict_proba(X) for m in members], axis=0)
+    np.testing.assert_allclose(ensemble.predict_proba(X), expected, rtol=1e-6)
+
+    pd.DataFrame(X["a"]).to_csv(tmp_path / "a.csv", index=False)
+    pd.DataFrame(X["b"]).to_csv(tmp_path / "b.csv", index=False)
+    pd.DataFrame({"y": y}).to_csv(tmp_path / "y.csv", index=False)
+    views = ["--views", str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]
+    argv = [*views, "--target-file", str(tmp_path / "y.csv"), "--json", *FAST]
+    models = ["--models", "DSRSD", "DSRSD (2 seeds)", "LogisticRegression"]
+    assert main([*argv, "--seed-ensemble", "2", *models]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result["scores"]) == {"DSRSD", "DSRSD (2 seeds)", "LogisticRegression"}
+    # The headline test is DSRSD against a baseline, whichever row scores higher.
+    assert result["paired_test"]["best_other"] == "LogisticRegression"
