@@ -52,6 +52,17 @@ __all__ = [
 _ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def _float32_weights(sample_weight: Any) -> np.ndarray:
+    """The weights divided by their largest, in float32.
+
+    Every loss is a weighted mean, which a common factor leaves unchanged; without the
+    division, weights such as 1e-50 (or 1e300) would round to 0 (or infinity) in float32.
+    """
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    largest = weights.max() if weights.size else 0.0
+    return (weights / largest if largest > 0 else weights).astype(np.float32)
+
+
 class ModalityDataset(Dataset):
     """Modality blocks, presence mask, targets and optional sample weights as tensors.
 
@@ -73,9 +84,7 @@ class ModalityDataset(Dataset):
         self.modality_mask = torch.from_numpy(np.ascontiguousarray(modality_mask))
         self.y = None if y is None else torch.from_numpy(np.ascontiguousarray(y))
         self.sample_weight = (
-            None
-            if sample_weight is None
-            else torch.from_numpy(np.asarray(sample_weight, dtype=np.float32))
+            None if sample_weight is None else torch.from_numpy(_float32_weights(sample_weight))
         )
 
     def subset(self, rows: np.ndarray) -> ModalityDataset:
