@@ -1114,6 +1114,10 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
     for option in ("seed", "max_iter", "batch_size"):
         if getattr(args, option) != getattr(defaults, option):
             protocol += f"; {option}={getattr(args, option)}"
+    if args.presentations and not args.views and not args.log:
+        protocol += f"; presentations {', '.join(args.presentations)}"
+    if args.data_dir and not args.views and not args.log and args.dataset.startswith("oulad"):
+        protocol += "; the official OULAD files of --data-dir"
     if task.protocol_note:
         protocol += f"; {task.protocol_note}"
     if args.temporal_encoder != "conv":

@@ -551,3 +551,12 @@ def test_seed_ensemble_row_averages_seeds_and_is_not_the_best_other(tmp_path, ca
     assert set(result["scores"]) == {"DSRSD", "DSRSD (2 seeds)", "LogisticRegression"}
     # The headline test is DSRSD against a baseline, whichever row scores higher.
     assert result["paired_test"]["best_other"] == "LogisticRegression"
+
+
+def test_protocol_names_the_presentations_and_the_official_files(capsys):
+    argv = ["--dataset", "oulad", "--quick", "--json", "--models", "LogisticRegression"]
+    assert main([*argv, "--presentations", "AAA_2013J", "--quiet"]) == 0
+    protocol = json.loads(capsys.readouterr().out)["protocol"]
+    assert protocol.endswith("; presentations AAA_2013J")
+    assert main([*argv, "--quiet"]) == 0
+    assert "presentations" not in json.loads(capsys.readouterr().out)["protocol"]
