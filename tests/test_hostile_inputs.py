@@ -792,6 +792,13 @@ ESTIMATOR_CASES = [
 
 MODALITY_DICT_CASES = [
     Case(
+        "modality-dict-scalar-value",
+        lambda c: ModalityDict(a=1.0, b=c.m2),
+        TypeError,
+        r"ModalityDict values must be array-likes of shape \(n_samples, ...\) or None; "
+        r"got float 1.0",
+    ),
+    Case(
         "modality-dict-float-key",
         lambda c: ModalityDict(c.X)[1.5],
         TypeError,
