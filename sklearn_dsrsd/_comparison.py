@@ -984,6 +984,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.views and not args.target_file:
         parser.error("--views needs --target-file")
+    if args.views and args.log:
+        parser.error("--views and --log are two data sources; give one")
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be at least 1; got {args.threads}")
     return report_bad_input(parser.prog, lambda: _run(args))

@@ -151,6 +151,10 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
         (["--n-jobs", "0"], "argument --n-jobs: must be at least 1, got 0"),
         (["--cv", "two"], "argument --cv: expected an integer, got 'two'"),
         (["--bogus"], "unrecognized arguments: --bogus"),
+        (
+            ["--views", "a.csv", "--target-file", "y.csv", "--log", "log.csv"],
+            "--views and --log are two data sources; give one",
+        ),
     ],
 )
 def test_argument_errors_are_one_line_and_exit_2(capsys, argv, message):
