@@ -235,6 +235,11 @@ class ComparisonResult:
         """The model the others are tested against: the first DSRSD model (``"DSRSD"``,
         or ``"DSRSD (full)"`` of an ablation) wherever it sits, else the first model."""
         names = list(self.scores)
+        # The single model before any other DSRSD row (a seed ensemble of it), wherever
+        # an --update merge put the rows.
+        for name in ("DSRSD", "DSRSD (full)"):
+            if name in self.scores:
+                return name
         return next(
             (name for name in names if name.startswith("DSRSD")), names[0] if names else ""
         )
@@ -1116,10 +1121,11 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
     for option in ("seed", "max_iter", "batch_size"):
         if getattr(args, option) != getattr(defaults, option):
             protocol += f"; {option}={getattr(args, option)}"
-    if args.presentations and not args.views and not args.log:
-        protocol += f"; presentations {', '.join(args.presentations)}"
-    if args.data_dir and not args.views and not args.log and args.dataset.startswith("oulad"):
-        protocol += "; the official OULAD files of --data-dir"
+    if not args.views and not args.log and args.dataset.startswith("oulad"):
+        if args.presentations:
+            protocol += f"; presentations {', '.join(sorted(set(args.presentations)))}"
+        if args.data_dir:
+            protocol += "; the official OULAD files of --data-dir"
     if task.protocol_note:
         protocol += f"; {task.protocol_note}"
     if args.temporal_encoder != "conv":
@@ -1212,10 +1218,10 @@ def _write_results(
     if update and earlier.exists():
         previous = json.loads(earlier.read_text())
         result.earlier_rows = [
-            *previous.get("earlier_rows", []),
-            *(m for m in previous["scores"] if m not in result.scores),
+            model
+            for model in dict.fromkeys([*previous.get("earlier_rows", []), *previous["scores"]])
+            if model not in result.scores
         ]
-        result.earlier_rows = list(dict.fromkeys(result.earlier_rows))
         merged = {m: result.scores.get(m, s) for m, s in previous["scores"].items()}
         result.scores = {**merged, **result.scores}
     (out / f"{name}.md").write_text(result.to_markdown(test_fraction=test_fraction))

@@ -291,11 +291,14 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
             quantiles = np.linspace(0, 1, _N_TARGET_BINS + 1)[1:-1]
             self.net_.prototype_bin_edges = np.quantile(y[:, 0], quantiles).astype(np.float32)
 
-    def _build_teacher_net(self, seed: int) -> MultimodalNet:
-        """CorrKD's teacher: the same network and DSRSD terms, no modality dropout."""
+    def _build_teacher_net(self, seed: int, early_stopping: bool | None = None) -> MultimodalNet:
+        """CorrKD's teacher: the same network and DSRSD terms, no modality dropout.
+
+        ``early_stopping=None`` is the student's choice (``do_early_stopping_``).
+        """
         return self._build_net(
             seed,
-            early_stopping=self.do_early_stopping_,
+            early_stopping=self.do_early_stopping_ if early_stopping is None else early_stopping,
             net_class=MultimodalNet,
             module_overrides={"modality_dropout": 0.0},
             loss_weights={
@@ -321,7 +324,12 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
                 f"present{held_out} and needs at least 2; found {n_complete} "
                 f"sample{'' if n_complete == 1 else 's'} with every modality present{held_out}."
             )
-        teacher = self._build_teacher_net(seed)
+        # "auto" trains on everything where the complete rows cannot be split (as the
+        # student's fit does on all rows); an explicit True says why it cannot.
+        early_stopping = self.do_early_stopping_ and (
+            self.early_stopping != "auto" or self._can_hold_out(y[complete])
+        )
+        teacher = self._build_teacher_net(seed, early_stopping)
         self._initialize_seeded(teacher, seed)
         teacher.partial_fit(dataset.subset(complete), y[complete])
         self.teacher_net_ = teacher
@@ -509,7 +517,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         the last fit held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data for early stopping
-        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
+        (``early_stopping=True``, or ``"auto"`` as described under ``early_stopping``).
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.
     classes_ : ndarray of shape (n_classes,)
@@ -790,7 +798,7 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         the last fit held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data for early stopping
-        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
+        (``early_stopping=True``, or ``"auto"`` as described under ``early_stopping``).
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.
 

@@ -15,13 +15,15 @@ def _n_rows(value: Any) -> int:
     shape = getattr(value, "shape", None)
     if shape is not None and len(shape) > 0:
         return int(shape[0])
-    try:
-        return len(value)
-    except TypeError:
-        raise TypeError(
-            "ModalityDict values must be array-likes of shape (n_samples, ...) or None; got "
-            f"{type(value).__name__} {value!r:.50}."
-        ) from None
+    if not isinstance(value, (str, bytes)):  # a string's length is not a number of rows
+        try:
+            return len(value)
+        except TypeError:
+            pass
+    raise TypeError(
+        "ModalityDict values must be array-likes of shape (n_samples, ...) or None; got "
+        f"{type(value).__name__} {value!r:.50}."
+    )
 
 
 def _take_rows(value: Any, rows: Any) -> Any:

@@ -660,7 +660,7 @@ class SingleModalityClassifier(
         held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data for early stopping
-        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
+        (``early_stopping=True``, or ``"auto"`` as described under ``early_stopping``).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
         The fitted clone of ``estimator``. Only on the wrapped path.
@@ -803,7 +803,7 @@ class SingleModalityRegressor(
         held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data for early stopping
-        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
+        (``early_stopping=True``, or ``"auto"`` as described under ``early_stopping``).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
         The fitted clone of ``estimator``. Only on the wrapped path.
@@ -940,7 +940,7 @@ class EarlyFusionClassifier(
         held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data for early stopping
-        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
+        (``early_stopping=True``, or ``"auto"`` as described under ``early_stopping``).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
         The fitted clone of ``estimator``. Only on the wrapped path.
@@ -1081,7 +1081,7 @@ class EarlyFusionRegressor(
         held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data for early stopping
-        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
+        (``early_stopping=True``, or ``"auto"`` as described under ``early_stopping``).
         Only on the neural path (``estimator=None``).
     estimator_ : estimator object
         The fitted clone of ``estimator``. Only on the wrapped path.
@@ -1205,7 +1205,7 @@ class LateFusionClassifier(ClassifierTask, ClassifierMixin, _LateFusionBase):
         held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data for early stopping
-        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
+        (``early_stopping=True``, or ``"auto"`` as described under ``early_stopping``).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
 
@@ -1323,7 +1323,7 @@ class LateFusionRegressor(RegressorTask, RegressorMixin, _LateFusionBase):
         held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data for early stopping
-        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
+        (``early_stopping=True``, or ``"auto"`` as described under ``early_stopping``).
 
     See Also
     --------
@@ -1447,7 +1447,7 @@ class CoAttentionClassifier(ClassifierTask, ClassifierMixin, _CoAttentionBase):
         held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data for early stopping
-        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
+        (``early_stopping=True``, or ``"auto"`` as described under ``early_stopping``).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
 
@@ -1573,7 +1573,7 @@ class CoAttentionRegressor(RegressorTask, RegressorMixin, _CoAttentionBase):
         held out validation data (``do_early_stopping_``).
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data for early stopping
-        (``early_stopping=True``, or ``"auto"`` on at least 200 samples).
+        (``early_stopping=True``, or ``"auto"`` as described under ``early_stopping``).
 
     See Also
     --------

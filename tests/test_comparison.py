@@ -448,6 +448,10 @@ def test_update_merges_models_of_one_protocol_only(tmp_path, capsys, monkeypatch
     assert main([*base, "--models", "EarlyFusion", "--update", "--seed", "1"]) == 2
     assert "holds a different protocol" in capsys.readouterr().err and not fitted
     assert set(json.loads(written.read_text())["scores"]) == {"DSRSD", "LogisticRegression"}
+    # A row measured again is no longer one kept from an earlier run.
+    monkeypatch.undo()
+    assert main([*base, "--models", "DSRSD", "--update"]) == 0
+    assert json.loads(written.read_text())["earlier_rows"] == ["LogisticRegression"]
 
 
 def test_next_step_task_encodes_a_training_row_without_its_students_targets():
@@ -564,3 +568,18 @@ def test_protocol_names_the_presentations_and_the_official_files(capsys):
     assert protocol.endswith("; presentations AAA_2013J")
     assert main([*argv, "--quiet"]) == 0
     assert "presentations" not in json.loads(capsys.readouterr().out)["protocol"]
+
+
+def test_reference_is_dsrsd_itself_whatever_the_order_of_the_rows():
+    # An --update merge can put a seed ensemble of DSRSD first and let it score highest:
+    # the table still tests DSRSD, against the best baseline.
+    folds = {"DSRSD (2 seeds)": 0.9, "LogisticRegression": 0.8, "DSRSD": 0.7}
+    result = ComparisonResult(task="classification", dataset="d", protocol="p")
+    metrics = ("accuracy", "macro_f1", "roc_auc", "fit_time")
+    result.scores = {
+        model: {metric: [mean - 0.01, mean, mean + 0.02] for metric in metrics}
+        for model, mean in folds.items()
+    }
+    assert result.reference == "DSRSD"
+    assert result.paired_test(test_fraction=0.5)["best_other"] == "LogisticRegression"
+    assert "roc_auc minus DSRSD (corrected p)" in result.to_markdown(test_fraction=0.5)

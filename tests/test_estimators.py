@@ -588,6 +588,14 @@ def test_auto_early_stopping_trains_on_everything_where_no_split_can_be_made():
         with pytest.raises(ValueError, match="early_stopping=True holds out"):
             DSRSDClassifier(**params, early_stopping=True).fit(blocks, labels)
     assert DSRSDClassifier(**params).fit(blocks, y).do_early_stopping_ is True
+    # CorrKD's teacher trains on the complete rows: "auto" holds out nothing there either
+    # when those rows cannot be split, though all the rows can (the student stops early).
+    few = y.copy()
+    few[:5] = 2  # five members of class 2, four of them without m1
+    partial = {name: block.copy() for name, block in blocks.items()}
+    partial["m1"][:4] = np.nan
+    distilled = DSRSDClassifier(**params, missing_strategy="distill").fit(partial, few)
+    assert distilled.do_early_stopping_ is True and hasattr(distilled, "teacher_net_")
 
 
 @pytest.mark.parametrize(
