@@ -70,8 +70,11 @@ _ACCEPTED_FORMS = (
 )
 
 
-def _check_array_form(X: Any) -> None:
-    """Refuse, before any conversion, an ``X`` that is neither a mapping nor 2-D data."""
+def _check_array_form(X: Any) -> Any:
+    """Refuse, before any conversion, an ``X`` that is neither a mapping nor 2-D data.
+
+    Returns ``X``, with a DataFrame's missing values as :func:`_check_frame` returns them.
+    """
     if X is None or isinstance(X, (str, bytes, set, frozenset)):
         raise TypeError(f"X must be {_ACCEPTED_FORMS}; got {type(X).__name__}.")
     if isinstance(X, (list, tuple)) and any(getattr(item, "ndim", 0) >= 2 for item in X):
@@ -80,13 +83,17 @@ def _check_array_form(X: Any) -> None:
             "from modality name to block, e.g. {'m0': X[0], 'm1': X[1]} (a dict or "
             f"ModalityDict). X must be {_ACCEPTED_FORMS}."
         )
-    _check_frame(X, "X")
+    return _check_frame(X, "X")
 
 
-def _check_frame(value: Any, where: str) -> None:
-    """A pandas DataFrame must have unique, numeric columns; errors name ``where`` and them."""
+def _check_frame(value: Any, where: str) -> Any:
+    """A pandas DataFrame must have unique, numeric columns; errors name ``where`` and them.
+
+    Returns ``value``, or a copy whose object columns hold NaN where they held ``pd.NA``
+    (which NumPy cannot convert to float, while ``None`` converts to NaN).
+    """
     if not (hasattr(value, "columns") and hasattr(value, "iloc")):
-        return
+        return value
     if len(value.columns) == 0:
         raise ValueError(f"{where}: the DataFrame has no columns; at least one is required.")
     duplicated = value.columns[value.columns.duplicated()].unique()
@@ -95,6 +102,12 @@ def _check_frame(value: Any, where: str) -> None:
             f"{where}: the DataFrame has duplicate column names {[str(c) for c in duplicated]}; "
             "each column must have a distinct name."
         )
+    objects = [j for j, dtype in enumerate(value.dtypes) if getattr(dtype, "kind", "") == "O"]
+    if objects and value.iloc[:, objects].isna().to_numpy().any():
+        value = value.copy()
+        for j in objects:
+            column = value.iloc[:, j]
+            value.isetitem(j, column.where(column.notna(), np.nan))
     non_numeric = []
     for j, (column, dtype) in enumerate(zip(value.columns, value.dtypes, strict=True)):
         if getattr(dtype, "kind", "O") in "biufc":
@@ -113,6 +126,7 @@ def _check_frame(value: Any, where: str) -> None:
             "must be numeric: encode such columns first (e.g. OneHotEncoder or OrdinalEncoder "
             "in a ColumnTransformer)."
         )
+    return value
 
 
 def _first_non_numeric(series: Any) -> Any:
@@ -170,7 +184,7 @@ def _is_plain_finite_float_array(value: Any) -> bool:
 
 
 def _checked_array(name: str, value: Any) -> np.ndarray:
-    _check_frame(value, f"Modality {name!r}")
+    value = _check_frame(value, f"Modality {name!r}")
     try:
         return check_array(
             value,
@@ -339,7 +353,7 @@ class ModalitySchema:
                 f"{_estimator_name(estimator)} was fitted on a mapping of modalities "
                 f"{self.names}; got {type(X).__name__}. Pass a dict or ModalityDict."
             )
-        _check_array_form(X)
+        X = _check_array_form(X)
         array = validate_data(
             estimator,
             X,
@@ -605,7 +619,7 @@ def fit_schema(
                 "modalities has names that collide once converted to str (modality names are "
                 f"strings): {list(modalities)}. Give each modality a distinct name."
             )
-        _check_array_form(X)
+        X = _check_array_form(X)
         array = validate_data(
             estimator, X, reset=True, ensure_all_finite="allow-nan", dtype=np.float64
         )

@@ -1265,3 +1265,25 @@ def test_numerical_embedding_reaches_2d_modalities_only(blocks_and_y):
     assert not np.allclose(plain.predict_proba(X), proba)
     with pytest.raises(ValueError, match="numerical_embedding 'periodic' -> 'none'"):
         clf.set_params(warm_start=True, numerical_embedding="none").fit(X, y)
+
+
+def test_pd_na_in_an_object_column_is_a_missing_value():
+    # pd.NA marks a missing value as None does; NumPy cannot convert it to float, so the input
+    # handling does (on a copy: the caller's frame keeps its pd.NA).
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=60)
+    with_nan = pd.DataFrame({"a": values, "b": values[::-1]})
+    with_nan.iloc[3, 0] = np.nan
+    with_na = with_nan.astype({"a": object})
+    with_na.iloc[3, 0] = pd.NA
+    y = np.arange(60) % 2
+    other = rng.normal(size=(60, 2))
+    for X_na, X_nan in (
+        ({"x": with_na, "z": other}, {"x": with_nan, "z": other}),
+        (with_na, with_nan),
+    ):
+        fitted = DSRSDClassifier(**TINY).fit(X_nan, y)
+        np.testing.assert_array_equal(
+            DSRSDClassifier(**TINY).fit(X_na, y).predict_proba(X_na), fitted.predict_proba(X_nan)
+        )
+    assert with_na.iloc[3, 0] is pd.NA
