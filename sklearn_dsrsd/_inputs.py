@@ -144,7 +144,11 @@ def _validate_block(name: str, value: Any) -> np.ndarray:
     float32 blocks stay float32 (no copy); any other numeric type becomes float64.
     """
     if hasattr(value, "detach"):  # torch tensor
-        value = value.detach().cpu().numpy()
+        tensor = value.detach().cpu()
+        try:
+            value = tensor.numpy()
+        except TypeError:  # a dtype NumPy lacks, such as bfloat16, whose values fit float32
+            value = tensor.float().numpy()
     if _is_plain_finite_float_array(value):
         # What check_array would return, without its per-call overhead (a third of a one-row
         # predict); anything else, NaN included, takes check_array and its error messages.

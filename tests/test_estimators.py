@@ -1287,3 +1287,17 @@ def test_pd_na_in_an_object_column_is_a_missing_value():
             DSRSDClassifier(**TINY).fit(X_na, y).predict_proba(X_na), fitted.predict_proba(X_nan)
         )
     assert with_na.iloc[3, 0] is pd.NA
+
+
+def test_bfloat16_tensor_blocks_read_as_float32():
+    rng = np.random.default_rng(0)
+    blocks = {
+        "a": torch.from_numpy(rng.normal(size=(40, 3))).bfloat16(),
+        "b": rng.normal(size=(40, 2)),
+    }
+    exact = {"a": blocks["a"].float().numpy(), "b": blocks["b"]}
+    y = np.arange(40) % 2
+    np.testing.assert_array_equal(
+        DSRSDClassifier(**TINY).fit(blocks, y).predict_proba(blocks),
+        DSRSDClassifier(**TINY).fit(exact, y).predict_proba(exact),
+    )
