@@ -721,9 +721,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
         index = index_of(X)
         if index is None and isinstance(X, Mapping):  # the first DataFrame block of a mapping
-            index = next(
-                (index_of(block) for block in X.values() if index_of(block) is not None), None
-            )
+            index = next((i for i in map(index_of, X.values()) if i is not None), None)
         return pd.DataFrame(values, columns=columns, index=index)
 
     def __sklearn_tags__(self):
