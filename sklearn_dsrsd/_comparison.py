@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -407,13 +409,17 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.width = width
         self.done = 0
+        self.kept = 0
         self.start = time.perf_counter()
         self.in_place = bool(getattr(self.stream, "isatty", lambda: False)())
 
-    def __call__(self, message: str) -> None:
+    def __call__(self, message: str, *, kept: bool = False) -> None:
+        """Count one fit; a ``kept`` one (scores from an earlier run) took no time here."""
         self.done += 1
+        self.kept += kept
         elapsed = time.perf_counter() - self.start
-        remaining = elapsed / self.done * (self.total - self.done)
+        fitted = self.done - self.kept
+        remaining = elapsed / fitted * (self.total - self.done) if fitted else 0.0
         filled = round(self.width * self.done / self.total) if self.total else self.width
         bar = "#" * filled + "-" * (self.width - filled)
         line = (
@@ -442,11 +448,15 @@ def compare(
     dataset: str = "data",
     protocol: str = "",
     prepare: Callable[[Any], Any] | None = None,
-    log: Callable[[str], None] | None = None,
+    log: Callable[..., None] | None = None,
     n_jobs: int | None = None,
     fit_params: Mapping[str, Any] | None = None,
+    resume_dir: str | Path | None = None,
 ) -> ComparisonResult:
     """Fit and score every model on every split; ``prepare`` wraps a model (e.g. encoders).
+
+    ``log`` gets one line per fit as it ends, and ``kept=True`` with the line of a fit
+    whose scores ``resume_dir`` held.
 
     ``fit_params`` holds one value per sample for each parameter of the (prepared)
     models' ``fit``; a fit gets those of its training rows, as ``cross_validate``
@@ -455,6 +465,12 @@ def compare(
     ``n_jobs`` fits that many (model, split) pairs at once in joblib worker processes,
     each with the caller's torch thread count. The scores do not depend on it (every
     fit is seeded); the fit times do, since parallel fits share the machine.
+
+    ``resume_dir`` keeps the scores of each (model, split) fit in a file of its own there
+    as soon as the fit ends, and takes the scores of a fit from such a file instead of
+    fitting again: an interrupted run of hours resumes where it stopped. A file is used
+    only for the same dataset, protocol, model name, split, torch thread count, versions
+    of torch, scikit-learn and NumPy, and the same source code of this package.
     """
     import torch
     from joblib import Parallel, delayed
@@ -463,6 +479,22 @@ def compare(
     X = ModalityDict(X) if isinstance(X, Mapping) else X
     fit_params = {key: np.asarray(value) for key, value in (fit_params or {}).items()}
     fits = [(name, fold) for name in models for fold in range(len(splits))]
+    stored: dict[tuple[str, int], Path] = {}
+    if resume_dir is not None:
+        resume_dir = Path(resume_dir)
+        resume_dir.mkdir(parents=True, exist_ok=True)
+        identity = {
+            "dataset": dataset,
+            "protocol": protocol,
+            "threads": torch.get_num_threads(),
+            **_code_identity(),
+        }
+        stored = {
+            (name, fold): resume_dir / f"{_fit_key(identity, name, splits[fold])}.json"
+            for name, fold in fits
+        }
+    kept = {fit: _read_stored(path) for fit, path in stored.items() if path.exists()}
+    to_fit = [fit for fit in fits if fit not in kept]
     scored = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_and_score)(
             clone(prepare(models[name]) if prepare else models[name]),
@@ -472,19 +504,62 @@ def compare(
             task=task,
             threads=torch.get_num_threads(),
             fit_params=fit_params,
+            store=stored.get((name, fold)),
         )
-        for name, fold in fits
+        for name, fold in to_fit
     )
-    for (name, fold), scores in zip(fits, scored, strict=True):
+    # The generator yields the fits of to_fit in order, as they end, for the progress log.
+    fresh = iter(scored)
+    for name, fold in fits:
+        scores = kept[name, fold] if (name, fold) in kept else next(fresh)
         record = result.scores.setdefault(name, {})
         for metric, value in scores.items():
             record.setdefault(metric, []).append(float(value))
         if log:
-            log(
-                f"{name} fold {fold + 1}/{len(splits)}: "
-                + ", ".join(f"{k}={v[-1]:.4f}" for k, v in record.items())
+            line = f"{name} fold {fold + 1}/{len(splits)}: " + ", ".join(
+                f"{k}={v[-1]:.4f}" for k, v in record.items()
             )
+            if (name, fold) in kept:
+                log(f"{line} (kept in {resume_dir})", kept=True)
+            else:
+                log(line)
     return result
+
+
+@functools.cache
+def _code_identity() -> dict[str, str]:
+    """What a stored fit was computed with: library versions and this package's source."""
+    import sklearn
+    import torch
+
+    source = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        source.update(path.relative_to(package).as_posix().encode())
+        source.update(path.read_bytes())
+    return {
+        "sklearn_dsrsd_source": source.hexdigest(),
+        "torch": torch.__version__,
+        "sklearn": sklearn.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def _fit_key(identity: Mapping[str, Any], model: str, split: tuple[np.ndarray, np.ndarray]) -> str:
+    digest = hashlib.sha256(json.dumps({**identity, "model": model}, sort_keys=True).encode())
+    for indices in split:
+        digest.update(np.ascontiguousarray(indices, dtype=np.int64).tobytes())
+        digest.update(b"|")
+    return digest.hexdigest()[:32]
+
+
+def _read_stored(path: Path) -> dict[str, float]:
+    try:
+        return {key: float(value) for key, value in json.loads(path.read_text()).items()}
+    except (ValueError, AttributeError) as exc:
+        raise ValueError(
+            f"{path} is not a stored fit of this harness ({exc}); delete it to fit again."
+        ) from exc
 
 
 def _fit_and_score(
@@ -497,8 +572,13 @@ def _fit_and_score(
     task: str,
     threads: int,
     fit_params: Mapping[str, np.ndarray],
+    store: Path | None = None,
 ) -> dict[str, float]:
-    """One timed fit and its test scores; in a worker process or in the caller's."""
+    """One timed fit and its test scores; in a worker process or in the caller's.
+
+    With ``store``, the scores are written there as the fit ends, not when the whole
+    comparison does, so that an interrupted run loses only the fits in progress.
+    """
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -510,7 +590,12 @@ def _fit_and_score(
         start = time.perf_counter()
         estimator.fit(X[train], y[train], **{k: v[train] for k, v in fit_params.items()})
         fit_time = time.perf_counter() - start
-        return {"fit_time": fit_time, **_score(task, estimator, X[test], y[test])}
+        scores = {"fit_time": fit_time, **_score(task, estimator, X[test], y[test])}
+    if store is not None:
+        partial = store.with_name(f"{store.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps({k: float(v) for k, v in scores.items()}))
+        partial.replace(store)  # atomic: a reader never sees half a file
+    return scores
 
 
 def make_splits(
@@ -974,6 +1059,13 @@ def build_parser() -> argparse.ArgumentParser:
         "NAME.json of the same protocol and replace only the models run now",
     )
     output.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="keep each fit's scores in DIR as it ends, and take them from there when the "
+        "same command is run again (same settings and package source): a run of hours "
+        "that was interrupted loses only the fits in progress",
+    )
+    output.add_argument(
         "--quiet", action="store_true", help="no loading message or progress bar on stderr"
     )
     return parser
@@ -1157,6 +1249,7 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
             log=progress,
             n_jobs=args.n_jobs,
             fit_params=task.fit_params,
+            resume_dir=args.resume,
         )
     except ValueError:
         # Bad input found at fit time, e.g. scikit-learn's InvalidParameterError (a ValueError

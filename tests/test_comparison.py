@@ -583,3 +583,106 @@ def test_reference_is_dsrsd_itself_whatever_the_order_of_the_rows():
     assert result.reference == "DSRSD"
     assert result.paired_test(test_fraction=0.5)["best_other"] == "LogisticRegression"
     assert "roc_auc minus DSRSD (corrected p)" in result.to_markdown(test_fraction=0.5)
+
+
+class _CountingLogisticRegression:
+    """A classifier on the concatenated views that counts its fits (in this process)."""
+
+    fits = 0
+
+    def __init__(self, C=1.0):
+        self.C = C
+
+    def get_params(self, deep=True):
+        return {"C": self.C}
+
+    def set_params(self, **params):
+        self.C = params.get("C", self.C)
+        return self
+
+    def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+
+        from sklearn_dsrsd._comparison import concatenate_modalities
+
+        type(self).fits += 1
+        self.model_ = LogisticRegression(C=self.C).fit(concatenate_modalities(X), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        from sklearn_dsrsd._comparison import concatenate_modalities
+
+        return self.model_.predict_proba(concatenate_modalities(X))
+
+
+def test_resume_takes_finished_fits_from_the_folder_and_refits_the_rest(tmp_path):
+    from sklearn_dsrsd._comparison import compare
+
+    rng = np.random.RandomState(0)
+    X = {"a": rng.normal(size=(60, 3)), "b": rng.normal(size=(60, 2))}
+    y = (X["a"][:, 0] > 0).astype(int)
+    splits = make_splits(y, task="classification", n_splits=3, n_repeats=1)
+    models = {"counted": _CountingLogisticRegression()}
+    options = dict(task="classification", splits=splits, dataset="toy", protocol="p")
+
+    _CountingLogisticRegression.fits = 0
+    first = compare(models, X, y, resume_dir=tmp_path / "kept", **options)
+    assert _CountingLogisticRegression.fits == 3
+    stored = sorted((tmp_path / "kept").iterdir())
+    assert len(stored) == 3 and all(path.suffix == ".json" for path in stored)
+
+    # An interrupted run: one fit's file is missing, so only that fit runs again.
+    stored[0].unlink()
+    lines = []
+    second = compare(
+        models,
+        X,
+        y,
+        resume_dir=tmp_path / "kept",
+        log=lambda line, kept=False: lines.append((line, kept)),
+        **options,
+    )
+    assert _CountingLogisticRegression.fits == 4
+    refitted = [i for i, (line, kept) in enumerate(lines) if not kept]
+    assert len(refitted) == 1
+    for metric, values in first.scores["counted"].items():
+        if metric == "fit_time":  # kept fits keep their measured times
+            values = [v for i, v in enumerate(values) if i not in refitted]
+            again = [
+                v for i, v in enumerate(second.scores["counted"][metric]) if i not in refitted
+            ]
+            assert again == values
+        else:
+            assert second.scores["counted"][metric] == values
+    assert sum(kept for _, kept in lines) == 2
+    assert all(("(kept in" in line) == kept for line, kept in lines)
+
+    # Another protocol (or model name, split, package source) is another fit.
+    compare(models, X, y, resume_dir=tmp_path / "kept", **{**options, "protocol": "q"})
+    assert _CountingLogisticRegression.fits == 7
+
+    stored[1].write_text("[1, 2]")
+    with pytest.raises(ValueError, match="is not a stored fit of this harness"):
+        compare(models, X, y, resume_dir=tmp_path / "kept", **options)
+
+
+def test_resume_on_the_command_line_says_which_fits_it_kept(tmp_path, capsys):
+    argv = [
+        "--dataset",
+        "synthetic-classification",
+        "--quick",
+        "--models",
+        "LogisticRegression",
+        "--resume",
+        str(tmp_path / "kept"),
+        "--json",
+    ]
+    assert main(argv) == 0
+    first = capsys.readouterr()
+    assert "(kept in" not in first.err
+    assert main(argv) == 0
+    second = capsys.readouterr()
+    bars = [line for line in second.err.splitlines() if line.startswith("[")]
+    assert len(bars) == 2 and all("(kept in" in line for line in bars)
+    assert json.loads(second.out)["scores"] == json.loads(first.out)["scores"]
