@@ -429,7 +429,9 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
         # As the ASSISTments benchmark builds its task (compare.py --sequence), on a log
         # simulated for the purpose.
         log = make_knowledge_tracing_log(n_students=1000, random_state=1)
-        task = _next_step_task(build_next_step_features(log, sequence=True), "kt-synthetic", None)
+        task = _next_step_task(
+            build_next_step_features(log, sequence=True), "kt-synthetic", None, seed=0
+        )
         splits = make_splits(
             task.y, task="classification", n_splits=3, n_repeats=1, groups=task.groups
         )

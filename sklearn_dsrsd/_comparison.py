@@ -642,15 +642,16 @@ class Task:
     protocol_note: str = ""  # what the protocol line adds for this task
 
 
-def _next_step_task(bunch: Any, name: str, folds: np.ndarray | None) -> Task:
+def _next_step_task(bunch: Any, name: str, folds: np.ndarray | None, *, seed: int) -> Task:
     from .preprocessing import ContentTargetEncoder
 
     # Item and skill identities are target-encoded inside each training fold only, and
     # cross-fitted there by student, as the outer folds are: with row-wise inner folds a
     # training row's encoding would hold the same student's other (later, too) responses,
-    # which no test row's encoding can. GroupKFold's folds do not depend on the targets.
+    # which no test row's encoding can. GroupKFold's folds do not depend on the targets;
+    # they follow --seed, as the outer folds and the models do.
     def prepare(model: Any) -> Any:
-        encoder = ContentTargetEncoder(cv=GroupKFold(5, shuffle=True, random_state=0))
+        encoder = ContentTargetEncoder(cv=GroupKFold(5, shuffle=True, random_state=seed))
         return make_pipeline(encoder, model)
 
     return Task(
@@ -711,14 +712,19 @@ def _load_task(args: argparse.Namespace) -> Task:
                 )
             folds = log[args.fold].to_numpy()[bunch.responses["log_row"].to_numpy()]
         return _next_step_task(
-            bunch, "next-step:" + Path(args.log).name + _next_step_suffix(args), folds
+            bunch,
+            "next-step:" + Path(args.log).name + _next_step_suffix(args),
+            folds,
+            seed=args.seed,
         )
     if args.dataset == "assistments2009":
         path = Path(args.data_dir or "../shared/data") / "knowledge_tracing"
         bunch = datasets.load_assistments2009(
             path / "assist2009_pid_long.csv.gz", n_recent=args.n_recent, sequence=args.sequence
         )
-        return _next_step_task(bunch, "assistments2009" + _next_step_suffix(args), bunch.folds)
+        return _next_step_task(
+            bunch, "assistments2009" + _next_step_suffix(args), bunch.folds, seed=args.seed
+        )
     X, y, kind, groups, name = _load_dataset(args)
     return Task(X, y, kind, name, groups=groups)
 
@@ -1085,7 +1091,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--views and --log are two data sources; give one")
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be at least 1; got {args.threads}")
+    for option, applies_to in _ignored_options(args, parser):
+        parser.error(f"{option} applies to {applies_to}; it would be ignored here")
     return report_bad_input(parser.prog, lambda: _run(args))
+
+
+def _ignored_options(
+    args: argparse.Namespace, parser: argparse.ArgumentParser
+) -> list[tuple[str, str]]:
+    """Options set to other than their default in a run that does not read them."""
+    kt_dataset = not args.views and not args.log and args.dataset == "assistments2009"
+    oulad = not args.views and not args.log and args.dataset.startswith("oulad")
+    rules = {
+        "dataset": ("--dataset (not with --views or --log)", not args.views and not args.log),
+        "data_dir": ("--dataset (not with --views or --log)", not args.views and not args.log),
+        "presentations": ("an OULAD --dataset", oulad),
+        "target_file": ("--views", bool(args.views)),
+        "target_column": ("--views", bool(args.views)),
+        "task": ("--views", bool(args.views)),
+        **{
+            name: ("--log", bool(args.log))
+            for name in ("student", "order", "item", "skill", "correct", "fold")
+        },
+        "n_recent": ("--log and --dataset assistments2009", bool(args.log) or kt_dataset),
+        "sequence": ("--log and --dataset assistments2009", bool(args.log) or kt_dataset),
+        "update": ("--out-dir", bool(args.out_dir)),
+    }
+    return [
+        ("--" + name.replace("_", "-"), applies_to)
+        for name, (applies_to, read) in rules.items()
+        if not read and getattr(args, name) != parser.get_default(name)
+    ]
 
 
 def report_bad_input(

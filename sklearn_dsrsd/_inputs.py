@@ -338,7 +338,10 @@ class ModalitySchema:
                     f"Unknown modalities {unknown}: {_estimator_name(estimator)} was fitted "
                     f"with modalities {self.names}."
                 )
-            n_samples = _common_length(blocks)
+            try:
+                n_samples = _common_length(blocks)
+            except ValueError as exc:
+                raise ValueError(f"{exc}{self._one_sample_hint(X)}") from None
             out = {}
             for name in self.names:
                 block = blocks.get(name)
@@ -347,6 +350,7 @@ class ModalitySchema:
                     raise ValueError(
                         f"Modality {name!r} has {_describe_shape(block.shape[1:])}, but "
                         f"{_estimator_name(estimator)} was fitted with {expected} for it."
+                        f"{self._one_sample_hint(X)}"
                     )
                 out[name] = block
             if n_samples is None:
@@ -368,6 +372,25 @@ class ModalitySchema:
         if not select_columns:
             return {_ALL_COLUMNS: array}
         return self._select_columns(array)
+
+    def _one_sample_hint(self, X: Mapping) -> str:
+        """Why one sample given as 1-D vectors fails: a 1-D block is a column of samples."""
+        vectors = [
+            name
+            for name, value in X.items()
+            if name in self.shapes
+            and value is not None
+            and len(self.shapes[name]) == 1
+            and self.shapes[name][0] > 1
+            and np.ndim(value) == 1
+            and len(value) == self.shapes[name][0]
+        ]
+        if not vectors:
+            return ""
+        return (
+            f" A 1-D block is read as one feature of n_samples values; if {vectors} hold "
+            "one sample's features, pass each as a row, e.g. np.reshape(block, (1, -1))."
+        )
 
     def _select_columns(self, array: np.ndarray) -> dict[str, np.ndarray]:
         """The modality blocks of a validated 2-D array (copies of their columns)."""
@@ -534,7 +557,7 @@ def overflow_safe_mean_std(
 
 def _describe_shape(shape: tuple[int, ...]) -> str:
     if len(shape) == 1:
-        return f"{shape[0]} features"
+        return f"{shape[0]} feature" + ("" if shape[0] == 1 else "s")
     return f"shape (n_steps, n_features) = {tuple(shape)}"
 
 

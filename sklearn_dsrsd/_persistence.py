@@ -7,7 +7,9 @@ holds only str, int, list and tensors:
   ``torch_version`` and ``class`` (the estimator's class name);
 - ``state``: JSON text with the estimator's parameters (``get_params(deep=False)``)
   and its fitted state (every instance attribute that is not a parameter), each
-  value encoded by :class:`_Encoder`;
+  value encoded by :class:`_Encoder`, and for DSRSD the fusion that ``fusion="auto"``
+  built (``resolved_params``), which load keeps should a later version resolve "auto"
+  otherwise;
 - ``tensors``: the arrays and network weights that ``state`` refers to by position.
 
 :func:`load_estimator` reads it with ``torch.load(weights_only=True)``, whose
@@ -150,6 +152,10 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
             if name not in params and name not in _DERIVED_ATTRIBUTES
         },
     }
+    if hasattr(estimator, "_resolved_fusion"):
+        # What fusion="auto" built: a later version may resolve "auto" to another fusion,
+        # and load must rebuild the network these weights belong to.
+        state["resolved_params"] = {"fusion": estimator._resolved_fusion()}
     from . import __version__
 
     payload = {
@@ -542,6 +548,7 @@ def _restore(cls: type, payload: dict[str, Any], device: str | None) -> Any:
     if "device" in params:
         params["device"] = _load_device(params["device"], device)
     estimator = cls(**params)
+    _restore_resolved_params(estimator, state.get("resolved_params", {}))
 
     nets = {}
     for name, value in state["attributes"].items():
@@ -568,6 +575,25 @@ def _restore(cls: type, payload: dict[str, Any], device: str | None) -> Any:
             estimator.net_.set_teacher(teacher.module_)  # as fit attaches it
         estimator._inference_modules = {}  # copies of net_'s module, made on first use
     return estimator
+
+
+def _restore_resolved_params(estimator: Any, resolved: Any) -> None:
+    """Set an "auto" parameter to what it resolved to when saved, where that changed since."""
+    if not isinstance(resolved, dict) or set(resolved) - {"fusion"}:
+        raise ValueError("resolved_params must be a mapping with at most the key 'fusion'")
+    saved = resolved.get("fusion")
+    if saved is None or estimator.fusion != "auto":
+        return
+    now = estimator._resolved_fusion()
+    if saved != now:
+        estimator.set_params(fusion=saved)  # validated with the other parameters by fit
+        warnings.warn(
+            f"This {type(estimator).__name__} was saved when fusion='auto' meant {saved!r}; "
+            f"in this version it means {now!r}. It is loaded with fusion={saved!r}, the "
+            "network its weights belong to.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _resolve(device: str) -> str:

@@ -468,7 +468,7 @@ def test_next_step_task_encodes_a_training_row_without_its_students_targets():
             return self
 
     bunch = build_next_step_features(make_knowledge_tracing_log(n_students=60, random_state=0))
-    task = _next_step_task(bunch, "kt", None)
+    task = _next_step_task(bunch, "kt", None, seed=0)
     student = task.groups == task.groups[0]
     y = task.y.copy()
     encoded = task.prepare(KeepContent()).fit(task.X, y, **task.fit_params)[-1].content_
@@ -476,6 +476,10 @@ def test_next_step_task_encodes_a_training_row_without_its_students_targets():
     again = task.prepare(KeepContent()).fit(task.X, y, **task.fit_params)[-1].content_
     np.testing.assert_array_equal(again[student], encoded[student])
     assert not np.allclose(again[~student], encoded[~student])
+    # The inner folds follow --seed, as the outer folds and the models do.
+    reseeded = _next_step_task(bunch, "kt", None, seed=1)
+    other_folds = reseeded.prepare(KeepContent()).fit(task.X, y, **task.fit_params)[-1]
+    assert not np.allclose(other_folds.content_, again)
 
 
 def test_paired_test_is_against_dsrsd_wherever_it_sits_and_json_has_no_nan():

@@ -175,6 +175,20 @@ def per_estimator_cases(name: str) -> list[Case]:
             "features for it",
         ),
         Case(
+            f"{name}-predict-one-sample-as-1-d-vectors",
+            lambda c: method(c, "predict")({"m1": c.m1[0], "m2": c.m2[0]}),
+            ValueError,
+            r"'m1' has 3, 'm2' has 2\. A 1-D block is read as one feature of n_samples "
+            r"values; if \['m1', 'm2'\] hold one sample's features, pass each as a row",
+        ),
+        Case(
+            f"{name}-predict-one-modality-as-a-1-d-vector",
+            lambda c: method(c, "predict")({"m1": list(c.m1[0])}),
+            ValueError,
+            rf"Modality 'm1' has 1 feature, but {name} was fitted with 3 features for it\. "
+            r"A 1-D block is read as one feature",
+        ),
+        Case(
             f"{name}-{predict}-every-modality-missing",
             lambda c: method(c, predict)({"m1": np.full((5, 3), np.nan), "m2": None}),
             ValueError,
@@ -1165,6 +1179,26 @@ ARGPARSE_CASES = [
     ("threads-0", ["--threads", "0"], r"--threads must be at least 1; got 0"),
     ("views-without-target", ["--views", "a.csv"], r"--views needs --target-file"),
     ("unknown-option", ["--bogus"], r"unrecognized arguments: --bogus"),
+    # Options the run would not read: an error, not a run that silently differs from
+    # what the command line says.
+    ("fold-without-log", ["--fold", "split"], r"--fold applies to --log; it would be ignored"),
+    (
+        "sequence-on-oulad",
+        ["--dataset", "oulad", "--sequence"],
+        r"--sequence applies to --log and --dataset assistments2009",
+    ),
+    (
+        "presentations-on-synthetic",
+        ["--dataset", "synthetic-regression", "--presentations", "AAA_2013J"],
+        r"--presentations applies to an OULAD --dataset",
+    ),
+    (
+        "dataset-with-log",
+        ["--log", "log.csv", "--dataset", "diabetes"],
+        r"--dataset applies to --dataset \(not with --views or --log\)",
+    ),
+    ("target-column-without-views", ["--target-column", "y"], r"--target-column applies to"),
+    ("update-without-out-dir", ["--update"], r"--update applies to --out-dir"),
 ]
 
 

@@ -411,6 +411,19 @@ def test_models_from_before_do_early_stopping_load(fitted, tmp_path, early_stopp
     assert pickle.loads(pickle.dumps(pickled)).do_early_stopping_ is early_stopping
 
 
+def test_fusion_auto_loads_the_fusion_it_was_saved_with(fitted, monkeypatch):
+    # A later version may resolve fusion="auto" to another fusion; the file's weights
+    # belong to the network that the saved resolution built.
+    estimator, path, X = fitted
+    assert estimator.fusion == "auto" and estimator._resolved_fusion() == "gated_concat"
+    assert sklearn_dsrsd.load(path).fusion == "auto"
+    monkeypatch.setattr(DSRSDClassifier, "_auto_fusion", "concat")
+    with pytest.warns(UserWarning, match="saved when fusion='auto' meant 'gated_concat'"):
+        loaded = sklearn_dsrsd.load(path)
+    assert loaded.fusion == "gated_concat"
+    _assert_same_outputs(estimator, loaded, X)
+
+
 # -- refused files ---------------------------------------------------------------------------
 
 
@@ -547,6 +560,10 @@ def _replace_in_state(old, new):
         (
             dict(change_state=lambda state: state["params"].update(secret=1)),
             r"no parameters \['secret'\]",
+        ),
+        (
+            dict(change_state=lambda state: state.update(resolved_params={"dropout": 0.5})),
+            "resolved_params must be a mapping with at most the key 'fusion'",
         ),
         (dict(change_payload=lambda p: p.update(tensors=[])), "which the file lacks"),
         (dict(change_payload=lambda p: p.update(state="{not json")), "not a valid"),
