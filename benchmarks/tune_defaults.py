@@ -148,6 +148,11 @@ CANDIDATES = {
         "batch_size": 64,
         "n_iter_no_change": 10,
     },
+    "hidden_size 32, code_size 16": {"hidden_size": 32, "code_size": 16},
+    "validation_fraction 0.2": {"validation_fraction": 0.2},
+    "batch_size 32": {"batch_size": 32},
+    "alpha 1e-3": {"alpha": 1e-3},
+    "no early stopping": {"early_stopping": False},
     "temporal_encoder gru": {"temporal_encoder": "gru"},
     "temporal_encoder attention": {"temporal_encoder": "attention"},
     # Code, not a parameter: a cheaper PeriodicEmbedding (its cost is the cosines and sines
@@ -186,8 +191,10 @@ TASKS = (
     "synthetic-regression",
     "synthetic-classification",
     "kt-synthetic",
+    "oulad-small",
+    "oulad-exam-small",
 )
-REGRESSION_TASKS = {"oulad-score", "oulad-exam", "synthetic-regression"}
+REGRESSION_TASKS = {"oulad-score", "oulad-exam", "oulad-exam-small", "synthetic-regression"}
 DESCRIPTIONS = {
     "oulad": "OULAD pass/fail at day 60 on the 18 presentations no benchmark evaluates on "
     "(modalities demographics/registration/assessments), 3-fold CV grouped by student; ROC-AUC",
@@ -204,6 +211,12 @@ DESCRIPTIONS = {
     "oulad-exam": "the oulad task's registrations with a final exam score (modules CCC and "
     "DDD): the mean of their exam scores (0-100), predicted from what is known at day 60, "
     "3x3-fold CV grouped by student; R²",
+    "oulad-small": "small data: 8 random draws of 500 of the oulad task's registrations "
+    "(the size of the breast-cancer benchmark), each 5-fold CV grouped by student; ROC-AUC "
+    "over the 40 folds",
+    "oulad-exam-small": "small data: 8 random draws of 450 of the oulad-exam task's "
+    "registrations (the size of the diabetes benchmark), each 5-fold CV grouped by student; "
+    "R² over the 40 folds",
     "synthetic": "the synthetic-ablation design drawn with random_state=1 (the benchmark uses "
     "0), 5-fold stratified CV; ROC-AUC",
     "synthetic-regression": "the synthetic-regression design drawn with random_state=1 (the "
@@ -323,28 +336,66 @@ def _same_package_code(measured: str | None, other: str | None = None) -> bool:
         return False
 
 
-def _oulad_tuning_data(data_dir: Path, cutoff_day: int, target: str) -> tuple:
+def _oulad_tuning_data(
+    data_dir: Path, cutoff_day: int, target: str, small: int | None = None
+) -> tuple:
     """(X, y, splits) of the OULAD presentations no benchmark evaluates on, without clicks."""
     everything = load_oulad(
         data_dir / "oulad", cutoff_day=cutoff_day, target=target, clickstream="flat"
     )
-    return _tuning_rows(everything, np.asarray(everything.target), "classification", 1)
+    return _tuning_rows(
+        everything, np.asarray(everything.target), "classification", 1, small=small
+    )
 
 
 def _tuning_rows(
-    everything, y: np.ndarray, task: str, n_repeats: int, labelled: np.ndarray | bool = True
+    everything,
+    y: np.ndarray,
+    task: str,
+    n_repeats: int,
+    labelled: np.ndarray | bool = True,
+    small: int | None = None,
 ) -> tuple:
     """(X, y, splits) of ``everything``'s ``labelled`` rows outside the benchmark
-    presentations, without clicks; 3-fold CV grouped by student, ``n_repeats`` times."""
+    presentations, without clicks; 3-fold CV grouped by student, ``n_repeats`` times.
+
+    With ``small``: instead, :data:`SMALL_DRAWS` random draws of ``small`` of those rows,
+    each cross-validated with 5 folds grouped by student, stacked (a row may sit in several
+    draws; a split never leaves its draw).
+    """
     keep = ~np.isin(everything.presentation, list(BENCHMARK_PRESENTATIONS)) & labelled
     blocks = {name: block for name, block in everything.data.items() if name != "clicks"}
     X = ModalityDict(blocks)[keep]
     groups = np.asarray(everything.groups)[keep]
-    splits = make_splits(y[keep], task=task, n_splits=3, n_repeats=n_repeats, groups=groups)
-    return X, y[keep], splits
+    if small is None:
+        splits = make_splits(y[keep], task=task, n_splits=3, n_repeats=n_repeats, groups=groups)
+        return X, y[keep], splits
+    return _small_draws(X, y[keep], groups, task, small)
 
 
-def _oulad_later_score_data(data_dir: Path, cutoff_day: int, *, exam: bool = False) -> tuple:
+# Small-data tasks: the size of the breast-cancer and diabetes benchmarks, where DSRSD trails
+# linear models; several draws, since one draw of a few hundred rows is mostly noise.
+SMALL_DRAWS = 8
+
+
+def _small_draws(X: ModalityDict, y: np.ndarray, groups: np.ndarray, task: str, size: int):
+    rng = np.random.RandomState(0)
+    rows, splits = [], []
+    for _ in range(SMALL_DRAWS):
+        drawn = np.sort(rng.choice(len(y), size=size, replace=False))
+        offset = sum(len(r) for r in rows)
+        for train, test in make_splits(
+            y[drawn], task=task, n_splits=5, n_repeats=1, groups=groups[drawn]
+        ):
+            splits.append((train + offset, test + offset))
+        rows.append(drawn)
+    stacked = np.concatenate(rows)
+    return X[stacked], y[stacked], splits
+
+
+def _oulad_later_score_data(
+    data_dir: Path, cutoff_day: int, *, exam: bool = False, small: int | None = None
+) -> tuple:
     """(X, y, splits): each tuning registration's mean score on the assessments due later.
 
     Regression tasks on real data, beside the synthetic one: the mean score of the TMA and
@@ -378,7 +429,7 @@ def _oulad_later_score_data(data_dir: Path, cutoff_day: int, *, exam: bool = Fal
     # Repeats: one 3-fold split of these tasks leaves differences between candidates
     # within the spread of a single fold (the exam task has a quarter of the rows).
     n_repeats = 3 if exam else 2
-    return _tuning_rows(everything, y, "regression", n_repeats, labelled=~np.isnan(y))
+    return _tuning_rows(everything, y, "regression", n_repeats, labelled=~np.isnan(y), small=small)
 
 
 def _tasks(data_dir: Path, which: list[str]) -> list:
@@ -411,6 +462,18 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
             fits.append(
                 (*_oulad_later_score_data(data_dir, 60, exam=exam), {task: _score}, None, {})
             )
+    if "oulad-small" in which:
+        fits.append(
+            (
+                *_oulad_tuning_data(data_dir, 60, "pass", small=500),
+                {"oulad-small": _score},
+                None,
+                {},
+            )
+        )
+    if "oulad-exam-small" in which:
+        data = _oulad_later_score_data(data_dir, 60, exam=True, small=450)
+        fits.append((*data, {"oulad-exam-small": _score}, None, {}))
     if "synthetic" in which:
         # The design of the synthetic-ablation benchmark, drawn with another seed.
         X, y = make_multimodal_classification(**SYNTHETIC_ABLATION_DESIGN, random_state=1)
