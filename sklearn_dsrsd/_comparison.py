@@ -487,6 +487,7 @@ def compare(
             "dataset": dataset,
             "protocol": protocol,
             "threads": torch.get_num_threads(),
+            "data": _data_digest(X, y, fit_params),
             **_code_identity(),
         }
         stored = {
@@ -543,6 +544,22 @@ def _code_identity() -> dict[str, str]:
         "sklearn": sklearn.__version__,
         "numpy": np.__version__,
     }
+
+
+def _data_digest(X: Any, y: np.ndarray, fit_params: Mapping[str, np.ndarray]) -> str:
+    """A digest of the data's values, so that a changed file under the same name refits."""
+    digest = hashlib.sha256()
+    blocks = dict(X.items()) if isinstance(X, Mapping) else {"": X}
+    for name, block in [*blocks.items(), ("y", y), *sorted(fit_params.items())]:
+        digest.update(name.encode() + b"|")
+        if block is not None:
+            array = np.ascontiguousarray(block)
+            digest.update(str((array.dtype, array.shape)).encode())
+            if array.dtype == object:  # repr of each value: numpy's repr would elide
+                digest.update("\x1f".join(map(repr, array.ravel().tolist())).encode())
+            else:
+                digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 def _fit_key(identity: Mapping[str, Any], model: str, split: tuple[np.ndarray, np.ndarray]) -> str:

@@ -662,9 +662,13 @@ def test_resume_takes_finished_fits_from_the_folder_and_refits_the_rest(tmp_path
     assert sum(kept for _, kept in lines) == 2
     assert all(("(kept in" in line) == kept for line, kept in lines)
 
-    # Another protocol (or model name, split, package source) is another fit.
+    # Another protocol (or model name, split, package source) is another fit; so are
+    # other values under the same dataset name.
     compare(models, X, y, resume_dir=tmp_path / "kept", **{**options, "protocol": "q"})
     assert _CountingLogisticRegression.fits == 7
+    changed = {**X, "b": X["b"] + 1.0}
+    compare(models, changed, y, resume_dir=tmp_path / "kept", **options)
+    assert _CountingLogisticRegression.fits == 10
 
     stored[1].write_text("[1, 2]")
     with pytest.raises(ValueError, match="is not a stored fit of this harness"):
