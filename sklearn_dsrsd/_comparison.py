@@ -409,16 +409,19 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.width = width
         self.done = 0
-        self.kept = 0
+        self.n_kept = 0
         self.start = time.perf_counter()
         self.in_place = bool(getattr(self.stream, "isatty", lambda: False)())
 
-    def __call__(self, message: str, *, kept: bool = False) -> None:
-        """Count one fit; a ``kept`` one (scores from an earlier run) took no time here."""
+    def kept(self, message: str) -> None:
+        """Count a fit whose scores an earlier run stored: it took no time here."""
+        self.n_kept += 1
+        self(message)
+
+    def __call__(self, message: str) -> None:
         self.done += 1
-        self.kept += kept
         elapsed = time.perf_counter() - self.start
-        fitted = self.done - self.kept
+        fitted = self.done - self.n_kept
         remaining = elapsed / fitted * (self.total - self.done) if fitted else 0.0
         filled = round(self.width * self.done / self.total) if self.total else self.width
         bar = "#" * filled + "-" * (self.width - filled)
@@ -455,8 +458,9 @@ def compare(
 ) -> ComparisonResult:
     """Fit and score every model on every split; ``prepare`` wraps a model (e.g. encoders).
 
-    ``log`` gets one line per fit as it ends, and ``kept=True`` with the line of a fit
-    whose scores ``resume_dir`` held.
+    ``log`` gets one line per fit as it ends; the line of a fit whose scores
+    ``resume_dir`` held goes to ``log.kept`` where ``log`` has that method (as
+    :class:`Progress` does, to leave it out of its time estimate).
 
     ``fit_params`` holds one value per sample for each parameter of the (prepared)
     models' ``fit``; a fit gets those of its training rows, as ``cross_validate``
@@ -469,8 +473,9 @@ def compare(
     ``resume_dir`` keeps the scores of each (model, split) fit in a file of its own there
     as soon as the fit ends, and takes the scores of a fit from such a file instead of
     fitting again: an interrupted run of hours resumes where it stopped. A file is used
-    only for the same dataset, protocol, model name, split, torch thread count, versions
-    of torch, scikit-learn and NumPy, and the same source code of this package.
+    only for the same dataset name and values, protocol, model name, split, torch thread
+    count, versions of Python, torch, skorch, scikit-learn, SciPy and NumPy, and the same
+    source code of this package.
     """
     import torch
     from joblib import Parallel, delayed
@@ -494,20 +499,29 @@ def compare(
             (name, fold): resume_dir / f"{_fit_key(identity, name, splits[fold])}.json"
             for name, fold in fits
         }
-    kept = {fit: _read_stored(path) for fit, path in stored.items() if path.exists()}
+    metrics = {
+        "fit_time",
+        *(CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS),
+    }
+    kept = {fit: _read_stored(path, metrics) for fit, path in stored.items() if path.exists()}
     to_fit = [fit for fit in fits if fit not in kept]
-    scored = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_and_score)(
-            clone(prepare(models[name]) if prepare else models[name]),
-            X,
-            y,
-            *splits[fold],
-            task=task,
-            threads=torch.get_num_threads(),
-            fit_params=fit_params,
-            store=stored.get((name, fold)),
+    # No pool when every fit is stored: joblib would warn about cancelling no tasks.
+    scored = (
+        ()
+        if not to_fit
+        else Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_fit_and_score)(
+                clone(prepare(models[name]) if prepare else models[name]),
+                X,
+                y,
+                *splits[fold],
+                task=task,
+                threads=torch.get_num_threads(),
+                fit_params=fit_params,
+                store=stored.get((name, fold)),
+            )
+            for name, fold in to_fit
         )
-        for name, fold in to_fit
     )
     # The generator yields the fits of to_fit in order, as they end, for the progress log.
     fresh = iter(scored)
@@ -521,7 +535,7 @@ def compare(
                 f"{k}={v[-1]:.4f}" for k, v in record.items()
             )
             if (name, fold) in kept:
-                log(f"{line} (kept in {resume_dir})", kept=True)
+                getattr(log, "kept", log)(f"{line} (kept in {resume_dir})")
             else:
                 log(line)
     return result
@@ -530,7 +544,9 @@ def compare(
 @functools.cache
 def _code_identity() -> dict[str, str]:
     """What a stored fit was computed with: library versions and this package's source."""
+    import scipy
     import sklearn
+    import skorch
     import torch
 
     source = hashlib.sha256()
@@ -540,8 +556,11 @@ def _code_identity() -> dict[str, str]:
         source.update(path.read_bytes())
     return {
         "sklearn_dsrsd_source": source.hexdigest(),
-        "torch": torch.__version__,
+        "python": sys.version,
+        "torch": str(torch.__version__),
+        "skorch": skorch.__version__,
         "sklearn": sklearn.__version__,
+        "scipy": scipy.__version__,
         "numpy": np.__version__,
     }
 
@@ -570,10 +589,14 @@ def _fit_key(identity: Mapping[str, Any], model: str, split: tuple[np.ndarray, n
     return digest.hexdigest()[:32]
 
 
-def _read_stored(path: Path) -> dict[str, float]:
+def _read_stored(path: Path, metrics: set[str]) -> dict[str, float]:
+    """The scores stored at ``path``: ``fit_time`` and the task's metrics, each a number."""
     try:
-        return {key: float(value) for key, value in json.loads(path.read_text()).items()}
-    except (ValueError, AttributeError) as exc:
+        stored = json.loads(path.read_text())
+        if not isinstance(stored, dict) or set(stored) != metrics:
+            raise ValueError(f"expected the keys {sorted(metrics)}")
+        return {key: float(value) for key, value in stored.items()}
+    except (ValueError, TypeError) as exc:
         raise ValueError(
             f"{path} is not a stored fit of this harness ({exc}); delete it to fit again."
         ) from exc
@@ -610,7 +633,10 @@ def _fit_and_score(
         scores = {"fit_time": fit_time, **_score(task, estimator, X[test], y[test])}
     if store is not None:
         partial = store.with_name(f"{store.name}.{os.getpid()}.tmp")
-        partial.write_text(json.dumps({k: float(v) for k, v in scores.items()}))
+        with partial.open("w") as file:
+            json.dump({k: float(v) for k, v in scores.items()}, file)
+            file.flush()
+            os.fsync(file.fileno())  # on disk before the rename makes it count
         partial.replace(store)  # atomic: a reader never sees half a file
     return scores
 
@@ -1108,21 +1134,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--views and --log are two data sources; give one")
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be at least 1; got {args.threads}")
-    for option, applies_to in _ignored_options(args, parser):
-        parser.error(f"{option} applies to {applies_to}; it would be ignored here")
+    for message in _ignored_options(args, _given_options(parser, argv)):
+        parser.error(message)
     return report_bad_input(parser.prog, lambda: _run(args))
 
 
-def _ignored_options(
-    args: argparse.Namespace, parser: argparse.ArgumentParser
-) -> list[tuple[str, str]]:
-    """Options set to other than their default in a run that does not read them."""
-    kt_dataset = not args.views and not args.log and args.dataset == "assistments2009"
-    oulad = not args.views and not args.log and args.dataset.startswith("oulad")
+_NOT_GIVEN = object()
+
+
+def _given_options(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> set[str]:
+    """The destinations of the options on the command line, whatever their values.
+
+    argparse sets a default only where the namespace lacks the attribute, so a namespace
+    holding a marker for every option keeps the marker where an option was not given.
+    """
+    namespace = argparse.Namespace(
+        **{action.dest: _NOT_GIVEN for action in parser._actions if action.dest != "help"}
+    )
+    parser.parse_args(argv, namespace=namespace)
+    return {dest for dest, value in vars(namespace).items() if value is not _NOT_GIVEN}
+
+
+def _ignored_options(args: argparse.Namespace, given: set[str]) -> list[str]:
+    """Errors for the options on the command line that the chosen run would not read."""
+    source = "--views" if args.views else "--log" if args.log else None
+    if source and "dataset" in given:
+        return [f"--dataset and {source} are two data sources; give one"]
+    reads_data_dir = not source and (
+        args.dataset.startswith("oulad") or args.dataset == "assistments2009"
+    )
+    kt = bool(args.log) or (not source and args.dataset == "assistments2009")
     rules = {
-        "dataset": ("--dataset (not with --views or --log)", not args.views and not args.log),
-        "data_dir": ("--dataset (not with --views or --log)", not args.views and not args.log),
-        "presentations": ("an OULAD --dataset", oulad),
+        "data_dir": ("--dataset oulad... and --dataset assistments2009", reads_data_dir),
+        "presentations": ("an OULAD --dataset", not source and args.dataset.startswith("oulad")),
         "target_file": ("--views", bool(args.views)),
         "target_column": ("--views", bool(args.views)),
         "task": ("--views", bool(args.views)),
@@ -1130,14 +1174,14 @@ def _ignored_options(
             name: ("--log", bool(args.log))
             for name in ("student", "order", "item", "skill", "correct", "fold")
         },
-        "n_recent": ("--log and --dataset assistments2009", bool(args.log) or kt_dataset),
-        "sequence": ("--log and --dataset assistments2009", bool(args.log) or kt_dataset),
+        "n_recent": ("--log or --dataset assistments2009", kt),
+        "sequence": ("--log or --dataset assistments2009", kt),
         "update": ("--out-dir", bool(args.out_dir)),
     }
     return [
-        ("--" + name.replace("_", "-"), applies_to)
+        f"--{name.replace('_', '-')} applies to {applies_to}; it would be ignored here"
         for name, (applies_to, read) in rules.items()
-        if not read and getattr(args, name) != parser.get_default(name)
+        if not read and name in given
     ]
 
 

@@ -581,8 +581,13 @@ def _restore_resolved_params(estimator: Any, resolved: Any) -> None:
     """Set an "auto" parameter to what it resolved to when saved, where that changed since."""
     if not isinstance(resolved, dict) or set(resolved) - {"fusion"}:
         raise ValueError("resolved_params must be a mapping with at most the key 'fusion'")
-    saved = resolved.get("fusion")
-    if saved is None or estimator.fusion != "auto":
+    if "fusion" not in resolved:
+        return
+    saved = resolved["fusion"]
+    choices = {"gated", "gated_concat", "concat"}
+    if not isinstance(saved, str) or saved not in choices:
+        raise ValueError(f"resolved_params['fusion'] is {saved!r}, not one of {sorted(choices)}")
+    if estimator.fusion != "auto":
         return
     now = estimator._resolved_fusion()
     if saved != now:

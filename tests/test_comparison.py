@@ -1,6 +1,7 @@
 """The comparison harness (``python -m sklearn_dsrsd``): user CSV views, response logs, JSON."""
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -639,14 +640,15 @@ def test_resume_takes_finished_fits_from_the_folder_and_refits_the_rest(tmp_path
     # An interrupted run: one fit's file is missing, so only that fit runs again.
     stored[0].unlink()
     lines = []
-    second = compare(
-        models,
-        X,
-        y,
-        resume_dir=tmp_path / "kept",
-        log=lambda line, kept=False: lines.append((line, kept)),
-        **options,
-    )
+
+    class Log:
+        def __call__(self, line):
+            lines.append((line, False))
+
+        def kept(self, line):
+            lines.append((line, True))
+
+    second = compare(models, X, y, resume_dir=tmp_path / "kept", log=Log(), **options)
     assert _CountingLogisticRegression.fits == 4
     refitted = [i for i, (line, kept) in enumerate(lines) if not kept]
     assert len(refitted) == 1
@@ -670,9 +672,23 @@ def test_resume_takes_finished_fits_from_the_folder_and_refits_the_rest(tmp_path
     compare(models, changed, y, resume_dir=tmp_path / "kept", **options)
     assert _CountingLogisticRegression.fits == 10
 
-    stored[1].write_text("[1, 2]")
-    with pytest.raises(ValueError, match="is not a stored fit of this harness"):
-        compare(models, X, y, resume_dir=tmp_path / "kept", **options)
+    # Every fit stored: no pool is started (joblib warned about cancelling no tasks), and
+    # a log without a kept method gets the kept lines.
+    plain = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compare(models, X, y, resume_dir=tmp_path / "kept", n_jobs=2, log=plain.append, **options)
+    assert _CountingLogisticRegression.fits == 10
+    assert len(plain) == 3 and all("(kept in" in line for line in plain)
+
+    for damaged in (
+        "[1, 2]",
+        '{"roc_auc": 0.5}',
+        json.dumps({**dict.fromkeys(first.scores["counted"], 0.5), "roc_auc": None}),
+    ):
+        stored[1].write_text(damaged)
+        with pytest.raises(ValueError, match=r"is not a stored fit of this harness.*delete it"):
+            compare(models, X, y, resume_dir=tmp_path / "kept", **options)
 
 
 def test_resume_on_the_command_line_says_which_fits_it_kept(tmp_path, capsys):

@@ -1185,7 +1185,7 @@ ARGPARSE_CASES = [
     (
         "sequence-on-oulad",
         ["--dataset", "oulad", "--sequence"],
-        r"--sequence applies to --log and --dataset assistments2009",
+        r"--sequence applies to --log or --dataset assistments2009",
     ),
     (
         "presentations-on-synthetic",
@@ -1195,7 +1195,22 @@ ARGPARSE_CASES = [
     (
         "dataset-with-log",
         ["--log", "log.csv", "--dataset", "diabetes"],
-        r"--dataset applies to --dataset \(not with --views or --log\)",
+        r"--dataset and --log are two data sources; give one",
+    ),
+    (
+        "default-dataset-given-with-views",
+        ["--views", "a.csv", "--target-file", "y.csv", "--dataset", "oulad"],
+        r"--dataset and --views are two data sources; give one",
+    ),
+    (
+        "data-dir-on-synthetic",
+        ["--dataset", "synthetic-classification", "--data-dir", "somewhere"],
+        r"--data-dir applies to --dataset oulad\.\.\. and --dataset assistments2009",
+    ),
+    (
+        "default-n-recent-on-oulad",
+        ["--n-recent", "10"],
+        r"--n-recent applies to --log or --dataset assistments2009",
     ),
     ("target-column-without-views", ["--target-column", "y"], r"--target-column applies to"),
     ("update-without-out-dir", ["--update"], r"--update applies to --out-dir"),

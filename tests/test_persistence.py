@@ -565,6 +565,14 @@ def _replace_in_state(old, new):
             dict(change_state=lambda state: state.update(resolved_params={"dropout": 0.5})),
             "resolved_params must be a mapping with at most the key 'fusion'",
         ),
+        (
+            dict(change_state=lambda state: state.update(resolved_params={"fusion": "bogus"})),
+            r"resolved_params\['fusion'\] is 'bogus', not one of",
+        ),
+        (
+            dict(change_state=lambda state: state.update(resolved_params={"fusion": ["concat"]})),
+            r"resolved_params\['fusion'\] is \['concat'\], not one of",
+        ),
         (dict(change_payload=lambda p: p.update(tensors=[])), "which the file lacks"),
         (dict(change_payload=lambda p: p.update(state="{not json")), "not a valid"),
         (dict(change_payload=lambda p: p.pop("tensors")), r"lacks \['tensors'\]"),
