@@ -193,8 +193,16 @@ TASKS = (
     "kt-synthetic",
     "oulad-small",
     "oulad-exam-small",
+    "synthetic-regression-small",
+    "synthetic-classification-small",
 )
-REGRESSION_TASKS = {"oulad-score", "oulad-exam", "oulad-exam-small", "synthetic-regression"}
+REGRESSION_TASKS = {
+    "oulad-score",
+    "oulad-exam",
+    "oulad-exam-small",
+    "synthetic-regression",
+    "synthetic-regression-small",
+}
 DESCRIPTIONS = {
     "oulad": "OULAD pass/fail at day 60 on the 18 presentations no benchmark evaluates on "
     "(modalities demographics/registration/assessments), 3-fold CV grouped by student; ROC-AUC",
@@ -217,6 +225,12 @@ DESCRIPTIONS = {
     "oulad-exam-small": "small data: 8 random draws of 450 of the oulad-exam task's "
     "registrations (the size of the diabetes benchmark), each 5-fold CV grouped by student; "
     "R² over the 40 folds",
+    "synthetic-regression-small": "small data: 8 random draws of 500 rows of the "
+    "synthetic-regression design drawn with 4000 rows and random_state=1, each 5-fold CV; R² "
+    "over the 40 folds",
+    "synthetic-classification-small": "small data: 8 random draws of 500 rows of the "
+    "synthetic-classification design drawn with 4000 rows and random_state=1, each 5-fold "
+    "stratified CV; ROC-AUC over the 40 folds",
     "synthetic": "the synthetic-ablation design drawn with random_state=1 (the benchmark uses "
     "0), 5-fold stratified CV; ROC-AUC",
     "synthetic-regression": "the synthetic-regression design drawn with random_state=1 (the "
@@ -378,14 +392,20 @@ def _tuning_rows(
 SMALL_DRAWS = 8
 
 
-def _small_draws(X: ModalityDict, y: np.ndarray, groups: np.ndarray, task: str, size: int):
+def _small_draws(
+    X: ModalityDict, y: np.ndarray, groups: np.ndarray | None, task: str, size: int
+) -> tuple:
     rng = np.random.RandomState(0)
     rows, splits = [], []
     for _ in range(SMALL_DRAWS):
         drawn = np.sort(rng.choice(len(y), size=size, replace=False))
         offset = sum(len(r) for r in rows)
         for train, test in make_splits(
-            y[drawn], task=task, n_splits=5, n_repeats=1, groups=groups[drawn]
+            y[drawn],
+            task=task,
+            n_splits=5,
+            n_repeats=1,
+            groups=None if groups is None else groups[drawn],
         ):
             splits.append((train + offset, test + offset))
         rows.append(drawn)
@@ -488,6 +508,16 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
             X, y = maker(**SYNTHETIC_DESIGN, random_state=1)
             splits = make_splits(y, task=kind, n_splits=5, n_repeats=1)
             fits.append((ModalityDict(X), y, splits, {f"synthetic-{kind}": _score}, None, {}))
+    for kind, maker in (
+        ("regression", make_multimodal_regression),
+        ("classification", make_multimodal_classification),
+    ):
+        if f"synthetic-{kind}-small" in which:
+            # The same designs at the size of the small real benchmarks: draws of 500 rows
+            # from 4000 drawn with another seed.
+            X, y = maker(**{**SYNTHETIC_DESIGN, "n_samples": 4000}, random_state=1)
+            data = _small_draws(ModalityDict(X), y, None, kind, 500)
+            fits.append((*data, {f"synthetic-{kind}-small": _score}, None, {}))
     if "kt-synthetic" in which:
         # As the ASSISTments benchmark builds its task (compare.py --sequence), on a log
         # simulated for the purpose.
