@@ -76,3 +76,27 @@ def test_cross_domain_errors(tmp_path, capsys):
         cross_domain.main(["--threads", "0"])
     assert raised.value.code == 2
     _one_line(capsys.readouterr().err, "cross_domain.py", "must be at least 1, got 0")
+
+
+def test_tuning_small_draws_keep_every_split_inside_its_draw():
+    import numpy as np
+    import tune_defaults
+
+    from sklearn_dsrsd import ModalityDict
+
+    rng = np.random.RandomState(0)
+    X = ModalityDict({"a": rng.normal(size=(300, 2)), "b": rng.normal(size=(300, 1))})
+    y = np.arange(300) % 2
+    groups = np.arange(300) // 3
+    stacked, y_stacked, splits = tune_defaults._small_draws(X, y, groups, "classification", 60)
+    draws = tune_defaults.SMALL_DRAWS
+    assert len(y_stacked) == 60 * draws and len(splits) == 5 * draws
+    for k, (train, test) in enumerate(splits):
+        draw = k // 5
+        assert set(train) | set(test) == set(range(60 * draw, 60 * (draw + 1)))
+        assert not set(train) & set(test)
+    # The draws differ, and each row is a row of X (with its own target).
+    first, second = (stacked["a"][60 * d : 60 * (d + 1)] for d in (0, 1))
+    assert not np.array_equal(first, second)
+    rows = [int(np.flatnonzero((X["a"] == row).all(axis=1))[0]) for row in stacked["a"]]
+    np.testing.assert_array_equal(y[rows], y_stacked)
