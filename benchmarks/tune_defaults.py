@@ -11,6 +11,8 @@ models with each subset of the modalities present at test, which is what modalit
 for and what the complete-data tasks cannot show. Every student of the real knowledge-tracing
 log (ASSISTments 2009) is in one of its benchmark's test folds, so the ``kt-synthetic`` task
 builds the same next-step task on a simulated log (``make_knowledge_tracing_log``) instead.
+The ``-small`` tasks cross-validate 8 random draws of 450-500 rows of the tuning data, for
+the size of the small benchmarks (breast cancer, diabetes).
 
 Each result records the commit it was measured at; rows measured with older code are marked
 in the table.
