@@ -499,10 +499,7 @@ def compare(
             (name, fold): resume_dir / f"{_fit_key(identity, name, splits[fold])}.json"
             for name, fold in fits
         }
-    metrics = {
-        "fit_time",
-        *(CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS),
-    }
+    metrics = {"fit_time", *result.metrics}
     kept = {fit: _read_stored(path, metrics) for fit, path in stored.items() if path.exists()}
     to_fit = [fit for fit in fits if fit not in kept]
     # No pool when every fit is stored: joblib would warn about cancelling no tasks.
