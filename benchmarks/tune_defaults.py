@@ -174,6 +174,11 @@ CANDIDATES = {
     "seed ensemble of 5": {"seed_ensemble": 5},
     # The same with 3 seeds (0-2), for what a cheaper average keeps of the gain.
     "seed ensemble of 3": {"seed_ensemble": 3},
+    # The estimator's own average (n_networks): networks trained side by side on the same
+    # batches and validation split, early stopping on the averaged prediction.
+    "n_networks 5": {"n_networks": 5},
+    "n_networks 3": {"n_networks": 3},
+    "n_networks 1": {"n_networks": 1},
 }
 # Not candidates: the other models of the harness, for what a default has to reach. A row
 # is left out on a task whose kind the model does not fit (LogisticRegression: regression)

@@ -42,7 +42,7 @@ from ._inputs import (
     fit_schema,
     overflow_safe_mean_std,
 )
-from ._modules import block_key, use_generator
+from ._modules import NetworkAverage, block_key, use_generator
 from ._training import (
     BestWeightsEarlyStopping,
     CosineFactor,
@@ -257,12 +257,14 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             dataset, y_encoded = self._training_data(X, y, sample_weight, first=not warm)
             early_stopping = self._early_stopping_for(y_encoded)
             seed = self._draw_seed()
-            net = self._build_net(seed, early_stopping=early_stopping)
+            n_networks = self._n_networks_for(len(y_encoded), warm=warm)
+            net = self._build_net(seed, early_stopping=early_stopping, n_networks=n_networks)
             self._initialize_seeded(net, seed)
             if warm:
                 self._check_same_architecture(self.net_, net)
             changed = True
             self.do_early_stopping_ = early_stopping
+            self._set_n_networks(n_networks)
             previous, self.net_ = (self.net_ if warm else None), net
             # A refit must not leave fitted attributes of an earlier configuration behind.
             for name in self._optional_fitted_attributes(warm):
@@ -306,6 +308,8 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             if first:
                 seed = self._draw_seed()
                 self.do_early_stopping_ = False
+                n_networks = self._n_networks_for(len(y_encoded), incremental=True)
+                self._set_n_networks(n_networks)
                 self.net_ = self._build_net(seed, early_stopping=False, incremental=True)
                 self._initialize_seeded(self.net_, seed)
             self.net_.partial_fit(dataset, y_encoded, epochs=1)
@@ -326,6 +330,18 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         for name in [key for key in vars(self) if key.endswith("_") and not key.startswith("__")]:
             delattr(self, name)
         self.__dict__.pop("_inference_modules", None)
+
+    def _n_networks_for(
+        self, n_samples: int, *, warm: bool = False, incremental: bool = False
+    ) -> int:
+        """How many networks a training run on ``n_samples`` rows averages: one here;
+        estimators with an ``n_networks`` parameter resolve it."""
+        return 1
+
+    def _set_n_networks(self, n_networks: int) -> None:
+        """Record ``n_networks_``, for estimators that have the ``n_networks`` parameter."""
+        if "n_networks" in self._parameter_constraints:
+            self.n_networks_ = n_networks
 
     def _early_stopping_for(self, y_encoded: np.ndarray) -> bool:
         """Whether a fit on targets ``y_encoded`` holds out validation data (resolves "auto").
@@ -481,10 +497,26 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         loss_weights: dict[str, Any] | None = None,
         early_stopping: bool,
         incremental: bool = False,
+        n_networks: int | None = None,
     ) -> MultimodalNet:
+        """The skorch net of this estimator's parameters (not initialised).
+
+        ``n_networks`` (default: the fitted ``n_networks_``, else 1) above 1 builds a
+        :class:`~._modules.NetworkAverage` of that many networks of the module.
+        """
         shapes = [tuple(shape) for shape in self._schema.shapes.values()]
         module, module_kwargs = self._module_spec(shapes, self._n_outputs())
         module_kwargs = {**module_kwargs, **(module_overrides or {})}
+        if n_networks is None:
+            n_networks = getattr(self, "n_networks_", 1)
+        if n_networks > 1:
+            module_kwargs = {
+                "member": module,
+                "n_networks": n_networks,
+                "average": self._output_average,
+                **module_kwargs,
+            }
+            module = NetworkAverage
         monitor = "valid_loss" if early_stopping else "train_loss"
         stopper = BestWeightsEarlyStopping(
             monitor=monitor,
@@ -940,6 +972,9 @@ class ClassifierTask:
             )
         return self._partial_fit(X, y, classes, sample_weight)
 
+    # How a NetworkAverage combines its members: their mean class probabilities.
+    _output_average = "probabilities"
+
     def _criterion(self) -> type:
         return torch.nn.CrossEntropyLoss
 
@@ -1092,6 +1127,8 @@ class RegressorTask:
 
     def _scale_targets(self, y2d: np.ndarray) -> np.ndarray:
         return ((y2d - self._y_mean) / self._y_scale).astype(np.float32)
+
+    _output_average = "values"
 
     def _criterion(self) -> type:
         return torch.nn.MSELoss

@@ -15,11 +15,15 @@ from ._base import (
     MultimodalNetEstimator,
     RegressorTask,
 )
-from ._modules import NUMERICAL_EMBEDDINGS, TEMPORAL_ENCODERS, DSRSDModule
+from ._modules import NUMERICAL_EMBEDDINGS, TEMPORAL_ENCODERS, DSRSDModule, first_network
 from ._training import DistillationNet, ModalityDataset, MultimodalNet
 
 __all__ = ["DSRSDClassifier", "DSRSDRegressor"]
 
+# n_networks="auto": networks averaged in a fit on fewer than this many samples (a cost
+# choice: the average scored higher on every tuning task, large ones included).
+_AUTO_N_NETWORKS = 5
+_AUTO_N_NETWORKS_MAX_SAMPLES = 10_000
 # Target-quantile bins that stand in for classes in the prototype term of regression.
 _N_TARGET_BINS = 5
 _DSRSD_LOSS_KEYS = (
@@ -38,6 +42,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         "fusion": [StrOptions({"auto", "gated", "gated_concat", "concat"})],
         "temporal_encoder": [StrOptions(set(TEMPORAL_ENCODERS))],
         "numerical_embedding": [StrOptions(set(NUMERICAL_EMBEDDINGS))],
+        "n_networks": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "representation": [StrOptions({"codes", "fused"})],
         "alignment_weight": [Interval(Real, 0, None, closed="left")],
         "decorrelation_weight": [Interval(Real, 0, None, closed="left")],
@@ -62,6 +67,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         fusion: str = "auto",
         temporal_encoder: str = "conv",
         numerical_embedding: str = "periodic",
+        n_networks: int | str = "auto",
         representation: str = "codes",
         alignment_weight: float = 0.3,
         decorrelation_weight: float = 0.03,
@@ -110,6 +116,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         self.fusion = fusion
         self.temporal_encoder = temporal_encoder
         self.numerical_embedding = numerical_embedding
+        self.n_networks = n_networks
         self.representation = representation
         self.alignment_weight = alignment_weight
         self.decorrelation_weight = decorrelation_weight
@@ -162,7 +169,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
     def _code_streams(self) -> tuple[str, ...]:
         """The code streams of the fitted network (not of the current parameters)."""
         check_is_fitted(self)
-        dual = self.net_.module_.streams.private is not None
+        dual = self._first_network().streams.private is not None
         return ("shared", "private") if dual else ("shared",)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
@@ -182,8 +189,9 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         """
         if self.representation == "fused":
             check_is_fitted(self)
-            width = self.net_.module_.head[0].in_features
-            if self.net_.module_.fusion == "gated":
+            network = self._first_network()
+            width = network.head[0].in_features
+            if network.fusion == "gated":
                 return np.asarray([f"fused{j}" for j in range(width)], dtype=object)
             per_modality = width // len(self.modalities_)
             return np.asarray(
@@ -195,7 +203,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
                 dtype=object,
             )
         streams = self._code_streams()
-        code_size = self.net_.module_.streams.shared.weight.shape[2]
+        code_size = self._first_network().streams.shared.weight.shape[2]
         return np.asarray(
             [
                 f"{modality}__{stream}{j}"
@@ -205,6 +213,28 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
             ],
             dtype=object,
         )
+
+    def _first_network(self) -> DSRSDModule:
+        """The fitted network, or the first of the networks the model averages."""
+        return first_network(self.net_.module_)
+
+    def _n_networks_for(
+        self, n_samples: int, *, warm: bool = False, incremental: bool = False
+    ) -> int:
+        if self.n_networks != "auto":
+            return self.n_networks
+        if warm:  # continues the networks it has
+            return getattr(self, "n_networks_", 1)
+        if incremental:
+            return 1
+        return _AUTO_N_NETWORKS if n_samples < _AUTO_N_NETWORKS_MAX_SAMPLES else 1
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A model pickled before n_networks existed trained one network.
+        state = {"n_networks": 1, **state}
+        if "net_" in state:
+            state.setdefault("n_networks_", 1)
+        super().__setstate__(state)
 
     def _module_spec(self, modality_shapes, n_outputs):
         return DSRSDModule, {
@@ -390,6 +420,17 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         plain MLPs. ``"none"``: the raw features only, several times faster to
         fit and to predict (the cosines and sines dominate the cost). Sequence
         (3-D) modalities are never embedded.
+    n_networks : int or "auto", default="auto"
+        Number of networks of this architecture trained side by side, on the
+        same batches, from different initial weights and random draws; the
+        prediction averages theirs (class probabilities, or predicted values).
+        Such an average of independently initialised networks is more accurate
+        than one network on every tuning task measured, most on small data
+        (``benchmarks/tune_defaults.md``), at ``n_networks`` times the cost of
+        one. ``"auto"``: 5 in a ``fit`` on fewer than 10,000 samples, 1
+        otherwise and in ``partial_fit``; ``n_networks_`` records the choice.
+        :meth:`transform` and :meth:`get_feature_names_out` describe the first
+        network; :meth:`modality_weights` averages the networks' weights.
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private
         code of every modality; ``"fused"``, the fused representation the task
@@ -518,6 +559,8 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data for early stopping
         (``early_stopping=True``, or ``"auto"`` as described under ``early_stopping``).
+    n_networks_ : int
+        Number of networks the model averages (``n_networks``, "auto" resolved).
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.
     classes_ : ndarray of shape (n_classes,)
@@ -556,6 +599,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         fusion: str = "auto",
         temporal_encoder: str = "conv",
         numerical_embedding: str = "periodic",
+        n_networks: int | str = "auto",
         representation: str = "codes",
         alignment_weight: float = 0.3,
         decorrelation_weight: float = 0.03,
@@ -593,6 +637,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
             fusion=fusion,
             temporal_encoder=temporal_encoder,
             numerical_embedding=numerical_embedding,
+            n_networks=n_networks,
             representation=representation,
             alignment_weight=alignment_weight,
             decorrelation_weight=decorrelation_weight,
@@ -676,6 +721,17 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         plain MLPs. ``"none"``: the raw features only, several times faster to
         fit and to predict (the cosines and sines dominate the cost). Sequence
         (3-D) modalities are never embedded.
+    n_networks : int or "auto", default="auto"
+        Number of networks of this architecture trained side by side, on the
+        same batches, from different initial weights and random draws; the
+        prediction averages theirs (class probabilities, or predicted values).
+        Such an average of independently initialised networks is more accurate
+        than one network on every tuning task measured, most on small data
+        (``benchmarks/tune_defaults.md``), at ``n_networks`` times the cost of
+        one. ``"auto"``: 5 in a ``fit`` on fewer than 10,000 samples, 1
+        otherwise and in ``partial_fit``; ``n_networks_`` records the choice.
+        :meth:`transform` and :meth:`get_feature_names_out` describe the first
+        network; :meth:`modality_weights` averages the networks' weights.
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private
         code of every modality; ``"fused"``, the fused representation the task
@@ -799,6 +855,8 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
     do_early_stopping_ : bool
         Whether the last ``fit`` held out validation data for early stopping
         (``early_stopping=True``, or ``"auto"`` as described under ``early_stopping``).
+    n_networks_ : int
+        Number of networks the model averages (``n_networks``, "auto" resolved).
     teacher_net_ : skorch.NeuralNet
         The frozen teacher; only with ``missing_strategy="distill"``.
 

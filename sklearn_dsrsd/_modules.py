@@ -23,12 +23,14 @@ __all__ = [
     "LateFusionModule",
     "ModalityEncoder",
     "ModalityTokenizer",
+    "NetworkAverage",
     "PeriodicEmbedding",
     "RandomDraws",
     "SeededDropout",
     "SingleModalityModule",
     "block_key",
     "drop_modalities",
+    "first_network",
     "masked_softmax",
     "uniform_weights",
     "use_generator",
@@ -486,6 +488,61 @@ class DSRSDModule(RandomDraws, nn.Module):
             "modality_mask": modality_mask,
             "modality_weights": modality_weights,
         }
+
+
+class NetworkAverage(nn.Module):
+    """``n_networks`` networks of one architecture side by side; their predictions averaged.
+
+    The members are built one after the other from the same keyword arguments, so
+    they start from different initial weights (drawn in turn from the generator
+    that the fit seeded; the first member's are those of a lone network of the
+    same seed), and draw their own dropout and modality-dropout masks. Training
+    minimises the mean of the members' own losses (:meth:`MultimodalNet.get_loss`),
+    so each member learns as it would alone, on the same batches: a deep ensemble
+    of one architecture, whose members differ by their random draws only.
+
+    Parameters
+    ----------
+    member : type
+        The network class of each member (a module returning ``(task_output, codes)``).
+    n_networks : int
+        Number of members.
+    average : {"probabilities", "values"}
+        ``"probabilities"``: the output is the log of the members' mean class
+        probabilities (a logit vector that ``softmax`` maps back to the mean);
+        ``"values"``: the mean of the members' outputs (regression).
+    **member_kwargs
+        Keyword arguments of every member.
+
+    Notes
+    -----
+    The codes returned are the first member's, except ``modality_weights``, the
+    members' mean, and ``"members"``: every member's ``(task_output, codes)``, which
+    the losses read. Codes of different members live in different spaces, so no
+    mean of them would mean anything.
+    """
+
+    def __init__(self, member: type[nn.Module], n_networks: int, average: str, **member_kwargs):
+        super().__init__()
+        if average not in ("probabilities", "values"):
+            raise ValueError(f"average must be 'probabilities' or 'values', got {average!r}")
+        self.average = average
+        self.members = nn.ModuleList(member(**member_kwargs) for _ in range(n_networks))
+
+    def forward(self, modality_mask: Tensor, **blocks: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        results = [member(modality_mask=modality_mask, **blocks) for member in self.members]
+        outputs = torch.stack([output for output, _ in results])
+        if self.average == "probabilities":
+            output = torch.logsumexp(outputs.log_softmax(dim=-1), dim=0) - math.log(len(results))
+        else:
+            output = outputs.mean(dim=0)
+        weights = torch.stack([codes["modality_weights"] for _, codes in results]).mean(dim=0)
+        return output, {**results[0][1], "modality_weights": weights, "members": results}
+
+
+def first_network(module: nn.Module) -> nn.Module:
+    """The module itself, or the first member of a :class:`NetworkAverage`."""
+    return module.members[0] if isinstance(module, NetworkAverage) else module
 
 
 # -- baseline modules (sklearn_dsrsd.baselines) ----------------------------------------------

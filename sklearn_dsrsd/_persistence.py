@@ -547,6 +547,9 @@ def _restore(cls: type, payload: dict[str, Any], device: str | None) -> Any:
         raise ValueError(f"{cls.__name__} has no parameters {unknown} in this version")
     if "device" in params:
         params["device"] = _load_device(params["device"], device)
+    if "n_networks" in cls._get_param_names():
+        # A model saved before n_networks existed trained one network.
+        params.setdefault("n_networks", 1)
     estimator = cls(**params)
     _restore_resolved_params(estimator, state.get("resolved_params", {}))
 
@@ -567,6 +570,8 @@ def _restore(cls: type, payload: dict[str, Any], device: str | None) -> Any:
     # classes, the class weights). The main net last, so that it can find its teacher.
     if "net_" in nets and not hasattr(estimator, "do_early_stopping_"):
         _set_missing_do_early_stopping(estimator)
+    if "net_" in nets and "n_networks" in params and not hasattr(estimator, "n_networks_"):
+        estimator.n_networks_ = 1
     for name in sorted(nets, key=lambda name: name == "net_"):
         setattr(estimator, name, _restore_net(estimator, name, nets[name], decoder))
     if "net_" in nets:

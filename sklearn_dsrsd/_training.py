@@ -113,6 +113,21 @@ class ModalityDataset(Dataset):
         return {key: value[0] for key, value in inputs.items()}, target[0]
 
 
+def _members(y_pred: tuple[torch.Tensor, dict[str, Any]]) -> list[tuple[torch.Tensor, Any]]:
+    """Each network's ``(task_output, codes)``: the members of a ``NetworkAverage``, else
+    the one network's."""
+    return y_pred[1].get("members") or [y_pred]
+
+
+def _mean(values: list[torch.Tensor]) -> torch.Tensor:
+    return values[0] if len(values) == 1 else torch.stack(values).mean(dim=0)
+
+
+def _mean_terms(per_network: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Each named loss term averaged over the networks (every network has the same terms)."""
+    return {name: _mean([terms[name] for terms in per_network]) for name in per_network[0]}
+
+
 def collate_batch(batch: Any) -> Any:
     """Identity collate: :meth:`ModalityDataset.__getitems__` already built the batch."""
     return batch
@@ -410,11 +425,24 @@ class MultimodalNet(NeuralNet):
     def get_loss(
         self, y_pred: Any, y_true: torch.Tensor, X: Any = None, training: bool = False
     ) -> torch.Tensor:
+        """Task loss plus the weighted auxiliary terms.
+
+        For a :class:`~sklearn_dsrsd._modules.NetworkAverage`, training minimises the
+        mean of the members' own losses (each member learns as it would alone);
+        validation scores the averaged prediction, the model that is returned, so
+        that early stopping keeps the epoch where the average is best. The auxiliary
+        terms are the members' means in both.
+        """
         output, codes = y_pred
-        loss = self.get_task_loss(output, y_true, X)
+        members = _members(y_pred)
+        if training:
+            loss = _mean([self.get_task_loss(out, y_true, X) for out, _ in members])
+        else:
+            loss = self.get_task_loss(output, y_true, X)
         if not training and self.validate_on_task_loss:
             return loss
-        return self._add_weighted(loss, self.get_auxiliary_losses(codes), training)
+        terms = _mean_terms([self.get_auxiliary_losses(codes) for _, codes in members])
+        return self._add_weighted(loss, terms, training)
 
 
 class DistillationNet(MultimodalNet):
@@ -479,17 +507,43 @@ class DistillationNet(MultimodalNet):
     def get_distillation_losses(
         self,
         output: torch.Tensor,
-        codes: dict[str, torch.Tensor],
+        codes: dict[str, Any],
         X: dict[str, torch.Tensor],
         y_true: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
+        """The unweighted distillation terms of a batch (the members' means for a
+        ``NetworkAverage``, whose member ``k`` learns from the teacher's member ``k``)."""
         X, y_true = to_tensor(X, self.device), to_tensor(y_true, self.device)
         complete = X["modality_mask"].bool().all(dim=1)
         X = {key: value[complete] for key, value in X.items() if key != "sample_weight"}
-        output, y_true = output[complete], y_true[complete]
+        y_true = y_true[complete]
         with torch.no_grad():
-            teacher_output, teacher_codes = self.teacher_module_(**X)
-        student, teacher = codes["fused"][complete], teacher_codes["fused"]
+            teachers = _members(self.teacher_module_(**X))
+        students = _members((output, codes))
+        return _mean_terms(
+            [
+                self._distillation_terms(
+                    student_output[complete],
+                    student_codes["fused"][complete],
+                    teacher_output,
+                    teacher_codes["fused"],
+                    y_true,
+                )
+                for (student_output, student_codes), (teacher_output, teacher_codes) in zip(
+                    students, teachers, strict=True
+                )
+            ]
+        )
+
+    def _distillation_terms(
+        self,
+        output: torch.Tensor,
+        student: torch.Tensor,
+        teacher_output: torch.Tensor,
+        teacher: torch.Tensor,
+        y_true: torch.Tensor,
+    ) -> dict[str, torch.Tensor]:
+        """One student network's terms against its teacher, on the complete rows."""
         terms = {}
         if self.contrastive_distillation_weight:
             positive, negative = sample_contrastive_distillation(
