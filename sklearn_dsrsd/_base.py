@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 from scipy.special import softmax
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, check_random_state
@@ -270,17 +270,53 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             for name in self._optional_fitted_attributes(warm):
                 if hasattr(self, name):
                     delattr(self, name)
-            if previous is None:
-                self._prepare_training(dataset, y_encoded, seed)
-            else:
+            if previous is not None:
                 self._continue_training(previous, dataset, y_encoded, seed)
-            self.net_.partial_fit(dataset, y_encoded)
+                self.net_.partial_fit(dataset, y_encoded)
+            elif n_networks == 1:
+                self._prepare_training(dataset, y_encoded, seed)
+                self.net_.partial_fit(dataset, y_encoded)
+            else:
+                self._gather_networks(self._fit_networks_apart(X, y, sample_weight), y_encoded)
             self._record_training(dataset)
         except Exception:
             if changed:
                 self._discard_fitted_state()
             raise
         return self
+
+    def _fit_networks_apart(self, X: Any, y: Any, sample_weight: Any) -> list[Any]:
+        """One-network copies of this estimator, each fitted on its own.
+
+        Network ``k`` is what ``n_networks=1`` with ``random_state + k`` trains (an int
+        ``random_state``; otherwise seeds drawn from it): its own initial weights,
+        batches, validation split, early stopping and, with CorrKD, teacher. Apart,
+        not side by side, because on small data the networks gain from holding out
+        different validation rows and stopping at their own best epochs (measured in
+        ``benchmarks/tune_defaults.md``, rows "seed ensemble of 5" and "n_networks 5").
+        """
+        n_networks = self.n_networks_
+        if isinstance(self.random_state, Integral):
+            seeds = [(self.random_state + k) % 2**32 for k in range(n_networks)]
+        else:
+            random_state = check_random_state(self.random_state)
+            seeds = [int(random_state.randint(np.iinfo(np.int32).max)) for _ in range(n_networks)]
+        return [
+            clone(self)
+            .set_params(n_networks=1, random_state=seed, warm_start=False)
+            .fit(X, y, sample_weight=sample_weight)
+            for seed in seeds
+        ]
+
+    def _gather_networks(self, fitted: list[Any], y_encoded: np.ndarray) -> None:
+        """Load the networks of ``fitted`` (one-network estimators) into ``net_``'s average.
+
+        ``net_``'s history becomes the first network's, so that ``n_iter_``,
+        ``loss_curve_`` and ``validation_scores_`` describe it.
+        """
+        for member, estimator in zip(self.net_.module_.members, fitted, strict=True):
+            member.load_state_dict(estimator.net_.module_.state_dict())
+        self.net_.history = fitted[0].net_.history
 
     def _partial_fit(
         self, X: Any, y: Any, classes: Any, sample_weight: Any

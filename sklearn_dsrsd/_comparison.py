@@ -140,10 +140,13 @@ def seed_ensemble(model: Any, n_members: int, seed: int) -> Any:
     """The average of ``n_members`` clones of ``model`` with seeds ``seed``, ``seed + 1``, ...
 
     Soft voting for a classifier (the mean of the predicted probabilities), the mean
-    prediction for a regressor: the deep ensemble of one architecture.
+    prediction for a regressor: the deep ensemble of one architecture, each member
+    trained on its own (its own batches, validation split and early stopping), and
+    each member one network (``n_networks=1`` where the model has that parameter).
     """
+    one_network = {"n_networks": 1} if "n_networks" in model.get_params() else {}
     members = [
-        (f"seed{seed + i}", clone(model).set_params(random_state=seed + i))
+        (f"seed{seed + i}", clone(model).set_params(random_state=seed + i, **one_network))
         for i in range(n_members)
     ]
     if is_classifier(model):
@@ -1060,9 +1063,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed-ensemble",
         type=_at_least(2),
         metavar="K",
-        help="add the model 'DSRSD (K seeds)': the average of K DSRSD models trained with "
-        "seeds --seed ... --seed+K-1 (scikit-learn's soft voting), for what ensembling adds "
-        "at K times the cost",
+        help="add the model 'DSRSD (K seeds)': the average of K one-network DSRSD models "
+        "(n_networks=1) trained apart with seeds --seed ... --seed+K-1 (scikit-learn's soft "
+        "voting), beside DSRSD's own n_networks average",
     )
     protocol.add_argument(
         "--ablation",

@@ -316,6 +316,21 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         teacher = getattr(self, "teacher_net_", None) or self._train_teacher(dataset, y, seed)
         self.net_.set_teacher(teacher.module_)
 
+    def _gather_networks(self, fitted: list[Any], y_encoded: np.ndarray) -> None:
+        super()._gather_networks(fitted, y_encoded)
+        if self.missing_strategy != "distill":
+            return
+        # Each network's own teacher, gathered likewise: a warm start goes on distilling
+        # network k from teacher k.
+        teacher = self._build_teacher_net(0)
+        self._initialize_seeded(teacher, 0)
+        for member, estimator in zip(teacher.module_.members, fitted, strict=True):
+            member.load_state_dict(estimator.teacher_net_.module_.state_dict())
+        teacher.history = fitted[0].teacher_net_.history
+        self.teacher_net_ = teacher
+        self._set_prototype_bins(y_encoded)
+        self.net_.set_teacher(teacher.module_)
+
     def _set_prototype_bins(self, y: np.ndarray) -> None:
         if not hasattr(self, "classes_"):
             quantiles = np.linspace(0, 1, _N_TARGET_BINS + 1)[1:-1]

@@ -5,7 +5,9 @@ import torch
 # Tiny networks are faster on one thread, and the suite must not oversubscribe 2 cores.
 torch.set_num_threads(1)
 
-TINY = dict(max_iter=4, hidden_size=16, code_size=8, batch_size=32, random_state=0)
+# One network: most tests check the mechanics of one; tests/test_network_average.py checks
+# the average of several, and tests/test_check_estimator.py the defaults.
+TINY = dict(max_iter=4, hidden_size=16, code_size=8, batch_size=32, random_state=0, n_networks=1)
 
 
 def make_blocks(n_samples=120, n_features=(4, 3, 5), seed=0, n_classes=2):

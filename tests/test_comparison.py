@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 from sklearn_dsrsd._comparison import ComparisonResult, main, make_splits
 
@@ -549,9 +550,13 @@ def test_seed_ensemble_row_averages_seeds_and_is_not_the_best_other(tmp_path, ca
     y = (X["a"][:, 0] + X["b"][:, 0] > 0).astype(int)
     tiny = DSRSDClassifier(hidden_size=8, code_size=4, max_iter=3, random_state=0)
     ensemble = seed_ensemble(tiny, 3, seed=5).fit(X, y)
-    members = [DSRSDClassifier(**{**tiny.get_params(), "random_state": s}) for s in (5, 6, 7)]
+    one = {**tiny.get_params(), "n_networks": 1}
+    members = [DSRSDClassifier(**{**one, "random_state": s}) for s in (5, 6, 7)]
     expected = np.mean([m.fit(X, y).predict_proba(X) for m in members], axis=0)
     np.testing.assert_allclose(ensemble.predict_proba(X), expected, rtol=1e-6)
+    # DSRSD's own average of three networks is this ensemble.
+    own = clone(tiny).set_params(n_networks=3, random_state=5).fit(X, y)
+    np.testing.assert_allclose(own.predict_proba(X), expected, rtol=1e-12, atol=1e-15)
 
     pd.DataFrame(X["a"]).to_csv(tmp_path / "a.csv", index=False)
     pd.DataFrame(X["b"]).to_csv(tmp_path / "b.csv", index=False)

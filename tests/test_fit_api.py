@@ -23,7 +23,8 @@ from sklearn_dsrsd.baselines import (
     SingleModalityClassifier,
 )
 
-SMALL = dict(hidden_size=8, code_size=4, max_iter=3, batch_size=16, random_state=0)
+# One network: these tests follow the training data and weights through one training run.
+SMALL = dict(hidden_size=8, code_size=4, max_iter=3, batch_size=16, random_state=0, n_networks=1)
 
 
 def _data(n=60, seed=0):
