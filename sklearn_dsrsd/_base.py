@@ -87,12 +87,16 @@ def _set_missing_do_early_stopping(estimator: Any) -> None:
 def _reshaping_changes(previous: NeuralNet, net: NeuralNet) -> str:
     """The module parameters of ``net`` that reshape ``previous``'s network, as
     ``"name old -> new"`` (empty when ``net`` can take over its weights)."""
-    # Dropout rates can change; any other module parameter reshapes the network.
-    current = net.get_params()
+    # Dropout rates can change; any other module parameter reshapes the network. A network
+    # built without NetworkAverage has none of its parameters: it is one network.
+    before, current = previous.get_params(), net.get_params()
+    one_network = {"module__n_networks": 1, "module__member": None, "module__average": None}
+    before, current = {**one_network, **before}, {**one_network, **current}
     return ", ".join(
         f"{key.removeprefix('module__')} {value!r} -> {current[key]!r}"
-        for key, value in previous.get_params().items()
+        for key, value in before.items()
         if key.startswith("module__")
+        and key not in ("module__member", "module__average")
         and not key.endswith("dropout")
         and not _same(value, current[key])
     )

@@ -150,6 +150,14 @@ def test_warm_start_keeps_the_networks_and_refuses_another_count(blocks_and_y):
     assert_array_equal(clf.predict_proba(blocks), before)
 
 
+def test_warm_start_from_one_network_refuses_an_average(blocks_and_y):
+    blocks, y = blocks_and_y
+    clf = DSRSDClassifier(**TINY, warm_start=True).fit(blocks, y)
+    with pytest.raises(ValueError, match=r"warm_start=True.*n_networks 1 -> 3"):
+        clf.set_params(n_networks=3).fit(blocks, y)
+    assert isinstance(clf.net_.module_, DSRSDModule)
+
+
 @pytest.mark.parametrize("bad", [0, -1, 2.5, "many"])
 def test_bad_n_networks_is_refused_naming_it(blocks_and_y, bad):
     blocks, y = blocks_and_y
