@@ -296,8 +296,8 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         ``random_state``; otherwise seeds drawn from it): its own initial weights,
         batches, validation split, early stopping and, with CorrKD, teacher. Apart,
         not side by side, because on small data the networks gain from holding out
-        different validation rows and stopping at their own best epochs (measured in
-        ``benchmarks/tune_defaults.md``, rows "seed ensemble of 5" and "n_networks 5").
+        different validation rows and stopping at their own best epochs (docs/design.md,
+        section 6a).
         """
         n_networks = self.n_networks_
         if isinstance(self.random_state, Integral):
