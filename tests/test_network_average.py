@@ -112,7 +112,7 @@ def test_training_loss_is_the_mean_of_the_members_own_losses(Estimator):
             loss = loss + getattr(net, f"{name}_weight") * value
         own.append(loss)
     training = net.get_loss((output, codes), y_true, inputs, training=True)
-    assert float(training.detach()) == pytest.approx(float(torch.stack(own).mean()), rel=1e-5)
+    assert float(training.detach()) == pytest.approx(float(torch.stack(own).mean().detach()), rel=1e-5)
     first = list(net.module_.members[0].parameters())[0]
     other = list(net.module_.members[1].parameters())[0]
     gradient = torch.autograd.grad(training, first, retain_graph=True)[0]
@@ -127,7 +127,7 @@ def test_training_loss_is_the_mean_of_the_members_own_losses(Estimator):
         getattr(net, f"{name}_weight") * value for name, value in terms.items()
     )
     scored = net.get_loss((output, codes), y_true, inputs, training=False)
-    assert float(scored) == pytest.approx(float(validation), rel=1e-5)
+    assert float(scored.detach()) == pytest.approx(float(validation.detach()), rel=1e-5)
 
 
 def test_early_stopping_monitors_the_average():
