@@ -112,7 +112,9 @@ def test_training_loss_is_the_mean_of_the_members_own_losses(Estimator):
             loss = loss + getattr(net, f"{name}_weight") * value
         own.append(loss)
     training = net.get_loss((output, codes), y_true, inputs, training=True)
-    assert float(training.detach()) == pytest.approx(float(torch.stack(own).mean().detach()), rel=1e-5)
+    assert float(training.detach()) == pytest.approx(
+        float(torch.stack(own).mean().detach()), rel=1e-5
+    )
     first = list(net.module_.members[0].parameters())[0]
     other = list(net.module_.members[1].parameters())[0]
     gradient = torch.autograd.grad(training, first, retain_graph=True)[0]
