@@ -232,3 +232,26 @@ def test_model_from_before_n_networks_loads_as_one_network(blocks_and_y):
     # A warm start continues that one network.
     old.set_params(warm_start=True, max_iter=1).fit(blocks, y)
     assert isinstance(old.net_.module_, DSRSDModule)
+
+
+@pytest.mark.parametrize("Estimator", [DSRSDClassifier, DSRSDRegressor])
+def test_each_network_is_the_one_network_model_of_its_seed(Estimator):
+    # Network k is what n_networks=1 with random_state + k trains, sample weights included.
+    blocks, y = make_blocks()
+    target = y if Estimator is DSRSDClassifier else blocks["m0"][:, 0]
+    weights = np.arange(1, len(y) + 1, dtype=float)
+    average = Estimator(**SMALL, n_networks=2).fit(blocks, target, sample_weight=weights)
+    alone = [
+        Estimator(**{**SMALL, "random_state": seed, "n_networks": 1}).fit(
+            blocks, target, sample_weight=weights
+        )
+        for seed in (SMALL["random_state"], SMALL["random_state"] + 1)
+    ]
+    if Estimator is DSRSDClassifier:
+        expected = np.mean([model.predict_proba(blocks) for model in alone], axis=0)
+        assert_allclose(average.predict_proba(blocks), expected, rtol=1e-12, atol=1e-15)
+    else:
+        expected = np.mean([model.predict(blocks) for model in alone], axis=0)
+        assert_allclose(average.predict(blocks), expected, rtol=1e-12, atol=1e-12)
+    assert average.n_iter_ == alone[0].n_iter_
+    assert average.loss_curve_ == alone[0].loss_curve_
