@@ -84,6 +84,14 @@ def _set_missing_do_early_stopping(estimator: Any) -> None:
     estimator.do_early_stopping_ = estimator.early_stopping is True
 
 
+def _load_members(average: NeuralNet, nets: list[NeuralNet]) -> None:
+    """Load the weights of one-network ``nets`` into the members of ``average``'s
+    ``NetworkAverage``, in order; ``average`` takes the first net's history."""
+    for member, net in zip(average.module_.members, nets, strict=True):
+        member.load_state_dict(net.module_.state_dict())
+    average.history = nets[0].history
+
+
 def _reshaping_changes(previous: NeuralNet, net: NeuralNet) -> str:
     """The module parameters of ``net`` that reshape ``previous``'s network, as
     ``"name old -> new"`` (empty when ``net`` can take over its weights)."""
@@ -318,9 +326,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         ``net_``'s history becomes the first network's, so that ``n_iter_``,
         ``loss_curve_`` and ``validation_scores_`` describe it.
         """
-        for member, estimator in zip(self.net_.module_.members, fitted, strict=True):
-            member.load_state_dict(estimator.net_.module_.state_dict())
-        self.net_.history = fitted[0].net_.history
+        _load_members(self.net_, [estimator.net_ for estimator in fitted])
 
     def _partial_fit(
         self, X: Any, y: Any, classes: Any, sample_weight: Any

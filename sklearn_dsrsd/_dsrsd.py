@@ -14,6 +14,7 @@ from ._base import (
     ClassifierTask,
     MultimodalNetEstimator,
     RegressorTask,
+    _load_members,
 )
 from ._modules import NUMERICAL_EMBEDDINGS, TEMPORAL_ENCODERS, DSRSDModule, first_network
 from ._training import DistillationNet, ModalityDataset, MultimodalNet
@@ -324,9 +325,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         # network k from teacher k.
         teacher = self._build_teacher_net(0)
         self._initialize_seeded(teacher, 0)
-        for member, estimator in zip(teacher.module_.members, fitted, strict=True):
-            member.load_state_dict(estimator.teacher_net_.module_.state_dict())
-        teacher.history = fitted[0].teacher_net_.history
+        _load_members(teacher, [estimator.teacher_net_ for estimator in fitted])
         self.teacher_net_ = teacher
         self._set_prototype_bins(y_encoded)
         self.net_.set_teacher(teacher.module_)
