@@ -30,6 +30,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 from skorch import NeuralNet
 from skorch.callbacks import LRScheduler
@@ -82,6 +83,11 @@ def _set_missing_do_early_stopping(estimator: Any) -> None:
     ``early_stopping`` was a bool then, so it says what that fit did.
     """
     estimator.do_early_stopping_ = estimator.early_stopping is True
+
+
+def _fit_network(estimator: Any, X: Any, y: Any, sample_weight: Any) -> Any:
+    """``estimator`` fitted; a function of its own so that joblib can send it to a worker."""
+    return estimator.fit(X, y, sample_weight=sample_weight)
 
 
 def _load_members(average: NeuralNet, nets: list[NeuralNet]) -> None:
@@ -305,7 +311,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         batches, validation split, early stopping and, with CorrKD, teacher. Apart,
         not side by side, because on small data the networks gain from holding out
         different validation rows and stopping at their own best epochs (docs/design.md,
-        section 6a).
+        section 6a). ``n_jobs`` of them train at a time, each in a joblib worker.
         """
         n_networks = self.n_networks_
         if isinstance(self.random_state, Integral):
@@ -313,12 +319,16 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         else:
             random_state = check_random_state(self.random_state)
             seeds = [int(random_state.randint(np.iinfo(np.int32).max)) for _ in range(n_networks)]
-        return [
-            clone(self)
-            .set_params(n_networks=1, random_state=seed, warm_start=False)
-            .fit(X, y, sample_weight=sample_weight)
+        networks = [
+            clone(self).set_params(n_networks=1, n_jobs=None, random_state=seed, warm_start=False)
             for seed in seeds
         ]
+        # A worker process runs torch with cpu_count // n_jobs threads (joblib limits its
+        # workers' thread pools); the networks do not depend on it (a test compares them
+        # with n_jobs=None's).
+        return Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_network)(network, X, y, sample_weight) for network in networks
+        )
 
     def _gather_networks(self, fitted: list[Any], y_encoded: np.ndarray) -> None:
         """Load the networks of ``fitted`` (one-network estimators) into ``net_``'s average.

@@ -44,6 +44,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         "temporal_encoder": [StrOptions(set(TEMPORAL_ENCODERS))],
         "numerical_embedding": [StrOptions(set(NUMERICAL_EMBEDDINGS))],
         "n_networks": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_jobs": [Integral, None],
         "representation": [StrOptions({"codes", "fused"})],
         "alignment_weight": [Interval(Real, 0, None, closed="left")],
         "decorrelation_weight": [Interval(Real, 0, None, closed="left")],
@@ -91,6 +92,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         tol: float = 1e-4,
         warm_start: bool = False,
         device: str = "cpu",
+        n_jobs: int | None = None,
         random_state: Any = None,
         verbose: int = 0,
     ):
@@ -118,6 +120,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         self.temporal_encoder = temporal_encoder
         self.numerical_embedding = numerical_embedding
         self.n_networks = n_networks
+        self.n_jobs = n_jobs
         self.representation = representation
         self.alignment_weight = alignment_weight
         self.decorrelation_weight = decorrelation_weight
@@ -538,6 +541,13 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         ``"mps"``, or ``"auto"`` (CUDA when torch sees a CUDA GPU, else the
         CPU). ``fit`` raises a ValueError naming ``device`` when torch cannot
         parse it or this machine does not have that device.
+    n_jobs : int, default=None
+        Number of networks of the average that ``fit`` trains at a time, each
+        in a joblib worker process with ``cpu_count // n_jobs`` torch threads;
+        the networks are the same whatever the value. ``None`` means 1 unless
+        in a :obj:`joblib.parallel_backend` context; ``-1`` means all
+        processors. A warm start and ``partial_fit`` train the networks in one
+        process.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's
@@ -639,6 +649,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         tol: float = 1e-4,
         warm_start: bool = False,
         device: str = "cpu",
+        n_jobs: int | None = None,
         random_state: Any = None,
         verbose: int = 0,
     ):
@@ -676,6 +687,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
             tol=tol,
             warm_start=warm_start,
             device=device,
+            n_jobs=n_jobs,
             random_state=random_state,
             verbose=verbose,
         )
@@ -834,6 +846,13 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         ``"mps"``, or ``"auto"`` (CUDA when torch sees a CUDA GPU, else the
         CPU). ``fit`` raises a ValueError naming ``device`` when torch cannot
         parse it or this machine does not have that device.
+    n_jobs : int, default=None
+        Number of networks of the average that ``fit`` trains at a time, each
+        in a joblib worker process with ``cpu_count // n_jobs`` torch threads;
+        the networks are the same whatever the value. ``None`` means 1 unless
+        in a :obj:`joblib.parallel_backend` context; ``-1`` means all
+        processors. A warm start and ``partial_fit`` train the networks in one
+        process.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation
         split. With an int, two fits give identical predictions on CPU. Torch's

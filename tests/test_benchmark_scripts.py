@@ -11,6 +11,7 @@ sys.path.insert(0, str(BENCHMARKS))
 import compare  # noqa: E402
 import cross_domain  # noqa: E402
 import missing_modalities  # noqa: E402
+import parallel_networks  # noqa: E402
 
 
 def _one_line(err: str, prog: str, message: str) -> None:
@@ -100,3 +101,12 @@ def test_tuning_small_draws_keep_every_split_inside_its_draw():
     assert not np.array_equal(first, second)
     rows = [int(np.flatnonzero((X["a"] == row).all(axis=1))[0]) for row in stacked["a"]]
     np.testing.assert_array_equal(y[rows], y_stacked)
+
+
+def test_parallel_networks_refuses_no_repeats(capsys):
+    with pytest.raises(SystemExit) as raised:
+        parallel_networks.main(["--repeats", "0"])
+    assert raised.value.code == 2
+    _one_line(
+        capsys.readouterr().err, "parallel_networks.py", "argument --repeats: must be at least 1"
+    )

@@ -255,3 +255,31 @@ def test_each_network_is_the_one_network_model_of_its_seed(Estimator):
         assert_allclose(average.predict(blocks), expected, rtol=1e-12, atol=1e-12)
     assert average.n_iter_ == alone[0].n_iter_
     assert average.loss_curve_ == alone[0].loss_curve_
+
+
+@pytest.mark.parametrize(
+    "Estimator, options",
+    [(DSRSDClassifier, {"missing_strategy": "distill"}), (DSRSDRegressor, {})],
+)
+def test_networks_trained_in_parallel_are_those_trained_one_after_another(Estimator, options):
+    # Workers run torch with fewer threads than the caller; the networks, CorrKD's teachers
+    # included, come back the same.
+    blocks, y = make_blocks()
+    target = y if Estimator is DSRSDClassifier else blocks["m0"][:, 0]
+    in_turn = Estimator(**SMALL, **options, n_networks=2).fit(blocks, target)
+    parallel = Estimator(**SMALL, **options, n_networks=2, n_jobs=2).fit(blocks, target)
+    assert parallel.n_jobs == 2 and parallel.n_networks_ == 2
+    assert_allclose(parallel.predict(blocks), in_turn.predict(blocks), rtol=1e-6, atol=1e-9)
+    for name in ("net_", "teacher_net_") if options else ("net_",):
+        members = getattr(parallel, name).module_.members, getattr(in_turn, name).module_.members
+        for ours, theirs in zip(*members, strict=True):
+            for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+                assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert parallel.loss_curve_ == pytest.approx(in_turn.loss_curve_, rel=1e-5)
+
+
+@pytest.mark.parametrize("bad", [1.5, "two"])
+def test_bad_n_jobs_is_refused_naming_it(blocks_and_y, bad):
+    blocks, y = blocks_and_y
+    with pytest.raises((ValueError, TypeError), match="n_jobs"):
+        DSRSDClassifier(**SMALL, n_jobs=bad).fit(blocks, y)
