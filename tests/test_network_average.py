@@ -283,3 +283,15 @@ def test_bad_n_jobs_is_refused_naming_it(blocks_and_y, bad):
     blocks, y = blocks_and_y
     with pytest.raises((ValueError, TypeError), match="n_jobs"):
         DSRSDClassifier(**SMALL, n_jobs=bad).fit(blocks, y)
+
+
+def test_networks_trained_in_threads_are_those_trained_one_after_another():
+    # Inside a GridSearchCV worker joblib runs a nested n_jobs in threads of one process,
+    # which share torch's global generator (seeded per fit under a lock).
+    from joblib import parallel_backend
+
+    blocks, y = make_blocks()
+    in_turn = DSRSDClassifier(**SMALL, n_networks=3).fit(blocks, y)
+    with parallel_backend("threading"):
+        threaded = DSRSDClassifier(**SMALL, n_networks=3, n_jobs=3).fit(blocks, y)
+    assert_allclose(threaded.predict_proba(blocks), in_turn.predict_proba(blocks), atol=1e-7)
