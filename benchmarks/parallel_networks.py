@@ -39,6 +39,7 @@ def measure(repeats: int) -> dict[str, Any]:
         settings[f"n_jobs={n_jobs}"] = {"n_jobs": n_jobs}
     seconds: dict[str, list[float]] = {name: [] for name in settings}
     proba: dict[str, np.ndarray] = {}
+    n_networks: dict[str, int] = {}
     for repeat in range(repeats):
         for name, options in settings.items():
             print(f"repeat {repeat + 1}/{repeats}: {name} ...", flush=True)
@@ -46,13 +47,13 @@ def measure(repeats: int) -> dict[str, Any]:
             model = DSRSDClassifier(random_state=0, **options).fit(X, y)
             seconds[name].append(time.perf_counter() - start)
             proba[name] = model.predict_proba(X)
-            settings[name]["n_networks_"] = model.n_networks_
+            n_networks[name] = model.n_networks_
     reference = seconds["n_jobs=None"]
     return {
         "n_samples": len(y),
         "settings": {
             name: {
-                "n_networks": options["n_networks_"],
+                "n_networks": n_networks[name],
                 "seconds": seconds[name],
                 "median_seconds": float(np.median(seconds[name])),
                 "speed_up": float(np.median(reference) / np.median(seconds[name])),
@@ -63,7 +64,7 @@ def measure(repeats: int) -> dict[str, Any]:
                     else None
                 ),
             }
-            for name, options in settings.items()
+            for name in settings
         },
     }
 
