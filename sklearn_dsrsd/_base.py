@@ -85,11 +85,6 @@ def _set_missing_do_early_stopping(estimator: Any) -> None:
     estimator.do_early_stopping_ = estimator.early_stopping is True
 
 
-def _fit_network(estimator: Any, X: Any, y: Any, sample_weight: Any) -> Any:
-    """``estimator`` fitted; a function of its own so that joblib can send it to a worker."""
-    return estimator.fit(X, y, sample_weight=sample_weight)
-
-
 def _load_members(average: NeuralNet, nets: list[NeuralNet]) -> None:
     """Load the weights of one-network ``nets`` into the members of ``average``'s
     ``NetworkAverage``, in order; ``average`` takes the first net's history."""
@@ -103,9 +98,8 @@ def _reshaping_changes(previous: NeuralNet, net: NeuralNet) -> str:
     ``"name old -> new"`` (empty when ``net`` can take over its weights)."""
     # Dropout rates can change; any other module parameter reshapes the network. A network
     # built without NetworkAverage has none of its parameters: it is one network.
-    before, current = previous.get_params(), net.get_params()
-    one_network = {"module__n_networks": 1, "module__member": None, "module__average": None}
-    before, current = {**one_network, **before}, {**one_network, **current}
+    before = {"module__n_networks": 1, **previous.get_params()}
+    current = {"module__n_networks": 1, **net.get_params()}
     return ", ".join(
         f"{key.removeprefix('module__')} {value!r} -> {current[key]!r}"
         for key, value in before.items()
@@ -327,7 +321,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         # workers' thread pools); the networks do not depend on it (a test compares them
         # with n_jobs=None's).
         return Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_network)(network, X, y, sample_weight) for network in networks
+            delayed(network.fit)(X, y, sample_weight=sample_weight) for network in networks
         )
 
     def _gather_networks(self, fitted: list[Any], y_encoded: np.ndarray) -> None:

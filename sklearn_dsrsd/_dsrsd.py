@@ -443,8 +443,8 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         ``random_state + k`` would (an int ``random_state``): its own initial
         weights, batches, validation split, early stopping and, with
         ``"distill"``, teacher; a warm start and ``partial_fit`` continue the
-        networks together. The average scored
-        higher than one network on all twelve tuning tasks, most on small data
+        networks together. The average scored higher than one network on all
+        twelve tuning tasks, most on small data
         (``benchmarks/tune_defaults.md``), at ``n_networks`` times the cost.
         ``"auto"``: 5 in a ``fit`` on fewer than 10,000 samples, 1 otherwise
         and in a ``partial_fit`` that starts the model; ``n_networks_`` records
@@ -754,9 +754,10 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         network ``k`` apart, as ``n_networks=1`` with ``random_state + k``
         would (an int ``random_state``): its own initial weights, batches,
         validation split, early stopping and, with ``"distill"``, teacher; a
-        warm start and ``partial_fit`` continue the networks together. The average scored
-        higher than one network on all twelve tuning tasks, most on small data
-        (``benchmarks/tune_defaults.md``), at ``n_networks`` times the cost.
+        warm start and ``partial_fit`` continue the networks together. The
+        average scored higher than one network on all twelve tuning tasks, most
+        on small data (``benchmarks/tune_defaults.md``), at ``n_networks``
+        times the cost.
         ``"auto"``: 5 in a ``fit`` on fewer than 10,000 samples, 1 otherwise
         and in a ``partial_fit`` that starts the model; ``n_networks_`` records
         the choice. :meth:`transform` returns the first network's codes;
