@@ -269,7 +269,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             dataset, y_encoded = self._training_data(X, y, sample_weight, first=not warm)
             early_stopping = self._early_stopping_for(y_encoded)
             seed = self._draw_seed()
-            n_networks = self._n_networks_for(len(y_encoded), warm=warm)
+            n_networks = self._n_networks_for(warm=warm)
             net = self._build_net(seed, early_stopping=early_stopping, n_networks=n_networks)
             self._initialize_seeded(net, seed)
             if warm:
@@ -358,7 +358,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             if first:
                 seed = self._draw_seed()
                 self.do_early_stopping_ = False
-                n_networks = self._n_networks_for(len(y_encoded), incremental=True)
+                n_networks = self._n_networks_for(incremental=True)
                 self._set_n_networks(n_networks)
                 self.net_ = self._build_net(seed, early_stopping=False, incremental=True)
                 self._initialize_seeded(self.net_, seed)
@@ -381,11 +381,9 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             delattr(self, name)
         self.__dict__.pop("_inference_modules", None)
 
-    def _n_networks_for(
-        self, n_samples: int, *, warm: bool = False, incremental: bool = False
-    ) -> int:
-        """How many networks a training run on ``n_samples`` rows averages: one here;
-        estimators with an ``n_networks`` parameter resolve it."""
+    def _n_networks_for(self, *, warm: bool = False, incremental: bool = False) -> int:
+        """How many networks a training run averages: one here; estimators with an
+        ``n_networks`` parameter resolve it."""
         return 1
 
     def _set_n_networks(self, n_networks: int) -> None:

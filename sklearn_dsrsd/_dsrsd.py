@@ -21,10 +21,9 @@ from ._training import DistillationNet, ModalityDataset, MultimodalNet
 
 __all__ = ["DSRSDClassifier", "DSRSDRegressor"]
 
-# n_networks="auto": networks averaged in a fit on fewer than this many samples (a cost
-# choice: the average scored higher on every tuning task, large ones included).
+# n_networks="auto": networks averaged in a fit, at any size. The average scored higher than
+# one network on every tuning task, the large ones included (benchmarks/tune_defaults.md).
 _AUTO_N_NETWORKS = 5
-_AUTO_N_NETWORKS_MAX_SAMPLES = 10_000
 # Target-quantile bins that stand in for classes in the prototype term of regression.
 _N_TARGET_BINS = 5
 _DSRSD_LOSS_KEYS = (
@@ -222,16 +221,14 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         """The fitted network, or the first of the networks the model averages."""
         return first_network(self.net_.module_)
 
-    def _n_networks_for(
-        self, n_samples: int, *, warm: bool = False, incremental: bool = False
-    ) -> int:
+    def _n_networks_for(self, *, warm: bool = False, incremental: bool = False) -> int:
         if self.n_networks != "auto":
             return self.n_networks
         if warm:  # continues the networks it has
             return getattr(self, "n_networks_", 1)
         if incremental:
             return 1
-        return _AUTO_N_NETWORKS if n_samples < _AUTO_N_NETWORKS_MAX_SAMPLES else 1
+        return _AUTO_N_NETWORKS
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A model pickled before n_networks existed trained one network.
@@ -446,9 +443,10 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         networks together. The average scored higher than one network on all
         twelve tuning tasks, most on small data
         (``benchmarks/tune_defaults.md``), at ``n_networks`` times the cost.
-        ``"auto"``: 5 in a ``fit`` on fewer than 10,000 samples, 1 otherwise
-        and in a ``partial_fit`` that starts the model; ``n_networks_`` records
-        the choice. :meth:`transform` returns the first network's codes;
+        ``"auto"``: 5 in a ``fit``, 1 in a ``partial_fit`` that starts the
+        model; ``n_networks_`` records the choice. Set 1 for the fastest fit,
+        as in a grid search over many candidates; ``n_jobs`` trains the
+        networks in parallel. :meth:`transform` returns the first network's codes;
         :meth:`modality_weights` averages the networks' weights.
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private
@@ -758,9 +756,10 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         average scored higher than one network on all twelve tuning tasks, most
         on small data (``benchmarks/tune_defaults.md``), at ``n_networks``
         times the cost.
-        ``"auto"``: 5 in a ``fit`` on fewer than 10,000 samples, 1 otherwise
-        and in a ``partial_fit`` that starts the model; ``n_networks_`` records
-        the choice. :meth:`transform` returns the first network's codes;
+        ``"auto"``: 5 in a ``fit``, 1 in a ``partial_fit`` that starts the
+        model; ``n_networks_`` records the choice. Set 1 for the fastest fit,
+        as in a grid search over many candidates; ``n_jobs`` trains the
+        networks in parallel. :meth:`transform` returns the first network's codes;
         :meth:`modality_weights` averages the networks' weights.
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private

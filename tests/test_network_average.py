@@ -10,7 +10,6 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import softmax
 
 from sklearn_dsrsd import DSRSDClassifier, DSRSDRegressor, load
-from sklearn_dsrsd import _dsrsd as dsrsd_module
 from sklearn_dsrsd._modules import DSRSDModule, NetworkAverage, first_network
 
 # TINY without its n_networks=1: the default ("auto") and explicit counts here.
@@ -31,14 +30,18 @@ def _member_outputs(estimator, X):
         return [member(**inputs)[0].numpy() for member in module.members]
 
 
-def test_auto_averages_five_networks_on_small_data_and_one_on_large(monkeypatch):
+def test_auto_averages_five_networks_in_fit_and_one_in_partial_fit():
     blocks, y = make_blocks()
     clf = DSRSDClassifier(**SMALL).fit(blocks, y)
     assert clf.n_networks == "auto" and clf.n_networks_ == 5
     assert isinstance(clf.net_.module_, NetworkAverage) and len(clf.net_.module_.members) == 5
-    # At the threshold "auto" trains one network, built as before n_networks existed.
-    monkeypatch.setattr(dsrsd_module, "_AUTO_N_NETWORKS_MAX_SAMPLES", len(y))
-    clf = DSRSDClassifier(**SMALL).fit(blocks, y)
+    # At any size: the average scored higher on the large tuning tasks too.
+    large, large_y = make_blocks(n_samples=10_000, n_features=(2, 2, 2))
+    fast = dict(hidden_size=4, code_size=2, batch_size=500, numerical_embedding="none")
+    large_fit = DSRSDClassifier(**fast, max_iter=1, early_stopping=False).fit(large, large_y)
+    assert large_fit.n_networks_ == 5
+    # n_networks=1 builds the network as before n_networks existed.
+    clf = DSRSDClassifier(**SMALL, n_networks=1).fit(blocks, y)
     assert clf.n_networks_ == 1 and isinstance(clf.net_.module_, DSRSDModule)
     # partial_fit streams data of unknown size: one network.
     assert DSRSDClassifier(**SMALL).partial_fit(blocks, y, classes=[0, 1]).n_networks_ == 1
