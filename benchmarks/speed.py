@@ -140,8 +140,8 @@ def neural(name: str, device: str, **overrides: Any) -> Any:
         random_state=0,
     )
     if name.startswith("DSRSD"):
-        # The cost of one network; the default average (n_networks="auto", 5 networks below
-        # 10,000 rows) costs n_networks times as much.
+        # The cost of one network; the default average (n_networks="auto", 5 networks)
+        # costs n_networks times as much.
         params["n_networks"] = 1
     params.update(overrides)
     return NEURAL_MODELS[name](**params)

@@ -66,8 +66,8 @@ CANDIDATES = {
     # The reference of the table of differences: one network, what the defaults trained
     # before n_networks existed (e61963f); those rows were measured as "current defaults".
     "one network (n_networks=1)": {"n_networks": 1},
-    # n_networks="auto" since e61963f: on the tasks whose training folds have fewer than
-    # 10,000 rows, the network average that the row "seed ensemble of 5" measures.
+    # n_networks="auto": the network average that the row "seed ensemble of 5" measures
+    # (since e61963f on training folds of fewer than 10,000 rows; on every task since 2026-12-05).
     "current defaults": {},
     "modality dropout 0.3": {"missing_strategy": "dropout", "missing_rate": 0.3},
     "previous defaults: auxiliary weights 0.1/0.01/0.1": {
@@ -659,12 +659,10 @@ def main(argv: list[str] | None = None) -> int:
         "they name from the defaults of their time, whose auxiliary weights were 0.1/0.01/0.1 "
         "(alignment/decorrelation/orthogonality) instead of 0.3/0.03/0.3. Rows named "
         "'reference: ...' are not candidates but the harness's other models on the same folds, "
-        "for what a default has to reach. Since e61963f the defaults average networks "
-        "(n_networks='auto': 5 in a fit on fewer than 10,000 rows), and a network of that "
-        "average is the one-network model of its seed, so the current defaults are the row "
-        "'seed ensemble of 5' on the tasks whose training folds are that small (oulad-exam, the "
-        "three synthetic tasks and the four -small tasks) and the row 'one network "
-        "(n_networks=1)' on the others.",
+        "for what a default has to reach. The defaults average five networks "
+        "(n_networks='auto'; from e61963f in a fit on fewer than 10,000 rows, in every fit since "
+        "2026-12-05), and a network of that average is the one-network model of its seed, so "
+        "the current defaults are the row 'seed ensemble of 5'.",
         "",
         *[f"- {task}: {DESCRIPTIONS[task]}." for task in scores],
         "",
