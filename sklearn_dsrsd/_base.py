@@ -42,6 +42,7 @@ from ._inputs import (
     check_some_modality_present,
     fit_schema,
     overflow_safe_mean_std,
+    scale_or_one,
 )
 from ._modules import NetworkAverage, block_key, use_generator
 from ._training import (
@@ -1131,7 +1132,7 @@ class RegressorTask:
         self._y_shape = y.shape[1:]
         y2d = y.reshape(len(y), -1)
         self._y_mean, scale = overflow_safe_mean_std(y2d, (0,), sample_weight=sample_weight)
-        self._y_scale = np.where(scale > 1e-12, scale, 1.0)
+        self._y_scale = scale_or_one(self._y_mean, scale, len(y2d))
         return self._scale_targets(y2d)
 
     def _encode_targets_again(self, y: Any) -> np.ndarray:

@@ -36,6 +36,7 @@ __all__ = [
     "check_sample_weight",
     "fit_schema",
     "overflow_safe_mean_std",
+    "scale_or_one",
 ]
 
 SINGLE_MODALITY_NAME = "X"
@@ -421,7 +422,7 @@ class ModalitySchema:
                 block, axes, rows=_rows_present(block), sample_weight=sample_weight
             )
             mean = np.where(np.isfinite(mean), mean, 0.0)
-            scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
+            scale = scale_or_one(mean, scale, block.size // block.shape[-1])
             self.means[name] = mean
             self.scales[name] = scale
 
@@ -553,6 +554,19 @@ def overflow_safe_mean_std(
             squares += np.nansum(deviations, axis=axes)
         std = np.sqrt(squares / count)
     return mean * magnitude, std * magnitude
+
+
+def scale_or_one(mean: np.ndarray, std: np.ndarray, n_values: int) -> np.ndarray:
+    """The scale to divide by: ``std`` where the values vary, 1 where they are constant.
+
+    Constant means a standard deviation that is zero, not finite, or within the rounding
+    error of ``n_values`` values of magnitude ``|mean|``: scikit-learn's test for a constant
+    feature in ``StandardScaler``. The bound is relative to the values' magnitude: an
+    absolute one would take a spread of 1e-13 (data in small units) for a constant and keep
+    the rounding noise of a large constant as a spread.
+    """
+    rounding = n_values * np.finfo(np.float64).eps * np.abs(mean)
+    return np.where(np.isfinite(std) & (std > 0) & (std > rounding), std, 1.0)
 
 
 def _describe_shape(shape: tuple[int, ...]) -> str:

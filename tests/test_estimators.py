@@ -882,6 +882,24 @@ def test_huge_finite_inputs_and_targets_scale_without_overflow(blocks_and_y):
         fitted.predict(huge)
 
 
+def test_tiny_inputs_and_targets_are_standardised_like_any_other(blocks_and_y):
+    # A spread of 1e-13 is data in small units, not a constant: the fits are those of the
+    # same data in units 1e13 times larger (an absolute floor on the scale once left such
+    # inputs and targets unscaled, and the regressor predicted values 1e12 times too large).
+    blocks, y = blocks_and_y
+    tiny = {name: block * 1e-13 for name, block in blocks.items()}
+    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    assert_allclose(
+        DSRSDClassifier(**TINY).fit(tiny, y).predict_proba(tiny),
+        clf.predict_proba(blocks),
+        rtol=1e-6,
+    )
+    target = y + np.random.RandomState(0).normal(size=len(y))
+    reg = DSRSDRegressor(**TINY).fit(blocks, target)
+    tiny_reg = DSRSDRegressor(**TINY).fit(blocks, target * 1e-13)
+    assert_allclose(tiny_reg.predict(blocks), reg.predict(blocks) * 1e-13, rtol=1e-6)
+
+
 def test_diverging_training_stops_with_a_clear_error(blocks_and_y):
     blocks, y = blocks_and_y
     with pytest.raises(ValueError, match="Training diverged.*learning_rate_init=1000"):
