@@ -576,7 +576,10 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         )
         train_split = (
             _EarlyStoppingSplit(
-                self.validation_fraction, stratified=self._stratify, random_state=seed
+                self.validation_fraction,
+                stratified=self._stratify,
+                random_state=seed,
+                classes=getattr(self, "classes_", None),
             )
             if early_stopping
             else None
@@ -854,18 +857,30 @@ def _check_device(device: str) -> None:
 
 
 class _EarlyStoppingSplit(ValidSplit):
-    """skorch's validation split, whose failure names ``early_stopping``."""
+    """skorch's validation split, whose failure names ``early_stopping`` and, for a
+    classifier, the labels (``classes``) of the classes too small to stratify: the split
+    itself sees only their encoded indices."""
+
+    def __init__(self, cv, stratified=False, random_state=None, classes=None):
+        super().__init__(cv, stratified=stratified, random_state=random_state)
+        self.classes = classes
 
     def __call__(self, dataset, y=None, groups=None):
         try:
             return super().__call__(dataset, y, groups)
         except ValueError as exc:
             kind = "stratified " if self.stratified else ""
+            reason = str(exc)
+            if self.classes is not None and y is not None:
+                counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=len(self.classes))
+                single = np.asarray(self.classes)[counts == 1]
+                if single.size:
+                    reason = f"classes {single.tolist()} of y have a single sample"
             raise ValueError(
                 f"early_stopping=True holds out validation_fraction={self.cv} of the "
                 f"{len(dataset)} training samples for validation, but that {kind}split "
-                f"fails ({exc}). Pass more training samples, change validation_fraction, or set "
-                "early_stopping=False."
+                f"fails ({reason}). Pass more training samples, change validation_fraction, or "
+                "set early_stopping=False."
             ) from exc
 
 

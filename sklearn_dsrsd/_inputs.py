@@ -103,27 +103,34 @@ def _check_frame(value: Any, where: str) -> Any:
             f"{where}: the DataFrame has duplicate column names {[str(c) for c in duplicated]}; "
             "each column must have a distinct name."
         )
-    objects = [j for j, dtype in enumerate(value.dtypes) if getattr(dtype, "kind", "") == "O"]
+    # Object and pandas string columns: their missing values (None, pd.NA) become NaN, which
+    # check_array reads; pd.NA left in a "string" column makes float() fail.
+    objects = [
+        j
+        for j, dtype in enumerate(value.dtypes)
+        if getattr(dtype, "kind", "") == "O" or type(dtype).__name__ == "StringDtype"
+    ]
+    given_dtypes = value.dtypes
     if objects and value.iloc[:, objects].isna().to_numpy().any():
         value = value.copy()
         for j in objects:
             column = value.iloc[:, j]
-            value.isetitem(j, column.where(column.notna(), np.nan))
+            value.isetitem(j, column.astype(object).where(column.notna(), np.nan))
     non_numeric = []
-    for j, (column, dtype) in enumerate(zip(value.columns, value.dtypes, strict=True)):
+    for j, (column, dtype) in enumerate(zip(value.columns, given_dtypes, strict=True)):
         if getattr(dtype, "kind", "O") in "biufc":
             continue
         series = value.iloc[:, j]
         try:
             series.astype(np.float64)
         except (TypeError, ValueError):
-            non_numeric.append((column, series))
+            non_numeric.append((column, dtype, series))
     if non_numeric:
-        column, series = non_numeric[0]
+        column, dtype, series = non_numeric[0]
         raise ValueError(
             f"{where}: the DataFrame has non-numeric column(s) "
-            f"{[str(c) for c, _ in non_numeric][:10]}; column {str(column)!r} has dtype "
-            f"{series.dtype} and values such as {_first_non_numeric(series)!r}. Every feature "
+            f"{[str(c) for c, _, _ in non_numeric][:10]}; column {str(column)!r} has dtype "
+            f"{dtype} and values such as {_first_non_numeric(series)!r}. Every feature "
             "must be numeric: encode such columns first (e.g. OneHotEncoder or OrdinalEncoder "
             "in a ColumnTransformer)."
         )
@@ -514,6 +521,10 @@ def overflow_safe_mean_std(
     them).
     """
     reduced_shape = tuple(size for axis, size in enumerate(values.shape) if axis not in axes)
+    if sample_weight is not None:
+        # Weights of 1e306 would overflow their sum; only their ratios matter.
+        largest = np.max(sample_weight, initial=0.0)
+        sample_weight = sample_weight / largest if largest > 0 else sample_weight
     # Weights broadcast over every axis after the sample axis.
     weight_shape = (-1,) + (1,) * (values.ndim - 1)
 

@@ -1307,6 +1307,21 @@ def test_pd_na_in_an_object_column_is_a_missing_value():
     assert with_na.iloc[3, 0] is pd.NA
 
 
+def test_pandas_string_column_of_numbers_with_missing_values_reads_as_floats():
+    # pd.NA in a "string" column made float() fail inside check_array.
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=60)
+    as_float = pd.DataFrame({"a": values, "b": values[::-1]})
+    as_float.iloc[3, 0] = np.nan
+    as_string = as_float.astype({"a": "string"})
+    assert as_string.iloc[3, 0] is pd.NA
+    y = np.arange(60) % 2
+    expected = DSRSDClassifier(**TINY).fit(as_float, y).predict_proba(as_float)
+    got = DSRSDClassifier(**TINY).fit(as_string, y).predict_proba(as_string)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert as_string.iloc[3, 0] is pd.NA and as_string.dtypes["a"] == "string"
+
+
 def test_bfloat16_tensor_blocks_read_as_float32():
     rng = np.random.default_rng(0)
     blocks = {

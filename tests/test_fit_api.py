@@ -52,7 +52,7 @@ def test_constant_sample_weights_of_any_scale_equal_no_weights(Estimator):
     # alone would round to 0 or to infinity.
     X, y = _data()
     plain = Estimator(**SMALL).fit(X, y)
-    for scale in (1e-50, 3.0, 1e300):
+    for scale in (1e-50, 3.0, 1e300, 1e307):  # 1e307 * n overflows a sum of the weights
         scaled = Estimator(**SMALL).fit(X, y, sample_weight=np.full(len(y), scale))
         np.testing.assert_allclose(scaled.loss_curve_, plain.loss_curve_, rtol=1e-5)
         np.testing.assert_allclose(_outputs(scaled, X), _outputs(plain, X), atol=1e-5)

@@ -638,6 +638,14 @@ ESTIMATOR_CASES = [
         r"samples for validation, but that stratified split fails",
     ),
     Case(
+        "fit-early-stopping-single-sample-class-named-by-label",
+        lambda c: clf(early_stopping=True).fit(
+            c.X, np.r_[["rare"], np.where(c.y[1:] == 1, "cat", "dog")]
+        ),
+        ValueError,
+        r"stratified split fails \(classes \['rare'\] of y have a single sample\)",
+    ),
+    Case(
         "fit-early-stopping-tiny-regressor",
         lambda c: reg(early_stopping=True).fit({"m1": c.m1[:1], "m2": c.m2[:1]}, c.y_reg[:1]),
         ValueError,
