@@ -134,6 +134,9 @@ CANDIDATES = {
     # the present modalities (DSRSDModule.rescale_gate_weights; not adopted).
     "gates rescaled to average 1": {"rescale_gate_weights": True},
     "no periodic embedding": {"numerical_embedding": "none"},
+    # Code, not a parameter: a linear map of each 2-D modality's standardised input added
+    # to the output, zero at the start (DSRSDModule.linear_path), against one network.
+    "linear path, one network": {"linear_path": True, "n_networks": 1},
     "early stopping on the task loss": {"validate_on_task_loss": True},
     "weight averaging, decay 0.99": {"weight_average_decay": 0.99},
     "weight averaging, decay 0.999": {"weight_average_decay": 0.999},
@@ -257,6 +260,7 @@ DESCRIPTIONS = {
 # Code, not parameters: a switch names the class attribute it sets for the candidate's fits.
 _ATTRIBUTE_SWITCHES = {
     "rescale_gate_weights": DSRSDModule,
+    "linear_path": DSRSDModule,
     "validate_on_task_loss": MultimodalNet,
     "weight_average_decay": MultimodalNet,
 }

@@ -406,6 +406,10 @@ class DSRSDModule(RandomDraws, nn.Module):
     # they average 1): measured, not adopted (docs/design.md, section 5). A class-level
     # switch, off in the package, that benchmarks/tune_defaults.py turns on to measure it.
     rescale_gate_weights = False
+    # A linear map of each 2-D modality's standardised input added to the task output (a
+    # "wide" path beside the deep one, zero at initialisation): measured, not adopted
+    # (docs/design.md, section 5); a class-level switch for benchmarks/tune_defaults.py.
+    linear_path = False
 
     def __init__(
         self,
@@ -438,6 +442,14 @@ class DSRSDModule(RandomDraws, nn.Module):
         self.gates = GroupedLinear(n_modalities, code_width, 1) if fusion != "concat" else None
         fused_width = code_width * (1 if fusion == "gated" else self.n_modalities)
         self.head = mlp(fused_width, hidden_size, n_outputs, dropout)
+        self.linear_terms = (
+            nn.ParameterList(
+                nn.Parameter(torch.zeros(shape[0], n_outputs)) if len(shape) == 1 else None
+                for shape in modality_shapes
+            )
+            if self.linear_path
+            else None
+        )
 
     def forward(self, modality_mask: Tensor, **blocks: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         modality_mask = modality_mask.bool()
@@ -479,6 +491,11 @@ class DSRSDModule(RandomDraws, nn.Module):
             else:
                 fused = weighted.flatten(1)
         output = self.head(fused)
+        if self.linear_terms is not None:
+            for index, weight in enumerate(self.linear_terms):
+                if weight is not None:
+                    block = blocks[block_key(index)]
+                    output = output + present[:, index : index + 1] * (block @ weight)
         return output, {
             "fused": fused,
             "shared": shared,

@@ -666,6 +666,30 @@ def test_rescaled_gate_weights_average_one_over_present_modalities(blocks_and_y,
     torch.testing.assert_close(rescaled["fused"], n_present * plain["fused"])
 
 
+def test_linear_path_adds_a_masked_linear_map_of_each_2d_modality(blocks_and_y, monkeypatch):
+    # The measured alternative (off by default): a "wide" linear term beside the network.
+    from sklearn_dsrsd._modules import DSRSDModule
+
+    blocks, y = blocks_and_y
+    monkeypatch.setattr(DSRSDModule, "linear_path", True)
+    clf = DSRSDClassifier(**TINY).fit(blocks, y)
+    module = clf._inference_module(torch.float64)
+    assert all(weight.abs().sum() > 0 for weight in module.linear_terms)  # trained from 0
+    batch = clf._schema.batch(blocks, clf)
+    mask = torch.from_numpy(batch.modality_mask)
+    inputs = {f"m{i}": torch.from_numpy(b).double() for i, b in enumerate(batch.blocks)}
+    with torch.no_grad():
+        with_path, _ = module(modality_mask=mask, **inputs)
+        mask[:, 1] = False  # m1 absent: its linear term drops out
+        without_m1, _ = module(modality_mask=mask, **inputs)
+        weights = list(module.linear_terms)
+        module.linear_terms = None
+        deep, _ = module(modality_mask=mask, **inputs)
+    linear = inputs["m0"] @ weights[0].double() + inputs["m2"] @ weights[2].double()
+    torch.testing.assert_close(without_m1, deep + linear)
+    assert not torch.allclose(with_path, without_m1)
+
+
 def test_validation_loss_on_the_task_loss_alone_is_a_switch(blocks_and_y, monkeypatch):
     # The measured alternative (off by default): early stopping on the task loss alone.
     from sklearn_dsrsd._training import MultimodalNet
