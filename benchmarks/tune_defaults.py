@@ -137,6 +137,8 @@ CANDIDATES = {
     # Code, not a parameter: a linear map of each 2-D modality's standardised input added
     # to the output, zero at the start (DSRSDModule.linear_path), against one network.
     "linear path, one network": {"linear_path": True, "n_networks": 1},
+    # The same with the defaults' five networks, against "seed ensemble of 5".
+    "linear path": {"linear_path": True},
     "early stopping on the task loss": {"validate_on_task_loss": True},
     "weight averaging, decay 0.99": {"weight_average_decay": 0.99},
     "weight averaging, decay 0.999": {"weight_average_decay": 0.999},
