@@ -389,6 +389,9 @@ class DSRSDModule(RandomDraws, nn.Module):
         Encoder of the 3-D (sequence) modalities; see :class:`ModalityEncoder`.
     numerical_embedding : {"none", "periodic"}
         ``"periodic"``: a :class:`PeriodicEmbedding` before the MLP of each 2-D modality.
+    linear_path : bool
+        Add a linear map of each present 2-D modality's standardised input (no bias, zero
+        at initialisation) to the task output, beside the network.
 
     Notes
     -----
@@ -406,10 +409,6 @@ class DSRSDModule(RandomDraws, nn.Module):
     # they average 1): measured, not adopted (docs/design.md, section 5). A class-level
     # switch, off in the package, that benchmarks/tune_defaults.py turns on to measure it.
     rescale_gate_weights = False
-    # A linear map of each 2-D modality's standardised input added to the task output (a
-    # "wide" path beside the deep one, zero at initialisation): measured, not adopted
-    # (docs/design.md, section 5); a class-level switch for benchmarks/tune_defaults.py.
-    linear_path = False
 
     def __init__(
         self,
@@ -423,6 +422,7 @@ class DSRSDModule(RandomDraws, nn.Module):
         modality_dropout: float = 0.0,
         temporal_encoder: str = "conv",
         numerical_embedding: str = "none",
+        linear_path: bool = False,
     ):
         super().__init__()
         self.n_modalities = len(modality_shapes)
@@ -447,7 +447,7 @@ class DSRSDModule(RandomDraws, nn.Module):
                 nn.Parameter(torch.zeros(shape[0], n_outputs)) if len(shape) == 1 else None
                 for shape in modality_shapes
             )
-            if self.linear_path
+            if linear_path
             else None
         )
 
@@ -495,7 +495,9 @@ class DSRSDModule(RandomDraws, nn.Module):
             for index, weight in enumerate(self.linear_terms):
                 if weight is not None:
                     block = blocks[block_key(index)]
-                    output = output + present[:, index : index + 1] * (block @ weight)
+                    output = output + present[:, index : index + 1] * (
+                        block.to(weight.dtype) @ weight
+                    )
         return output, {
             "fused": fused,
             "shared": shared,

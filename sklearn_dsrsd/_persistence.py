@@ -548,8 +548,10 @@ def _restore(cls: type, payload: dict[str, Any], device: str | None) -> Any:
     if "device" in params:
         params["device"] = _load_device(params["device"], device)
     if "n_networks" in cls._get_param_names():
-        # A model saved before n_networks existed trained one network.
+        # A model saved before n_networks existed trained one network; one saved before
+        # linear_path existed has none.
         params.setdefault("n_networks", 1)
+        params.setdefault("linear_path", False)
     estimator = cls(**params)
     _restore_resolved_params(estimator, state.get("resolved_params", {}))
 

@@ -411,6 +411,28 @@ def test_models_from_before_do_early_stopping_load(fitted, tmp_path, early_stopp
     assert pickle.loads(pickle.dumps(pickled)).do_early_stopping_ is early_stopping
 
 
+def test_models_from_before_linear_path_load_without_it(tmp_path):
+    # Saved or pickled before linear_path existed, a model has no such parameter and its
+    # network no linear terms.
+    data = _data()
+    estimator = DSRSDClassifier(**DSRSD_SMALL, linear_path=False).fit(data["X"], data["labels"])
+    estimator.save(tmp_path / "model.dsrsd")
+
+    def older(state):
+        del state["params"]["linear_path"]
+
+    path = _rewritten(tmp_path / "model.dsrsd", tmp_path / "older.dsrsd", change_state=older)
+    loaded = sklearn_dsrsd.load(path)
+    assert loaded.linear_path is False
+    _assert_same_outputs(estimator, loaded, data["X"])
+    state = estimator.__getstate__()
+    del state["linear_path"]
+    pickled = DSRSDClassifier.__new__(DSRSDClassifier)
+    pickled.__setstate__(state)
+    assert pickled.linear_path is False
+    _assert_same_outputs(estimator, pickled, data["X"])
+
+
 def test_fusion_auto_loads_the_fusion_it_was_saved_with(fitted, monkeypatch):
     # A later version may resolve fusion="auto" to another fusion; the file's weights
     # belong to the network that the saved resolution built.
