@@ -65,9 +65,8 @@ BENCHMARK_PRESENTATIONS = {"AAA_2013J", "AAA_2014J", "BBB_2013B", "BBB_2013J"}
 CANDIDATES = {
     # The reference of the table of differences: one network, what the defaults trained
     # before n_networks existed (e61963f); those rows were measured as "current defaults".
-    # Without the linear path, which did not exist then.
-    "one network (n_networks=1)": {"n_networks": 1, "linear_path": False},
-    # The defaults: the row "linear path" on the tasks it was measured on (five networks).
+    "one network (n_networks=1)": {"n_networks": 1},
+    # The defaults: the row "seed ensemble of 5", their network average.
     "current defaults": {},
     "modality dropout 0.3": {"missing_strategy": "dropout", "missing_rate": 0.3},
     "previous defaults: auxiliary weights 0.1/0.01/0.1": {
@@ -135,8 +134,8 @@ CANDIDATES = {
     "gates rescaled to average 1": {"rescale_gate_weights": True},
     "no periodic embedding": {"numerical_embedding": "none"},
     # A linear map of each 2-D modality's standardised input added to the output, zero at
-    # the start (linear_path=True, the default since it was measured here; then a switch of
-    # DSRSDModule with the same network), against one network without it.
+    # the start (linear_path=True; measured as a switch of DSRSDModule that built the same
+    # network), against one network without it. Not adopted.
     "linear path, one network": {"linear_path": True, "n_networks": 1},
     # The same with five networks, against "seed ensemble of 5" (which has no linear path).
     "linear path": {"linear_path": True},
@@ -667,10 +666,8 @@ def main(argv: list[str] | None = None) -> int:
         "'reference: ...' are not candidates but the harness's other models on the same folds, "
         "for what a default has to reach. The defaults average five networks "
         "(n_networks='auto'; from e61963f in a fit on fewer than 10,000 rows, in every fit since "
-        "2026-12-05), and a network of that average is the one-network model of its seed; since "
-        "2026-12-05 they add the linear path (linear_path=True), so the current defaults are "
-        "the row 'linear path' where it was measured and the row 'seed ensemble of 5' was "
-        "the defaults before.",
+        "2026-12-05), and a network of that average is the one-network model of its seed, so "
+        "the current defaults are the row 'seed ensemble of 5'.",
         "",
         *[f"- {task}: {DESCRIPTIONS[task]}." for task in scores],
         "",

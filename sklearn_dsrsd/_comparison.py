@@ -177,7 +177,6 @@ def ablation_models(task: str, **budget: Any) -> dict[str, Any]:
         },
         "shared stream only": {"dual_stream": False},
         "no periodic embedding": {"numerical_embedding": "none"},
-        "no linear path": {"linear_path": False},
     }
     # Every fusion other than the one the full model resolves "auto" to.
     for fusion, name in FUSION_VARIANTS.items():

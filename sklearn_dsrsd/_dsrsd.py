@@ -69,7 +69,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         fusion: str = "auto",
         temporal_encoder: str = "conv",
         numerical_embedding: str = "periodic",
-        linear_path: bool = True,
+        linear_path: bool = False,
         n_networks: int | str = "auto",
         representation: str = "codes",
         alignment_weight: float = 0.3,
@@ -235,7 +235,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A model pickled before n_networks existed trained one network; one pickled
-        # before linear_path existed has none.
+        # before linear_path existed has none (its default, too).
         state = {"n_networks": 1, "linear_path": False, **state}
         if "net_" in state:
             state.setdefault("n_networks_", 1)
@@ -439,13 +439,16 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         plain MLPs. ``"none"``: the raw features only, several times faster to
         fit and to predict (the cosines and sines dominate the cost). Sequence
         (3-D) modalities are never embedded.
-    linear_path : bool, default=True
+    linear_path : bool, default=False
         Add a linear map of each present 2-D modality's standardised input to
         the network's output: a "wide" path beside the deep one, without bias,
         zero at initialisation and trained with the network. Our addition, not
-        part of DSRSD-Net: on the tuning data it scored higher than the network
-        alone on most tasks (``benchmarks/tune_defaults.md``). The gates, and
-        so :meth:`modality_weights`, describe the network only. Sequence (3-D)
+        part of DSRSD-Net, and not the default: with one network it scored
+        higher on 13 of 14 tuning tasks, but with the default five networks
+        it was mixed on the real (OULAD) tuning tasks, lower on every real
+        benchmark and higher only on synthetic designs
+        (``benchmarks/results/candidate-linear-path/``). The gates, and so
+        :meth:`modality_weights`, describe the network only. Sequence (3-D)
         modalities have no linear path.
     n_networks : int or "auto", default="auto"
         Number of networks whose class probabilities are averaged (soft
@@ -636,7 +639,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         fusion: str = "auto",
         temporal_encoder: str = "conv",
         numerical_embedding: str = "periodic",
-        linear_path: bool = True,
+        linear_path: bool = False,
         n_networks: int | str = "auto",
         representation: str = "codes",
         alignment_weight: float = 0.3,
@@ -762,13 +765,16 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         plain MLPs. ``"none"``: the raw features only, several times faster to
         fit and to predict (the cosines and sines dominate the cost). Sequence
         (3-D) modalities are never embedded.
-    linear_path : bool, default=True
+    linear_path : bool, default=False
         Add a linear map of each present 2-D modality's standardised input to
         the network's output: a "wide" path beside the deep one, without bias,
         zero at initialisation and trained with the network. Our addition, not
-        part of DSRSD-Net: on the tuning data it scored higher than the network
-        alone on most tasks (``benchmarks/tune_defaults.md``). The gates, and
-        so :meth:`modality_weights`, describe the network only. Sequence (3-D)
+        part of DSRSD-Net, and not the default: with one network it scored
+        higher on 13 of 14 tuning tasks, but with the default five networks
+        it was mixed on the real (OULAD) tuning tasks, lower on every real
+        benchmark and higher only on synthetic designs
+        (``benchmarks/results/candidate-linear-path/``). The gates, and so
+        :meth:`modality_weights`, describe the network only. Sequence (3-D)
         modalities have no linear path.
     n_networks : int or "auto", default="auto"
         Number of networks whose predictions are averaged. ``fit`` trains

@@ -249,12 +249,10 @@ def test_training_attributes_early_stopping_and_warm_start(blocks_and_y):
 def test_early_stopping_restores_the_epoch_with_the_best_validation_loss(blocks_and_y):
     # A tol larger than the late improvements: they do not count against stopping, but
     # the weights kept are still those of the best epoch (skorch kept the last epoch
-    # that beat the previous best by tol). The network alone (no linear path) gives a
-    # validation curve with that case.
+    # that beat the previous best by tol).
     blocks, y = blocks_and_y
     clf = DSRSDClassifier(
         **{**TINY, "max_iter": 8},
-        linear_path=False,
         early_stopping=True,
         tol=0.05,
         n_iter_no_change=8,
@@ -670,10 +668,9 @@ def test_rescaled_gate_weights_average_one_over_present_modalities(blocks_and_y,
 
 def test_linear_path_adds_a_masked_linear_map_of_each_2d_modality(blocks_and_y):
     blocks, y = blocks_and_y
-    clf = DSRSDClassifier(**TINY).fit(blocks, y)
-    assert (
-        DSRSDClassifier(**TINY, linear_path=False).fit(blocks, y).net_.module_.linear_terms is None
-    )
+    # An option, off by default: a "wide" linear term beside the network.
+    assert DSRSDClassifier(**TINY).fit(blocks, y).net_.module_.linear_terms is None
+    clf = DSRSDClassifier(**TINY, linear_path=True).fit(blocks, y)
     module = clf._inference_module(torch.float64)
     assert all(weight.abs().sum() > 0 for weight in module.linear_terms)  # trained from 0
     batch = clf._schema.batch(blocks, clf)
@@ -875,13 +872,10 @@ def test_temporal_encoders_read_sequence_modalities(encoder, kind):
     # modality, 160 rows) reached 0.63 and 0.65 training accuracy for two of three seeds
     # with the attention encoder (0.54 for one of three with the convolution), while
     # 0.1/0.01/0.1 learns; at the default sizes on 400 rows the default weights learn this
-    # task as well (docs/user_guide.md, after the table of parameters). The linear path of
-    # the noise modality is off too: with it the attention encoder reached 0.61 and 0.91
-    # training accuracy for two of four seeds (0.67 and 0.99 without).
+    # task as well (docs/user_guide.md, after the table of parameters).
     clf = DSRSDClassifier(
         **{**TINY, "max_iter": 60},
         temporal_encoder=encoder,
-        linear_path=False,
         learning_rate_init=0.01,
         alignment_weight=0.1,
         decorrelation_weight=0.01,
@@ -1145,12 +1139,9 @@ def test_decision_function_agrees_with_predict_and_predict_proba(n_classes):
 @pytest.mark.parametrize("fusion", ["gated_concat", "gated", "concat"])
 def test_transform_fused_representation(blocks_and_y, fusion):
     blocks, y = blocks_and_y
-    clf = DSRSDClassifier(**TINY, fusion=fusion, representation="fused", linear_path=False).fit(
-        blocks, y
-    )
+    clf = DSRSDClassifier(**TINY, fusion=fusion, representation="fused").fit(blocks, y)
     fused = clf.transform(blocks)
-    # the representation the task head reads: the head maps it to the logits (to which the
-    # linear path, off here, would add its terms)
+    # the representation the task head reads: the head maps it to the logits
     head = clf._inference_module(torch.float64).head
     with torch.no_grad():
         logits = head(torch.from_numpy(fused)).numpy()

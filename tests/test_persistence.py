@@ -431,6 +431,10 @@ def test_models_from_before_linear_path_load_without_it(tmp_path):
     pickled.__setstate__(state)
     assert pickled.linear_path is False
     _assert_same_outputs(estimator, pickled, data["X"])
+    # A model with the linear path saves and loads its terms.
+    wide = DSRSDClassifier(**DSRSD_SMALL, linear_path=True).fit(data["X"], data["labels"])
+    wide.save(tmp_path / "wide.dsrsd")
+    _assert_same_outputs(wide, sklearn_dsrsd.load(tmp_path / "wide.dsrsd"), data["X"])
 
 
 def test_fusion_auto_loads_the_fusion_it_was_saved_with(fitted, monkeypatch):
