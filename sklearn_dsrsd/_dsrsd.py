@@ -462,8 +462,8 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         ``"auto"``: 5 in a ``fit``, 1 in a ``partial_fit`` that starts the
         model; ``n_networks_`` records the choice. Set 1 for the fastest fit,
         as in a grid search over many candidates; ``n_jobs`` trains the
-        networks in parallel. :meth:`transform` returns the first network's codes;
-        :meth:`modality_weights` averages the networks' weights.
+        networks in parallel. :meth:`transform` returns the first network's
+        codes; :meth:`modality_weights` averages the networks' weights.
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private
         code of every modality; ``"fused"``, the fused representation the task
@@ -788,8 +788,8 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         ``"auto"``: 5 in a ``fit``, 1 in a ``partial_fit`` that starts the
         model; ``n_networks_`` records the choice. Set 1 for the fastest fit,
         as in a grid search over many candidates; ``n_jobs`` trains the
-        networks in parallel. :meth:`transform` returns the first network's codes;
-        :meth:`modality_weights` averages the networks' weights.
+        networks in parallel. :meth:`transform` returns the first network's
+        codes; :meth:`modality_weights` averages the networks' weights.
     representation : {"codes", "fused"}, default="codes"
         What :meth:`transform` returns: ``"codes"``, the shared and private
         code of every modality; ``"fused"``, the fused representation the task
