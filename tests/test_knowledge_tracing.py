@@ -505,6 +505,19 @@ def test_bad_values_raise():
         build_next_step_features(log.iloc[:0], **COLS)
 
 
+def test_text_order_is_read_as_numbers_or_timestamps():
+    # As read from a CSV file: sorted as text, "10:00" (and "10") would come before "9:00".
+    log = hand_log()
+    expected = build_next_step_features(log, **COLS)
+    hours = log["t"] + 5  # 5 to 11 o'clock: one and two digits
+    for text in (hours.astype(str), "2020-01-02 " + hours.astype(str) + ":00:00"):
+        task = build_next_step_features(log.assign(t=text), **COLS)
+        for name in expected.data:
+            assert_array_equal(task.data[name], expected.data[name])
+    with pytest.raises(ValueError, match=r"column 't' \(the order column\) must hold numbers or "):
+        build_next_step_features(log.assign(t=[f"step {t}" for t in log["t"]]), **COLS)
+
+
 # ------------------------------------------------------------------ loader
 
 ASSIST_COLUMNS = [

@@ -162,12 +162,35 @@ def _id_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, codes
 
 
-def _order_key(values: np.ndarray) -> np.ndarray:
+def _order_key(values: np.ndarray, column: str, source: str | None) -> np.ndarray:
+    """Sortable values of the ``order`` column: numbers or times, never text.
+
+    A CSV file's timestamps and numbers read as text; sorted as text, "9:05" would come
+    after "10:30" (and "9" after "10"), and responses would see later ones as earlier.
+    """
     if values.dtype.kind in "iufbmM":
         return values
+    import warnings
+
     import pandas as pd
 
-    return pd.factorize(values, sort=True)[0]
+    try:
+        return pd.to_numeric(values).astype(np.float64, copy=False)
+    except (TypeError, ValueError):
+        pass
+    try:
+        with warnings.catch_warnings():
+            # "Could not infer format": each value is then parsed on its own, as wanted.
+            warnings.simplefilter("ignore", UserWarning)
+            times = pd.to_datetime(values, utc=True)
+    except (TypeError, ValueError, OverflowError) as exc:
+        examples = [_show(value) for value in values[:3]]
+        raise ValueError(
+            f"{_source(source)}column {column!r} (the order column) must hold numbers or "
+            f"timestamps that order each student's responses; found values such as "
+            f"{', '.join(examples)} ({exc})."
+        ) from None
+    return np.asarray(times.tz_localize(None), dtype="datetime64[ns]")
 
 
 def _correct_values(values: np.ndarray, column: str, source: str | None) -> np.ndarray:
@@ -250,7 +273,7 @@ def _prepare(
         flat = np.zeros(n_rows, dtype=np.int64)
 
     student_code_rows = pd.factorize(log[student].to_numpy(), sort=True)[0]
-    order_rows = _order_key(log[order].to_numpy())
+    order_rows = _order_key(log[order].to_numpy(), order, source)
     if item is not None:
         item_code_rows, item_id_rows = _id_codes(log[item].to_numpy())
     else:
@@ -828,7 +851,9 @@ def build_next_step_features(
         then one response and nothing is collapsed.
     student, order, correct : str
         Column names. ``order`` ranks each student's responses (a step or a
-        timestamp) and must be strict per student after collapsing; ``correct`` holds
+        timestamp; text, as read from a CSV file, is parsed as numbers or else as
+        timestamps, never sorted as text) and must be strict per student after
+        collapsing; ``correct`` holds
         0/1 or booleans. The defaults are the ASSISTments 2009 column names of the AKT
         paper's file.
     item, skill : str or None, defaults="problem_idx", "skill_idx"
