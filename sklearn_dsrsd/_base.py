@@ -433,6 +433,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         if first:
             batch, sample_weight = self._fit_inputs(X, sample_weight)
         else:
+            self._schema.check_same_selectors(self.modalities, self)
             batch = self._schema.batch(X, self)
             sample_weight = check_sample_weight(sample_weight, batch.n_samples)
         self._check_y_length(y, batch.n_samples)
@@ -967,6 +968,17 @@ class ClassifierTask:
                 raise ValueError(
                     f"class_weight names labels {unknown} that are not classes of y "
                     f"(classes_ = {self.classes_.tolist()}); use the labels of y as keys."
+                )
+        if isinstance(class_weight, str):
+            absent = np.setdiff1d(self.classes_, y).tolist()
+            if absent:
+                # Only a warm start gets here: a first fit takes its classes from y.
+                raise ValueError(
+                    f"class_weight={class_weight!r} weights each class by its frequency in "
+                    f"y, but y has no samples of the classes {absent}, which the fitted "
+                    f"model keeps from its first fit (warm_start=True; classes_ = "
+                    f"{self.classes_.tolist()}). Pass class weights as a dict, or set "
+                    "warm_start=False to fit the classes of this y."
                 )
         self._class_weights = (
             None

@@ -19,6 +19,7 @@ sample lacks a modality (every value NaN, key absent or value ``None``).
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -319,6 +320,25 @@ class ModalitySchema:
         # Column names of the modalities given as DataFrames in fit (mapping form), checked
         # at prediction as scikit-learn checks ``feature_names_in_``.
         self.column_names: dict[str, list[str]] = {}
+        # The ``modalities`` parameter of the fit, which continued training must keep.
+        self.selectors: Mapping | None = None
+
+    def check_same_selectors(self, modalities: Mapping | None, estimator: Any) -> None:
+        """Raise if ``modalities`` splits the input otherwise than at fit.
+
+        A warm start or ``partial_fit`` reads its data through this schema: a changed
+        split would be ignored, or would feed other columns to the same weights.
+        """
+        if "selectors" not in vars(self):
+            return  # pickled before schemas kept it
+        if _same_selectors(self.selectors, modalities):
+            return
+        raise ValueError(
+            f"{_estimator_name(estimator)} was fitted with modalities={self.selectors!r}, "
+            f"but modalities is now {modalities!r}; continued training (warm_start=True "
+            "or partial_fit) keeps the modalities of the fit. Set modalities back, or fit "
+            "a new model with warm_start=False."
+        )
 
     @property
     def n_features(self) -> int:
@@ -627,6 +647,25 @@ def check_some_modality_present(batch: ModalityBatch, first_row: int = 0) -> Non
         )
 
 
+def _same_selectors(fitted: Mapping | None, given: Mapping | None) -> bool:
+    """Whether two ``modalities`` parameters are the same mapping of names to selectors."""
+    if fitted is None or given is None:
+        return fitted is given
+    if [str(name) for name in fitted] != [str(name) for name in given]:
+        return False
+    for before, now in zip(fitted.values(), given.values(), strict=True):
+        if isinstance(before, slice) or isinstance(now, slice):
+            if before != now:
+                return False
+            continue
+        before, now = np.asarray(before), np.asarray(now)
+        if before.shape != now.shape or before.dtype.kind != now.dtype.kind:
+            return False
+        if not np.array_equal(before, now):
+            return False
+    return True
+
+
 def fit_schema(
     X: Any, modalities: Mapping | None, estimator: Any, sample_weight: Any = None
 ) -> tuple[ModalitySchema, dict[str, Any], np.ndarray | None]:
@@ -696,6 +735,8 @@ def fit_schema(
             )
     sample_weight = check_sample_weight(sample_weight, next(iter(blocks.values())).shape[0])
     schema.fit_scaling(blocks, sample_weight)
+    # A copy: the caller may change the mapping it passed after fit.
+    schema.selectors = None if modalities is None else copy.deepcopy(dict(modalities))
     return schema, blocks, sample_weight
 
 

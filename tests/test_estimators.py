@@ -505,6 +505,37 @@ def test_warm_start_honours_changed_training_parameters(blocks_and_y):
     assert_array_equal(clf.predict_proba(blocks), before)
 
 
+def test_continued_training_refuses_changed_modalities(blocks_and_y):
+    # Continued training reads its data through the fit's split: a new split was ignored.
+    blocks, y = blocks_and_y
+    array = np.hstack(list(blocks.values()))
+    split = {"a": slice(0, 4), "b": [4, 5, 6], "c": np.arange(7, 12)}
+    clf = DSRSDClassifier(**TINY, early_stopping=False, warm_start=True, modalities=split)
+    clf.fit(array, y)
+    before = clf.predict_proba(array)
+    swapped = {"a": [4, 5, 6], "b": slice(0, 4), "c": np.arange(7, 12)}
+    for modalities in (swapped, {"x": slice(0, 4), "b": [4, 5, 6], "c": np.arange(7, 12)}):
+        clf.set_params(modalities=modalities)
+        for train in (clf.fit, clf.partial_fit):
+            with pytest.raises(ValueError, match=r"fitted with modalities=\{'a': slice\(0, 4"):
+                train(array, y)
+            assert_array_equal(clf.predict_proba(array), before)
+    # The same split written otherwise (a list for an array of the same indices) continues.
+    clf.set_params(modalities={**split, "c": list(range(7, 12))}).fit(array, y)
+    assert clf.n_iter_ == 2 * TINY["max_iter"]
+
+
+def test_warm_start_with_balanced_class_weight_names_the_absent_class():
+    blocks, y = make_blocks(n_classes=3)
+    clf = DSRSDClassifier(**TINY, class_weight="balanced", warm_start=True).fit(blocks, y)
+    kept = y < 2
+    with pytest.raises(
+        ValueError, match=r"class_weight='balanced'.*no samples of the classes \[2\]"
+    ):
+        clf.fit({name: block[kept] for name, block in blocks.items()}, y[kept])
+    assert_array_equal(clf.classes_, [0, 1, 2])
+
+
 @pytest.mark.parametrize("how", ["fit", "warm_start", "partial_fit"])
 def test_failed_training_leaves_no_half_updated_model(blocks_and_y, how):
     # A run that fails mid-training has changed the network (and a fit the input
