@@ -694,6 +694,18 @@ def _check_rebuilds(estimator: Any, name: str, net: NeuralNet) -> None:
         changes = ", ".join(
             filter(None, [changes, f"{type(net).__name__} -> {type(rebuilt).__name__}"])
         )
+    # The state of an "adaptive" schedule is saved for partial_fit to continue; the
+    # rebuilt net must have such a schedule to take it.
+    saved_schedule = _resumable_schedule(net)
+    if (
+        saved_schedule is not None
+        and saved_schedule.lr_scheduler_ is not None
+        and not isinstance(dict(rebuilt.callbacks).get("lr_scheduler"), ResumableLRScheduler)
+    ):
+        learning_rate = getattr(estimator, "learning_rate", None)
+        changes = ", ".join(
+            filter(None, [changes, f"learning_rate 'adaptive' -> {learning_rate!r}"])
+        )
     if changes:
         raise ValueError(
             f"Cannot save this {type(estimator).__name__}: load rebuilds {name} from the "

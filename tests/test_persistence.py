@@ -207,6 +207,20 @@ def test_parameters_that_reshape_the_network_after_fit_are_refused_by_save(tmp_p
     _assert_same_outputs(estimator, sklearn_dsrsd.load(tmp_path / "model.dsrsd"), data["X"])
 
 
+def test_adaptive_schedule_changed_after_fit_is_refused_by_save(tmp_path):
+    # The adaptive schedule's state is saved for partial_fit; a net rebuilt with another
+    # schedule cannot take it, so the file would not load.
+    data = _data()
+    params = {**DSRSD_SMALL, "early_stopping": False, "learning_rate": "adaptive", "n_networks": 1}
+    estimator = DSRSDClassifier(**params).fit(data["X"], data["binary"])
+    estimator.set_params(learning_rate="constant")
+    with pytest.raises(ValueError, match=r"changed after fit .*learning_rate 'adaptive' -> 'co"):
+        estimator.save(tmp_path / "model.dsrsd")
+    assert not (tmp_path / "model.dsrsd").exists()
+    estimator.set_params(learning_rate="adaptive").save(tmp_path / "model.dsrsd")
+    _assert_same_outputs(estimator, sklearn_dsrsd.load(tmp_path / "model.dsrsd"), data["X"])
+
+
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory):
     """A fitted classifier and the path of its saved file (not to be modified)."""
