@@ -62,8 +62,8 @@ class ModalityWeightsDisplay:
         Name of each column of ``weights``, unique. A mapping (such as an estimator's
         ``modalities_``) gives its keys.
     groups : array-like of shape (n_samples,), default=None
-        Group label of each sample, e.g. its true or predicted class. None plots all samples
-        together.
+        Group label of each sample, e.g. its true or predicted class; no label may be
+        missing (NaN or None). None plots all samples together.
     group_name : str, default=None
         Title of the legend of the groups.
 
@@ -160,6 +160,18 @@ class ModalityWeightsDisplay:
                 raise ValueError(
                     f"groups must be 1-D with one label per row of weights ({array.shape[0]}); "
                     f"got shape {groups.shape}."
+                )
+            # NaN equals no label, not even itself: its rows would belong to no group.
+            missing = [
+                value
+                for value in groups.tolist()
+                if value is None or (isinstance(value, float) and np.isnan(value))
+            ]
+            if missing:
+                raise ValueError(
+                    f"groups must label every row; got {len(missing)} missing labels "
+                    f"({missing[0]!r}). Give those rows a label of their own, or leave "
+                    "them out."
                 )
 
         self.weights = array
@@ -394,7 +406,8 @@ class ModalityWeightsDisplay:
             Name of each column of ``weights``, unique. A mapping (such as an estimator's
             ``modalities_``) gives its keys.
         groups : array-like of shape (n_samples,), default=None
-            Group label of each sample. None plots all samples together.
+            Group label of each sample; none missing (NaN or None). None plots all
+            samples together.
         group_name : str, default=None
             Title of the legend of the groups.
         kind : {"box", "bar"}, default="box"

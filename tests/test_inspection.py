@@ -187,6 +187,8 @@ def test_constructor_does_not_plot():
         (np.ones((2, 3)) / 3, ["a", "a", "b"], None, "modality_names must be unique"),
         (np.ones((2, 3)) / 3, NAMES, [0, 1, 0], "groups must be 1-D with one label per row"),
         (np.ones((2, 3)) / 3, NAMES, [[0], [1]], "groups must be 1-D"),
+        (np.ones((2, 3)) / 3, NAMES, [1.0, np.nan], r"1 missing labels \(nan\)"),
+        (np.ones((2, 3)) / 3, NAMES, np.array(["x", None], dtype=object), "1 missing labels"),
     ],
 )
 def test_validation(weights, names, groups, match):
