@@ -75,11 +75,24 @@ class _BaselineBase(MultimodalNetEstimator):
 # -- the wrapped-estimator path ---------------------------------------------------------------
 
 
+def _on_wrapped_path(estimator: Any) -> bool:
+    """Whether the fitted model is a wrapped estimator (before fit: whether it will be).
+
+    The fitted state decides, not the ``estimator`` parameter: as in scikit-learn, a
+    parameter set after fit takes effect at the next fit, and the fitted model predicts.
+    """
+    if hasattr(estimator, "estimator_"):
+        return True
+    if hasattr(estimator, "net_"):
+        return False
+    return estimator.estimator is not None
+
+
 def _wrapped_has(method: str):
     """``available_if`` check: the neural path has every method; a wrapped one only its own."""
 
     def check(self) -> bool:
-        if self.estimator is None:
+        if not _on_wrapped_path(self):
             return True
         wrapped = getattr(self, "estimator_", self.estimator)
         return hasattr(wrapped, method)
@@ -89,7 +102,7 @@ def _wrapped_has(method: str):
 
 def _neural_path(estimator: Any) -> bool:
     """``available_if`` check for methods only the network has (``partial_fit``)."""
-    return estimator.estimator is None
+    return not _on_wrapped_path(estimator)
 
 
 class _WrappedEstimatorMixin:
@@ -191,7 +204,7 @@ class _WrappedEstimatorMixin:
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        if self.estimator is None:
+        if not _on_wrapped_path(self):
             return super().predict(X)
         return self._wrapped("predict", X)
 
@@ -213,7 +226,7 @@ class _WrappedEstimatorMixin:
             (``set_output(transform="pandas")`` or scikit-learn's global
             ``transform_output``).
         """
-        if self.estimator is None:
+        if not _on_wrapped_path(self):
             return super().modality_weights(X)
         check_is_fitted(self)
         batch = self._schema.batch(X, self)  # the presence mask alone: no feature matrix
@@ -289,13 +302,11 @@ class _WrappedClassifierMixin(_WrappedEstimatorMixin):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``; rows sum to 1.
         """
-        if self.estimator is None:
+        if not _on_wrapped_path(self):
             return super().predict_proba(X)
         return self._wrapped("predict_proba", X)
 
-    @available_if(
-        lambda self: self.estimator is not None and _wrapped_has("decision_function")(self)
-    )
+    @available_if(lambda self: _on_wrapped_path(self) and _wrapped_has("decision_function")(self))
     def decision_function(self, X: Any) -> np.ndarray:
         """Decision function of the wrapped estimator (wrapped path only).
 

@@ -346,6 +346,26 @@ def test_wrapped_methods_follow_the_wrapped_estimator():
     assert hasattr(model, "do_early_stopping_")
 
 
+def test_fitted_path_predicts_until_the_next_fit():
+    # As in scikit-learn, a parameter set after fit takes effect at the next fit: the
+    # fitted model (network or wrapped estimator) keeps predicting, whatever `estimator`.
+    X, signal = make_data()
+    y = signal > 0
+    neural = tiny(EarlyFusionClassifier).fit(X, y)
+    proba = neural.predict_proba(X)
+    neural.set_params(estimator=LinearSVC())
+    np.testing.assert_array_equal(neural.predict_proba(X), proba)
+    assert hasattr(neural, "partial_fit") and not hasattr(neural, "decision_function")
+    wrapped = EarlyFusionClassifier(estimator=LinearSVC()).fit(X, y)
+    decision = wrapped.decision_function(X)
+    wrapped.set_params(estimator=None)
+    np.testing.assert_array_equal(wrapped.decision_function(X), decision)
+    np.testing.assert_array_equal(wrapped.predict(X), decision > 0)
+    assert not hasattr(wrapped, "predict_proba") and not hasattr(wrapped, "partial_fit")
+    wrapped.fit(X, y)  # the network now
+    assert hasattr(wrapped, "net_") and hasattr(wrapped, "partial_fit")
+
+
 def test_failed_wrapped_refit_leaves_the_estimator_unfitted():
     # The refit rescales the inputs before the wrapped fit fails: the old estimator_ must
     # not go on predicting from inputs standardised for other data.
