@@ -297,7 +297,9 @@ def test_future_responses_do_not_change_past_features(seed):
     assert 0 < n_later < len(log)
     altered = log.copy()
     altered.loc[later, "correct"] = rng.integers(0, 2, n_later)
-    altered.loc[later, "item"] = rng.integers(5000, 5003, n_later)
+    # One new item per row: consecutive rows of an item with distinct skills would be one
+    # multi-skill response, which must have one answer.
+    altered.loc[later, "item"] = 5000 + rng.permutation(n_later)
     altered.loc[later, "skill"] = rng.integers(0, 8, n_later)
     altered = altered.sample(frac=1.0, random_state=seed)  # and shuffle the rows
 
@@ -503,6 +505,19 @@ def test_bad_values_raise():
         build_next_step_features(log, n_recent=0, **COLS)
     with pytest.raises(ValueError, match="no rows"):
         build_next_step_features(log.iloc[:0], **COLS)
+
+
+def test_multiskill_run_with_two_answers_is_refused():
+    # Kept apart by their answers, the rows would change how an earlier row is merged
+    # when a later answer changes, and reveal that the second answer differs.
+    log = make_log([(1, 0, 10, 3, 1), (1, 1, 10, 4, 0), (1, 2, 11, 3, 0)])
+    with pytest.raises(ValueError, match=r"rows 0 and 1 of the log \(student 1\) answer item 10"):
+        build_next_step_features(log, **COLS)
+    with pytest.raises(ValueError, match="different correctness"):
+        collapse_multiskill_duplicates(log, **COLS)
+    assert len(build_next_step_features(log, collapse_duplicates=False, **COLS).target) == 3
+    same = build_next_step_features(log.assign(correct=[1, 1, 0]), **COLS)
+    assert_array_equal(same.target, [1, 0])
 
 
 def test_text_order_is_read_as_numbers_or_timestamps():

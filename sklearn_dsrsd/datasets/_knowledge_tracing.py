@@ -305,7 +305,23 @@ def _prepare(
         new = np.ones(n, dtype=bool)
         new[1:] = long_row[1:] != long_row[:-1]
     elif collapse_duplicates:
-        new = _split_runs(stu, itm, cor, skill_code_s)
+        new = _split_runs(stu, itm, skill_code_s)
+        # Whether a row joins the response before it must not depend on its answer: if
+        # it did, a later row's answer would change an earlier response, and a row left
+        # apart would reveal that its answer differs from the one before it.
+        first_of_entry = np.flatnonzero(new)[np.cumsum(new) - 1]
+        differs = np.flatnonzero(cor != cor[first_of_entry])
+        if differs.size:
+            row, first_row = long_row[differs[0]], long_row[first_of_entry[differs[0]]]
+            raise ValueError(
+                f"{_source(source)}rows {_show(log.index[first_row])} and "
+                f"{_show(log.index[row])} of the log (student "
+                f"{_show(log[student].iloc[row])}) answer item "
+                f"{_show(log[item].iloc[row])} one after the other with distinct skills, "
+                "the form of one multi-skill response, but with different correctness "
+                f"({differs.size} such row(s)). One response has one answer: correct the "
+                "log, or pass collapse_duplicates=False to keep every row as a response."
+            )
     else:
         new = np.ones(n, dtype=bool)
 
@@ -364,20 +380,17 @@ def _prepare(
     )
 
 
-def _split_runs(
-    stu: np.ndarray, itm: np.ndarray, cor: np.ndarray, skill: np.ndarray
-) -> np.ndarray:
+def _split_runs(stu: np.ndarray, itm: np.ndarray, skill: np.ndarray) -> np.ndarray:
     """Flag the sorted rows that start a new response.
 
     A row continues the response of the row before it when both belong to the same
-    student, the same item, have the same correctness, and the row's skill is not
-    already among the skills of that response (a repeated skill means the student
-    answered the item again).
+    student and the same item, and the row's skill is not already among the skills of
+    that response (a repeated skill means the student answered the item again).
     """
     n = len(stu)
     ar = np.arange(n)
     cand = np.zeros(n, dtype=bool)
-    cand[1:] = (stu[1:] == stu[:-1]) & (itm[1:] == itm[:-1]) & (cor[1:] == cor[:-1])
+    cand[1:] = (stu[1:] == stu[:-1]) & (itm[1:] == itm[:-1])
     run_first = np.maximum.accumulate(np.where(cand, 0, ar))
     pos = ar - run_first
     new = ~cand
@@ -424,9 +437,13 @@ def collapse_multiskill_duplicates(
     run of such duplicates into one row.
 
     Rows ``i`` and ``i + 1`` (adjacent after sorting) belong to the same response when
-    they have the same student, the same item and the same correctness, and the skill of
-    row ``i + 1`` is not yet among the skills of the response (a repeated skill means
-    the student answered the item again, which starts a new response).
+    they have the same student and the same item, and the skill of row ``i + 1`` is not
+    yet among the skills of the response (a repeated skill means the student answered
+    the item again, which starts a new response). The rows of one response must have the
+    same correctness: a ValueError names the first that does not. (Were rows with
+    different answers kept apart, a later row's answer would decide whether an earlier
+    row is merged, and a row kept apart would reveal that its answer differs from the
+    previous one.)
 
     Parameters
     ----------
@@ -866,8 +883,8 @@ def build_next_step_features(
         n_fields)``, most recent response first, for a temporal encoder (e.g.
         ``DSRSDClassifier(temporal_encoder="gru")``), instead of flat columns.
     collapse_duplicates : bool, default=True
-        Merge runs of consecutive rows of one student with the same item, the same
-        answer and distinct skills into one response (see
+        Merge runs of consecutive rows of one student with the same item and distinct
+        skills into one response; they must have the same answer (see
         :func:`collapse_multiskill_duplicates`). ``False`` keeps every row as a response,
         which reproduces the label leak of the raw ASSISTments files.
     return_X_y : bool, default=False
