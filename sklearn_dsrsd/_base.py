@@ -86,12 +86,41 @@ def _set_missing_do_early_stopping(estimator: Any) -> None:
     estimator.do_early_stopping_ = estimator.early_stopping is True
 
 
-def _load_members(average: NeuralNet, nets: list[NeuralNet]) -> None:
+def _load_members(average: NeuralNet, nets: list[NeuralNet], *, optimizer: bool = True) -> None:
     """Load the weights of one-network ``nets`` into the members of ``average``'s
-    ``NetworkAverage``, in order; ``average`` takes the first net's history."""
+    ``NetworkAverage``, in order; ``average`` takes the first net's history.
+
+    With ``optimizer``, each net's optimiser state (moments, step counts and learning
+    rate) also moves to its member's parameter group of ``average``'s optimiser, so that
+    ``partial_fit`` continues each network's training as it would continue one network.
+    """
+    n_networks = len(nets)
     for member, net in zip(average.module_.members, nets, strict=True):
         member.load_state_dict(net.module_.state_dict())
     average.history = nets[0].history
+    if not optimizer:
+        return
+    groups = average.optimizer_.param_groups
+    for group, member, net in zip(groups, average.module_.members, nets, strict=True):
+        (trained_group,) = net.optimizer_.param_groups
+        # The average minimises the mean of its members' losses, so a member's gradients
+        # are 1/n of its own: with its moments and Adam's eps scaled alike, Adam takes
+        # the steps it would take alone.
+        group.update({key: value for key, value in trained_group.items() if key != "params"})
+        group["eps"] = trained_group["eps"] / n_networks
+        trained = dict(net.module_.named_parameters())
+        for name, parameter in member.named_parameters():
+            state = net.optimizer_.state.get(trained[name])
+            if not state:
+                continue
+            average.optimizer_.state[parameter] = {
+                key: value / n_networks
+                if key == "exp_avg"
+                else value / n_networks**2
+                if key in ("exp_avg_sq", "max_exp_avg_sq")
+                else value.clone()
+                for key, value in state.items()
+            }
 
 
 def _reshaping_changes(previous: NeuralNet, net: NeuralNet) -> str:
@@ -625,6 +654,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             lr=self.learning_rate_init,
             optimizer__weight_decay=self.alpha,
             optimizer__fused=True,
+            **self._optimizer_groups(n_networks),
             max_epochs=self.max_iter,
             batch_size=self.batch_size,
             iterator_train__shuffle=True,
@@ -639,6 +669,17 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             **{f"module__{key}": value for key, value in module_kwargs.items()},
             **(self._loss_weights() if loss_weights is None else loss_weights),
         )
+
+    @staticmethod
+    def _optimizer_groups(n_networks: int) -> dict[str, Any]:
+        """The net's optimiser parameter groups: one per network of an average, so that
+        each keeps its own learning rate (an ``"adaptive"`` schedule cuts it at its own
+        epochs when ``fit`` trains the networks apart; see :func:`_load_members`)."""
+        if n_networks == 1:
+            return {}
+        return {
+            "optimizer__param_groups": [(f"members.{index}.*", {}) for index in range(n_networks)]
+        }
 
     # -- inference ----------------------------------------------------------------------
     def _forward(self, X: Any, *code_names: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -330,7 +330,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         # network k from teacher k.
         teacher = self._build_teacher_net(0)
         self._initialize_seeded(teacher, 0)
-        _load_members(teacher, [estimator.teacher_net_ for estimator in fitted])
+        _load_members(teacher, [estimator.teacher_net_ for estimator in fitted], optimizer=False)
         self.teacher_net_ = teacher
         self._set_prototype_bins(y_encoded)
         self.net_.set_teacher(teacher.module_)

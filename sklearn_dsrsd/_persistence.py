@@ -753,7 +753,8 @@ def _restore_net(estimator: Any, name: str, node: dict[str, Any], decoder: _Deco
             raise ValueError(f"{name}.{attribute} may not be set from a file")
         setattr(net, attribute, decoder.decode(value, f"{name}.{attribute}"))
     if "optimizer" in node:
-        net.optimizer_.load_state_dict(decoder.decode(node["optimizer"], f"{name}.optimizer_"))
+        state = decoder.decode(node["optimizer"], f"{name}.optimizer_")
+        net.optimizer_.load_state_dict(_in_parameter_groups(state, net))
     if "lr_scheduler" in node:
         schedule = _resumable_schedule(net)
         state = decoder.decode(node["lr_scheduler"], f"{name}.lr_scheduler")
@@ -761,7 +762,7 @@ def _restore_net(estimator: Any, name: str, node: dict[str, Any], decoder: _Deco
             raise ValueError(
                 f"{name}: a saved learning-rate schedule needs learning_rate='adaptive'"
             )
-        schedule.restore(net, state)
+        schedule.restore(net, _schedule_in_parameter_groups(state, net))
     generators = dict(_net_generators(net))
     for where, device_type, index in node.get("generators", []):
         generator = generators.get(where)
@@ -770,6 +771,50 @@ def _restore_net(estimator: Any, name: str, node: dict[str, Any], decoder: _Deco
         if generator is not None and generator.device.type == device_type:
             generator.set_state(decoder.tensor(index, f"{name} generator {where!r}"))
     return net
+
+
+def _in_parameter_groups(state: Any, net: NeuralNet) -> Any:
+    """A saved optimiser state in ``net``'s parameter groups.
+
+    Files written before an average of networks had a parameter group per network hold
+    its optimiser state in one group, whose parameters are the module's in order; their
+    states move to the group of their network. Any other state is returned as it is.
+    """
+    groups = net.optimizer_.param_groups
+    try:
+        (saved_group,) = state["param_groups"]
+    except (KeyError, TypeError, ValueError):
+        return state
+    parameters = list(net.module_.parameters())
+    if len(groups) == 1 or saved_group.get("params") != list(range(len(parameters))):
+        return state
+    position = {id(parameter): index for index, parameter in enumerate(parameters)}
+    options = {key: value for key, value in saved_group.items() if key != "params"}
+    if any(id(parameter) not in position for group in groups for parameter in group["params"]):
+        return state
+    moved: dict[int, Any] = {}
+    param_groups = []
+    index = 0
+    for group in groups:
+        indices = []
+        for parameter in group["params"]:
+            saved = state["state"].get(position[id(parameter)])
+            if saved is not None:
+                moved[index] = saved
+            indices.append(index)
+            index += 1
+        param_groups.append({**options, "params": indices})
+    return {"state": moved, "param_groups": param_groups}
+
+
+def _schedule_in_parameter_groups(state: dict[str, Any], net: NeuralNet) -> dict[str, Any]:
+    """A saved schedule state whose per-group lists (one group: an older file, see
+    :func:`_in_parameter_groups`) are repeated for each of ``net``'s groups."""
+    n_groups = len(net.optimizer_.param_groups)
+    return {
+        key: value * n_groups if isinstance(value, list) and len(value) == 1 else value
+        for key, value in state.items()
+    }
 
 
 def _resumable_schedule(net: NeuralNet) -> ResumableLRScheduler | None:

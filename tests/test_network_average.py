@@ -210,6 +210,40 @@ def test_distillation_pairs_each_student_network_with_its_teacher():
         assert float(value) == pytest.approx(expected, rel=1e-6)
 
 
+def test_partial_fit_after_fit_continues_each_networks_optimiser():
+    # fit trains the networks apart; partial_fit then continues each from its own
+    # optimiser state (moments, step count, the learning rate its schedule cut), and so
+    # takes the step it would take alone: one batch, no dropout, to compare them exactly.
+    blocks, y = make_blocks()
+    params = {
+        **SMALL,
+        "early_stopping": False,
+        "learning_rate": "adaptive",
+        "tol": 10.0,  # no epoch improves: the schedule cuts the rate
+        "max_iter": 8,
+        "batch_size": len(y),
+        "dropout": 0.0,
+        "missing_strategy": "none",
+    }
+    average = DSRSDClassifier(**params, n_networks=2).fit(blocks, y)
+    alone = [
+        DSRSDClassifier(**{**params, "random_state": seed, "n_networks": 1}).fit(blocks, y)
+        for seed in (SMALL["random_state"], SMALL["random_state"] + 1)
+    ]
+    rates = [group["lr"] for group in average.net_.optimizer_.param_groups]
+    assert rates == [model.net_.optimizer_.param_groups[0]["lr"] for model in alone]
+    assert max(rates) < 1e-3  # below learning_rate_init
+    before = [parameter.detach().clone() for parameter in average.net_.module_.parameters()]
+    average.partial_fit(blocks, y)
+    for model in alone:
+        model.partial_fit(blocks, y)
+    after = [parameter.detach() for parameter in average.net_.module_.parameters()]
+    step = max(float((new - old).abs().max()) for new, old in zip(after, before, strict=True))
+    for member, model in zip(average.net_.module_.members, alone, strict=True):
+        for mine, own in zip(member.parameters(), model.net_.module_.parameters(), strict=True):
+            assert_allclose(mine.detach(), own.detach(), rtol=0, atol=step * 1e-2)
+
+
 def test_saved_and_pickled_averages_predict_the_same(tmp_path):
     blocks, y = make_blocks()
     clf = DSRSDClassifier(**SMALL, n_networks=3).fit(blocks, y)

@@ -5,6 +5,7 @@ import json
 import os
 import pickle
 import shlex
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
 import sklearn_dsrsd
-from sklearn_dsrsd import DSRSDClassifier, DSRSDRegressor, baselines
+from sklearn_dsrsd import DSRSDClassifier, DSRSDRegressor, _base, baselines
 from sklearn_dsrsd._persistence import FORMAT_VERSION
 
 SMALL = dict(max_iter=2, hidden_size=8, random_state=0)
@@ -449,6 +450,36 @@ def test_models_from_before_linear_path_load_without_it(tmp_path):
     wide = DSRSDClassifier(**DSRSD_SMALL, linear_path=True).fit(data["X"], data["labels"])
     wide.save(tmp_path / "wide.dsrsd")
     _assert_same_outputs(wide, sklearn_dsrsd.load(tmp_path / "wide.dsrsd"), data["X"])
+
+
+def test_average_saved_with_one_optimiser_group_loads_in_a_group_per_network(
+    tmp_path, monkeypatch
+):
+    # Files saved before an average of networks had a parameter group per network hold
+    # its optimiser (and adaptive schedule) state in one group; load moves each
+    # parameter's state to its network's group, and partial_fit continues as before.
+    data = _data()
+    params = {**DSRSD_SMALL, "n_networks": 2, "early_stopping": False}
+    with monkeypatch.context() as older:
+        older.setattr(DSRSDClassifier, "_optimizer_groups", staticmethod(lambda n: {}))
+        older.setattr(_base, "_load_members", partial(_base._load_members, optimizer=False))
+        estimator = DSRSDClassifier(**params, learning_rate="adaptive").fit(
+            data["X"], data["binary"]
+        )
+        estimator.partial_fit(data["X"], data["binary"])  # the schedule now has a state
+        assert len(estimator.net_.optimizer_.param_groups) == 1
+        estimator.save(tmp_path / "older.dsrsd")
+    loaded = sklearn_dsrsd.load(tmp_path / "older.dsrsd")
+    assert len(loaded.net_.optimizer_.param_groups) == 2
+    _assert_same_outputs(estimator, loaded, data["X"])
+    for _ in range(3):  # one schedule over the calls: the rate is cut on the way
+        estimator.partial_fit(data["X"], data["binary"])
+        loaded.partial_fit(data["X"], data["binary"])
+        rate = estimator.net_.optimizer_.param_groups[0]["lr"]
+        assert [group["lr"] for group in loaded.net_.optimizer_.param_groups] == [rate, rate]
+        np.testing.assert_allclose(
+            loaded.predict_proba(data["X"]), estimator.predict_proba(data["X"]), atol=1e-6
+        )
 
 
 def test_fusion_auto_loads_the_fusion_it_was_saved_with(fitted, monkeypatch):
