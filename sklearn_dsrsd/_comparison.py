@@ -685,6 +685,29 @@ class Task:
     protocol_note: str = ""  # what the protocol line adds for this task
 
 
+class _GroupKFoldUpTo(GroupKFold):
+    """:class:`~sklearn.model_selection.GroupKFold` with ``n_splits`` folds, or one per
+    group where the split is given fewer groups (at least 2).
+
+    The number of students in a training fold is known only when the encoder is fitted;
+    a small log would otherwise fail on inner folds that the user never chose. With at
+    least ``n_splits`` groups the split is exactly ``GroupKFold``'s.
+    """
+
+    def split(self, X: Any, y: Any = None, groups: Any = None) -> Any:
+        n_groups = len(np.unique(groups)) if groups is not None else self.n_splits
+        if n_groups < 2:
+            raise ValueError(
+                "The target encoding of item and skill ids is cross-fitted by student and "
+                f"needs at least 2 students in each training fold; one has {n_groups}. Give "
+                "a log with more students, or fewer folds (--cv)."
+            )
+        splitter = GroupKFold(
+            min(self.n_splits, n_groups), shuffle=self.shuffle, random_state=self.random_state
+        )
+        return splitter.split(X, y, groups)
+
+
 def _next_step_task(bunch: Any, name: str, folds: np.ndarray | None, *, seed: int) -> Task:
     from .preprocessing import ContentTargetEncoder
 
@@ -692,9 +715,10 @@ def _next_step_task(bunch: Any, name: str, folds: np.ndarray | None, *, seed: in
     # cross-fitted there by student, as the outer folds are: with row-wise inner folds a
     # training row's encoding would hold the same student's other (later, too) responses,
     # which no test row's encoding can. GroupKFold's folds do not depend on the targets;
-    # they follow --seed, as the outer folds and the models do.
+    # they follow --seed, as the outer folds and the models do. Five inner folds, or one
+    # per student where a small log's training fold has fewer students.
     def prepare(model: Any) -> Any:
-        encoder = ContentTargetEncoder(cv=GroupKFold(5, shuffle=True, random_state=seed))
+        encoder = ContentTargetEncoder(cv=_GroupKFoldUpTo(5, shuffle=True, random_state=seed))
         return make_pipeline(encoder, model)
 
     return Task(
@@ -753,6 +777,7 @@ def _load_task(args: argparse.Namespace) -> Task:
                 raise ValueError(
                     f"{args.log} has no fold column {args.fold!r}; it has {list(log.columns)}."
                 )
+            _check_fold_column(log, args)
             folds = log[args.fold].to_numpy()[bunch.responses["log_row"].to_numpy()]
         return _next_step_task(
             bunch,
@@ -770,6 +795,34 @@ def _load_task(args: argparse.Namespace) -> Task:
         )
     X, y, kind, groups, name = _load_dataset(args)
     return Task(X, y, kind, name, groups=groups)
+
+
+def _check_fold_column(log: Any, args: argparse.Namespace) -> None:
+    """Refuse a --fold column with missing ids or one that splits a student's responses.
+
+    Given folds are trained on the other folds' students and tested on the fold's: a
+    student in two folds would be in a training and a test fold at once, and a response
+    without a fold id belongs to no fold.
+    """
+    fold = log[args.fold]
+    missing = int(fold.isna().sum())
+    if missing:
+        raise ValueError(
+            f"--fold {args.fold!r} is missing in {missing} of the {len(fold)} rows of "
+            f"{args.log}; give every row a fold id (0 = training only)."
+        )
+    n_folds = fold.groupby(log[args.student], sort=False).nunique()
+    split = n_folds[n_folds > 1]
+    if len(split):
+        student = split.index[0]
+        student = student.item() if isinstance(student, np.generic) else student
+        ids = fold[log[args.student] == student].unique().tolist()
+        raise ValueError(
+            f"--fold {args.fold!r}: {len(split)} of the {len(n_folds)} students of "
+            f"{args.log} are in more than one fold (e.g. student {student!r} in folds "
+            f"{ids}); all of a student's rows must be in one fold, or they would be in a "
+            "training and a test fold at once."
+        )
 
 
 def _next_step_suffix(args: argparse.Namespace) -> str:
@@ -815,14 +868,19 @@ def _numeric_view(frame: Any, path: str) -> np.ndarray:
         raise ValueError(f"{path}: {error}") from None
 
 
-def _at_least(minimum: int):
-    """argparse type: an int of at least ``minimum`` (argparse names the option on error)."""
+def _at_least(minimum: int, maximum: int | None = None):
+    """argparse type: an int of at least ``minimum`` (and at most ``maximum`` where given;
+    argparse names the option on error)."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if maximum is not None and not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"must be between {minimum} and {maximum}, got {value}"
+            )
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
         return value
@@ -837,7 +895,17 @@ def _load_dataset(args: argparse.Namespace) -> tuple[Any, np.ndarray, str, Any, 
     if args.views:
         import pandas as pd
 
-        X = ModalityDict({Path(p).stem: _numeric_view(pd.read_csv(p), p) for p in args.views})
+        # A modality is named after its file: two files of one name would be one modality.
+        by_name: dict[str, str] = {}
+        for path in args.views:
+            if Path(path).stem in by_name:
+                raise ValueError(
+                    f"--views {by_name[Path(path).stem]} and {path} would both be the "
+                    f"modality {Path(path).stem!r} (a modality is named after its file); "
+                    "rename one of them."
+                )
+            by_name[Path(path).stem] = path
+        X = ModalityDict({name: _numeric_view(pd.read_csv(p), p) for name, p in by_name.items()})
         target = pd.read_csv(args.target_file)
         column = args.target_column or target.columns[0]
         if column not in target.columns:
@@ -928,6 +996,10 @@ def _bundled_views(name: str) -> tuple[ModalityDict, np.ndarray, str]:
         task = "regression"
     X = ModalityDict({view: bunch.data[:, columns] for view, columns in views.items()})
     return X, np.asarray(bunch.target), task
+
+
+# NumPy's and scikit-learn's largest seed.
+_MAX_SEED = 2**32 - 1
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
@@ -1033,7 +1105,12 @@ def build_parser() -> argparse.ArgumentParser:
     protocol.add_argument(
         "--models", nargs="+", help="subset of models to run (names as in the table)"
     )
-    protocol.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    protocol.add_argument(
+        "--seed",
+        type=_at_least(0, _MAX_SEED),
+        default=0,
+        help=f"random seed, 0 to {_MAX_SEED} (default 0)",
+    )
     protocol.add_argument(
         "--max-iter",
         type=int,
@@ -1136,6 +1213,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--threads must be at least 1; got {args.threads}")
     for message in _ignored_options(args, _given_options(parser, argv)):
         parser.error(message)
+    # The repeats' splits and the seed ensemble's members take the seeds after --seed.
+    last_seed = args.seed + max((args.repeats or 1) - 1, (args.seed_ensemble or 1) - 1)
+    if last_seed > _MAX_SEED:
+        parser.error(
+            f"--seed {args.seed} would seed up to {last_seed} (--seed + --repeats - 1 or "
+            f"--seed + --seed-ensemble - 1), above the largest seed {_MAX_SEED}"
+        )
     return report_bad_input(parser.prog, lambda: _run(args))
 
 
@@ -1178,10 +1262,33 @@ def _ignored_options(args: argparse.Namespace, given: set[str]) -> list[str]:
         "sequence": ("--log or --dataset assistments2009", kt),
         "update": ("--out-dir", bool(args.out_dir)),
     }
-    return [
+    errors = [
         f"--{name.replace('_', '-')} applies to {applies_to}; it would be ignored here"
         for name, (applies_to, read) in rules.items()
         if not read and name in given
+    ]
+    return errors + _options_of_unselected_models(args, given)
+
+
+def _options_of_unselected_models(args: argparse.Namespace, given: set[str]) -> list[str]:
+    """Errors for the model options on the command line whose models --models leaves out.
+
+    The options are set before --models filters the models; without this check their
+    models would be dropped silently, and --class-weight would still name the protocol
+    and the output files.
+    """
+    if not args.models:
+        return []
+    ensemble = [f"DSRSD ({args.seed_ensemble} seeds)"] if args.seed_ensemble else []
+    applies_to = {"seed_ensemble": ensemble}
+    if not args.ablation:  # every model of an ablation is a DSRSD model
+        # The seed ensemble is made of clones of DSRSD, with its options.
+        applies_to.update(class_weight=["DSRSD", *ensemble], temporal_encoder=["DSRSD", *ensemble])
+    return [
+        f"--{option.replace('_', '-')} applies to the model(s) {models}, none of which "
+        f"--models {args.models} selects; it would be ignored here"
+        for option, models in applies_to.items()
+        if option in given and not set(models) & set(args.models)
     ]
 
 
@@ -1392,12 +1499,38 @@ def _check_out_dir(out: Path, name: str, protocol: str, *, update: bool) -> None
         pass
     earlier = out / f"{name}.json"
     if update and earlier.exists():
-        previous = json.loads(earlier.read_text())
+        previous = _earlier_results(earlier)
         if previous["protocol"] != protocol:
             raise ValueError(
                 f"{earlier} holds a different protocol "
                 f"({previous['protocol']!r}); cannot update it."
             )
+
+
+def _earlier_results(path: Path) -> dict[str, Any]:
+    """The results file that --update merges into, with the keys the merge reads checked."""
+    try:
+        previous = json.loads(path.read_text())
+    except ValueError as exc:  # not JSON, or not UTF-8
+        problem = f"it is not JSON: {exc}"
+    else:
+        problem = None
+        if not isinstance(previous, dict):
+            problem = f"it holds a JSON {type(previous).__name__}, not an object"
+        elif not isinstance(previous.get("protocol"), str):
+            problem = "it has no 'protocol' string"
+        elif not isinstance(previous.get("scores"), dict) or not all(
+            isinstance(scores, dict) for scores in previous["scores"].values()
+        ):
+            problem = "its 'scores' are not an object of one object per model"
+        elif not isinstance(previous.get("earlier_rows", []), list):
+            problem = "its 'earlier_rows' are not a list"
+    if problem:
+        raise ValueError(
+            f"{path} is not a results file of this harness ({problem}), so --update cannot "
+            "merge into it; move it away or drop --update."
+        )
+    return previous
 
 
 def _write_results(
@@ -1406,7 +1539,7 @@ def _write_results(
     _check_out_dir(out, name, result.protocol, update=update)
     earlier = out / f"{name}.json"
     if update and earlier.exists():
-        previous = json.loads(earlier.read_text())
+        previous = _earlier_results(earlier)
         result.earlier_rows = [
             model
             for model in dict.fromkeys([*previous.get("earlier_rows", []), *previous["scores"]])

@@ -130,16 +130,24 @@ def test_response_log_with_given_folds(tmp_path, capsys):
             + ["--out-dir", "{tmp}/a.csv/results"],
             "a.csv/results",
         ),
+        (
+            # A modality is named after its file: these two would silently be one.
+            ["--views", "{tmp}/a.csv", "{tmp}/other/a.csv", "--target-file", "{tmp}/y.csv"],
+            "a.csv and {tmp}/other/a.csv would both be the modality 'a'",
+        ),
     ],
 )
 def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
     pd.DataFrame({"a": [1, 2]}).to_csv(tmp_path / "a.csv", index=False)
+    (tmp_path / "other").mkdir()
+    pd.DataFrame({"b": [3, 4]}).to_csv(tmp_path / "other" / "a.csv", index=False)
     pd.DataFrame({"y": [0, 1]}).to_csv(tmp_path / "y.csv", index=False)
     pd.DataFrame({"y": [0, 1, 1]}).to_csv(tmp_path / "y3.csv", index=False)
     pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}).to_csv(tmp_path / "text.csv", index=False)
     argv = [arg.replace("{tmp}", str(tmp_path)) for arg in argv]
     assert main([*argv, "--quiet"]) == 2
     err = capsys.readouterr().err
+    message = message.replace("{tmp}", str(tmp_path))
     assert err.startswith("python -m sklearn_dsrsd: error: ") and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
 
@@ -156,6 +164,44 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
         (
             ["--views", "a.csv", "--target-file", "y.csv", "--log", "log.csv"],
             "--views and --log are two data sources; give one",
+        ),
+        (["--seed", "-1"], "argument --seed: must be between 0 and 4294967295, got -1"),
+        (
+            ["--seed", "4294967296"],
+            "argument --seed: must be between 0 and 4294967295, got 4294967296",
+        ),
+        (
+            ["--seed", "4294967295", "--repeats", "2"],
+            "--seed 4294967295 would seed up to 4294967296 (--seed + --repeats - 1 or --seed "
+            "+ --seed-ensemble - 1), above the largest seed 4294967295",
+        ),
+        # Options set before --models filters the models: refused where it drops all of
+        # the models that read them, rather than ignored.
+        (
+            ["--dataset", "breast-cancer", "--models", "LogisticRegression"]
+            + ["--seed-ensemble", "2"],
+            "--seed-ensemble applies to the model(s) ['DSRSD (2 seeds)'], none of which "
+            "--models ['LogisticRegression'] selects; it would be ignored here",
+        ),
+        (
+            ["--models", "LogisticRegression", "--class-weight", "balanced"],
+            "--class-weight applies to the model(s) ['DSRSD'], none of which --models "
+            "['LogisticRegression'] selects; it would be ignored here",
+        ),
+        (
+            ["--models", "DSRSD (2 seeds)", "--seed-ensemble", "3", "--temporal-encoder", "gru"],
+            "--seed-ensemble applies to the model(s) ['DSRSD (3 seeds)'], none of which "
+            "--models ['DSRSD (2 seeds)'] selects; it would be ignored here",
+        ),
+        (
+            ["--models", "EarlyFusion", "--temporal-encoder", "gru"],
+            "--temporal-encoder applies to the model(s) ['DSRSD'], none of which --models "
+            "['EarlyFusion'] selects; it would be ignored here",
+        ),
+        (
+            ["--ablation", "--models", "no alignment", "--seed-ensemble", "2"],
+            "--seed-ensemble applies to the model(s) ['DSRSD (2 seeds)'], none of which "
+            "--models ['no alignment'] selects; it would be ignored here",
         ),
     ],
 )
@@ -305,8 +351,12 @@ def test_response_log_column_errors_are_one_line_and_exit_2(
 
 def test_next_step_history_as_a_sequence_for_a_temporal_encoder(tmp_path, capsys):
     rng = np.random.RandomState(1)
+    # One skill per item: an item answered twice in a row with two skills would read as
+    # the rows of one multi-skill response, which build_next_step_features refuses when
+    # their correctness differs.
+    items = rng.randint(12, size=(30, 12))
     rows = [
-        (s, t, rng.randint(12), rng.randint(4), int(rng.rand() < 0.6))
+        (s, t, items[s, t], items[s, t] % 4, int(rng.rand() < 0.6))
         for s in range(30)
         for t in range(12)
     ]
@@ -715,3 +765,136 @@ def test_resume_on_the_command_line_says_which_fits_it_kept(tmp_path, capsys):
     bars = [line for line in second.err.splitlines() if line.startswith("[")]
     assert len(bars) == 2 and all("(kept in" in line for line in bars)
     assert json.loads(second.out)["scores"] == json.loads(first.out)["scores"]
+
+
+def test_model_options_reach_the_selected_models_they_apply_to(monkeypatch):
+    # The seed ensemble is made of DSRSD models: selected alone, it reads DSRSD's options.
+    import sklearn_dsrsd._comparison as comparison
+
+    class Captured(Exception):
+        pass
+
+    def capture(models, *args, **kwargs):
+        raise Captured(models)
+
+    monkeypatch.setattr(comparison, "compare", capture)
+    argv = ["--dataset", "breast-cancer", "--seed-ensemble", "2", "--class-weight", "balanced"]
+    with pytest.raises(Captured) as captured:
+        main([*argv, "--models", "DSRSD (2 seeds)", "--quiet"])
+    (ensemble,) = captured.value.args[0].values()
+    assert [member.class_weight for _, member in ensemble.estimators] == ["balanced"] * 2
+
+
+def _fold_log(tmp_path, change):
+    """kt_log with a fold column (learner % 3 + 1) changed by ``change``, as a CSV."""
+    log = kt_log(["item", "skill"]).assign(fold=lambda log: log["learner"] % 3 + 1)
+    change(log)
+    log.to_csv(tmp_path / "log.csv", index=False)
+    return ["--log", str(tmp_path / "log.csv"), "--item", "item", "--skill", "skill"]
+
+
+def _split_students(log):
+    # Students 0 and 4 have one response in another fold than their others.
+    log.loc[(log["learner"] == 0) & (log["t"] == 5), "fold"] = 2
+    log.loc[(log["learner"] == 4) & (log["t"] == 0), "fold"] = 0
+
+
+def _missing_folds(log):
+    log["fold"] = log["fold"].astype(float)
+    log.loc[[3, 40], "fold"] = np.nan
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            _split_students,
+            "--fold 'fold': 2 of the 30 students of {log} are in more than one fold (e.g. "
+            "student 0 in folds [1, 2]); all of a student's rows must be in one fold, or they "
+            "would be in a training and a test fold at once.",
+        ),
+        (
+            _missing_folds,
+            "--fold 'fold' is missing in 2 of the 360 rows of {log}; give every row a fold "
+            "id (0 = training only).",
+        ),
+    ],
+)
+def test_given_folds_keep_each_student_in_one_fold_and_miss_none(
+    tmp_path, capsys, change, message
+):
+    # Given folds train on the others' students and test on the fold's: a student in two
+    # folds would be trained and tested on, and a row without a fold id is in no fold.
+    argv = _fold_log(tmp_path, change)
+    assert main([*argv, "--fold", "fold", *KT, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    expected = message.format(log=tmp_path / "log.csv")
+    assert err == f"python -m sklearn_dsrsd: error: {expected}\n"
+
+
+def test_inner_folds_of_the_target_encoding_fit_a_small_log(tmp_path, capsys):
+    from sklearn.model_selection import GroupKFold
+
+    from sklearn_dsrsd._comparison import _GroupKFoldUpTo
+
+    # With at least five students the inner folds are GroupKFold's five (as for
+    # ASSISTments, whose results must not change); with fewer, one per student.
+    X = np.zeros((300, 1))
+    groups = np.repeat(np.arange(100), 3)
+    for inner, expected in [
+        (
+            _GroupKFoldUpTo(5, shuffle=True, random_state=3),
+            GroupKFold(5, shuffle=True, random_state=3),
+        ),
+        (_GroupKFoldUpTo(5), GroupKFold(5)),
+    ]:
+        for (train, test), (train_ref, test_ref) in zip(
+            inner.split(X, None, groups), expected.split(X, None, groups), strict=True
+        ):
+            np.testing.assert_array_equal(train, train_ref)
+            np.testing.assert_array_equal(test, test_ref)
+    few = groups % 3
+    assert len(list(_GroupKFoldUpTo(5, shuffle=True, random_state=0).split(X, None, few))) == 3
+    with pytest.raises(ValueError, match="at least 2 students in each training fold; one has 1"):
+        list(_GroupKFoldUpTo(5).split(X, None, np.zeros(300)))
+
+    # Six students, two outer folds: three training students, not five inner folds.
+    log = kt_log(["item", "skill"])
+    log[log["learner"] < 6].to_csv(tmp_path / "six.csv", index=False)
+    argv = ["--log", str(tmp_path / "six.csv"), "--item", "item", "--skill", "skill", *KT]
+    assert main(argv) == 0
+    assert len(json.loads(capsys.readouterr().out)["scores"]["DSRSD"]["roc_auc"]) == 2
+    # Two students: one per training fold, which cannot be cross-fitted by student.
+    log[log["learner"] < 2].to_csv(tmp_path / "two.csv", index=False)
+    argv[1] = str(tmp_path / "two.csv")
+    assert main([*argv, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "needs at least 2 students in each training fold; one has 1" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("{}", "it has no 'protocol' string"),
+        ("[1]", "it holds a JSON list, not an object"),
+        ("not json", "it is not JSON: "),
+        ('{"protocol": "p", "scores": [1]}', "its 'scores' are not an object of one object"),
+    ],
+)
+def test_update_refuses_a_file_that_is_not_a_results_file(
+    tmp_path, capsys, monkeypatch, content, problem
+):
+    fitted = []
+    monkeypatch.setattr("sklearn_dsrsd._comparison.compare", lambda *a, **k: fitted.append(1))
+    earlier = tmp_path / "breast-cancer.json"
+    earlier.write_text(content)
+    argv = ["--dataset", "breast-cancer", "--models", "LogisticRegression", "--quick"]
+    assert main([*argv, "--out-dir", str(tmp_path), "--update", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"python -m sklearn_dsrsd: error: {earlier} is not a results file of this harness ("
+    )
+    assert problem in err and err.endswith("; move it away or drop --update.\n")
+    assert err.count("\n") == 1 and not fitted
+    assert earlier.read_text() == content
