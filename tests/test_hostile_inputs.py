@@ -1087,7 +1087,7 @@ CLI_CASES = [
     (
         "oulad-day-past-extract",
         ["--dataset", "oulad-d300"],
-        r"cutoff_day=300 would see a truncated click log",
+        r"cutoff_day=300 would see a truncated click log.*--presentations, or --data-dir",
     ),
     (
         "missing-data-dir",

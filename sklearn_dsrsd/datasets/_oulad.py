@@ -485,7 +485,8 @@ def load_oulad(
             raise ValueError(
                 f"The shipped OULAD extract has clicks for {', '.join(late)}; "
                 f"cutoff_day={cutoff_day} would see a truncated click log. Pass "
-                "presentations=[...] without it, or data_home with the full official release."
+                "presentations=[...] without it, or data_home with the full official release "
+                "(on the command line: --presentations, or --data-dir)."
             )
     info_pres = _presentation_index(info, pres)
     info = info.assign(_pres=info_pres)[info_pres >= 0]
