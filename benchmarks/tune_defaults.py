@@ -31,6 +31,7 @@ import sys
 from contextlib import ExitStack, contextmanager
 from functools import cache, partial
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import numpy as np
@@ -205,6 +206,7 @@ TASKS = (
     "synthetic-regression",
     "synthetic-classification",
     "kt-synthetic",
+    "kt-oulad",
     "oulad-small",
     "oulad-exam-small",
     "synthetic-regression-small",
@@ -251,6 +253,14 @@ DESCRIPTIONS = {
     "benchmark uses 0), 5-fold CV; R²",
     "synthetic-classification": "the synthetic-classification design drawn with "
     "random_state=1 (the benchmark uses 0), 5-fold stratified CV; ROC-AUC",
+    "kt-oulad": "next-assessment result, a real response log outside every benchmark: the "
+    "assessments (TMA, CMA, exam; banked results left out) submitted by 5,000 random students "
+    "of the oulad task's presentations, each a response, correct when scored 70 or more (69% "
+    "are; ASSISTments 66%), in order of submission (days since the presentation's start, "
+    "placed on one calendar: B presentations start in February, J in October); item = the "
+    "assessment, skill = module and assessment type; built as the ASSISTments benchmark is "
+    "(recent window of 10 as a sequence, ids target-encoded in each training fold, "
+    "cross-fitted there by student), 3-fold CV grouped by student; ROC-AUC",
     "kt-synthetic": "next-response correctness on a simulated skill-builder log "
     "(make_knowledge_tracing_log, 1000 students, random_state=1), built as the ASSISTments "
     "benchmark is (recent window of 10 as a sequence, ids target-encoded in each training "
@@ -466,6 +476,50 @@ def _oulad_later_score_data(
     return _tuning_rows(everything, y, "regression", n_repeats, labelled=~np.isnan(y), small=small)
 
 
+KT_OULAD_STUDENTS = 5000
+# Days from January 1 to the start of a presentation: OULAD's "B" presentations start in
+# February and "J" ones in October (dates in the data count from each one's start).
+_PRESENTATION_START = {"B": 31, "J": 273}
+
+
+def _oulad_assessment_log(data_dir: Path) -> Any:
+    """The assessment results of the OULAD presentations no benchmark evaluates on, as a
+    response log of :data:`KT_OULAD_STUDENTS` random students (columns ``student``,
+    ``step``, ``item``, ``skill``, ``correct``).
+
+    A real log for the next-step task outside its benchmark: every ASSISTments 2009
+    student is in one of that benchmark's test folds.
+    """
+    import pandas as pd
+
+    assessments = pd.read_csv(data_dir / "oulad" / "assessments.csv")
+    submitted = pd.read_csv(data_dir / "oulad" / "studentAssessment.csv", na_values="?")
+    log = submitted.merge(assessments, on="id_assessment")
+    presentation = log["code_module"] + "_" + log["code_presentation"]
+    log = log[
+        ~presentation.isin(BENCHMARK_PRESENTATIONS)
+        & (log["is_banked"] == 0)
+        & log["score"].notna()
+    ]
+    rng = np.random.RandomState(0)
+    students = rng.choice(np.unique(log["id_student"]), KT_OULAD_STUDENTS, replace=False)
+    log = log[log["id_student"].isin(students)]
+    year = log["code_presentation"].str[:4].astype(int)
+    start = log["code_presentation"].str[4].map(_PRESENTATION_START)
+    log = log.assign(day=(year - year.min()) * 365 + start + log["date_submitted"])
+    # Same-day submissions in the order they were due.
+    log = log.sort_values(["id_student", "day", "date", "id_assessment"], kind="stable")
+    return pd.DataFrame(
+        {
+            "student": log["id_student"].to_numpy(),
+            "step": log.groupby("id_student").cumcount().to_numpy(),
+            "item": log["id_assessment"].to_numpy(),
+            "skill": (log["code_module"] + "_" + log["assessment_type"]).to_numpy(),
+            "correct": (log["score"] >= 70).astype(int).to_numpy(),
+        }
+    )
+
+
 def _tasks(data_dir: Path, which: list[str]) -> list:
     """(X, y, splits, scorers, prepare, fit_params) of each data set to fit on; no benchmark
     uses them.
@@ -532,6 +586,16 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
             X, y = maker(**{**SYNTHETIC_DESIGN, "n_samples": 4000}, random_state=1)
             data = _small_draws(ModalityDict(X), y, None, kind, 500)
             fits.append((*data, {f"synthetic-{kind}-small": _score}, None, {}))
+    if "kt-oulad" in which:
+        log = _oulad_assessment_log(data_dir)
+        bunch = build_next_step_features(
+            log, student="student", order="step", item="item", skill="skill", sequence=True
+        )
+        task = _next_step_task(bunch, "kt-oulad", None, seed=0)
+        splits = make_splits(
+            task.y, task="classification", n_splits=3, n_repeats=1, groups=task.groups
+        )
+        fits.append((task.X, task.y, splits, {"kt-oulad": _score}, task.prepare, task.fit_params))
     if "kt-synthetic" in which:
         # As the ASSISTments benchmark builds its task (compare.py --sequence), on a log
         # simulated for the purpose.
