@@ -344,8 +344,9 @@ class DualStream(nn.Module):
 class ResidualAlignmentHead(nn.Module):
     """``u = W s + g(s)``: a modality's shared code in the space common to all modalities.
 
-    The alignment loss compares ``z = normalize(u)`` across modalities; the fusion sums
-    ``u`` itself, which keeps the magnitude the normalisation would discard. Modality-major
+    The alignment loss compares ``z = normalize(u)`` across modalities; the fusion
+    combines ``u`` itself (side by side, or summed with ``fusion="gated"``), which keeps
+    the magnitude the normalisation would discard. Modality-major
     ``(M, n, code_size)`` codes, one ``W`` and ``g`` per modality.
     """
 
