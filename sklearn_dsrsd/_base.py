@@ -659,6 +659,9 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             batch_size=self.batch_size,
             iterator_train__shuffle=True,
             iterator_train__generator=torch.Generator().manual_seed(seed),
+            # The validation loader draws a seed each epoch too; from a generator of its
+            # own, not torch's global one (and not the training one: batches stay as they are).
+            iterator_valid__generator=torch.Generator().manual_seed(seed),
             iterator_train__collate_fn=collate_batch,
             iterator_valid__collate_fn=collate_batch,
             train_split=train_split,
@@ -715,7 +718,25 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
                 outputs[rows] = output.cpu().numpy()
                 for name in names:
                     codes[name][rows] = chunk_codes[name].cpu().numpy()
+                self._check_finite(rows, outputs, codes, batch.precision)
         return outputs, codes
+
+    def _check_finite(
+        self, rows: slice, outputs: np.ndarray, codes: dict[str, np.ndarray], precision: type
+    ) -> None:
+        """Raise if a chunk's results overflowed: the input check lets through values that
+        fit ``precision`` but not the arithmetic of the network (a NaN would be returned)."""
+        bad = ~np.isfinite(outputs[rows].reshape(len(outputs[rows]), -1)).all(axis=1)
+        for values in codes.values():
+            bad |= ~np.isfinite(values[rows].reshape(len(values[rows]), -1)).all(axis=1)
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0]) + (rows.start or 0)
+            raise ValueError(
+                f"{type(self).__name__} computed non-finite results for {int(bad.sum())} "
+                f"row(s), the first row {first}: their values lie too far from the training "
+                f"data for the network's {np.dtype(precision).name} arithmetic. Check the "
+                "units of the modalities, or rescale them."
+            )
 
     def _infer(
         self,

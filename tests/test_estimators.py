@@ -186,15 +186,19 @@ def test_per_modality_standardisation_removes_scale(blocks_and_y):
     assert_allclose(scaled, reference, atol=1e-4)
 
 
-def test_seeding_same_process_and_global_rng_untouched(blocks_and_y):
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_seeding_same_process_and_global_rng_untouched(blocks_and_y, early_stopping):
+    # Validation epochs too (early stopping): a data loader without a generator of its
+    # own draws its seed from torch's global generator.
     blocks, y = blocks_and_y
     torch.manual_seed(123)
     state = torch.get_rng_state()
-    first = DSRSDClassifier(**TINY).fit(blocks, y).predict_proba(blocks)
+    params = {**TINY, "early_stopping": early_stopping}
+    first = DSRSDClassifier(**params).fit(blocks, y).predict_proba(blocks)
     assert torch.equal(torch.get_rng_state(), state)
-    second = DSRSDClassifier(**TINY).fit(blocks, y).predict_proba(blocks)
+    second = DSRSDClassifier(**params).fit(blocks, y).predict_proba(blocks)
     assert_array_equal(first, second)
-    other = DSRSDClassifier(**{**TINY, "random_state": 1}).fit(blocks, y).predict_proba(blocks)
+    other = DSRSDClassifier(**{**params, "random_state": 1}).fit(blocks, y).predict_proba(blocks)
     assert not np.allclose(first, other)
 
 
@@ -933,6 +937,16 @@ def test_huge_finite_inputs_and_targets_scale_without_overflow(blocks_and_y):
     fitted = DSRSDClassifier(**TINY).fit(blocks, y)
     with pytest.raises(ValueError, match="Modality 'm0' holds values .* float32 range"):
         fitted.predict(huge)
+    # values within float32 whose arithmetic in the network overflows (2 pi x in the
+    # periodic embedding): an error, not NaN predictions
+    near_limit = {name: block[:3].astype(np.float32) for name, block in blocks.items()}
+    near_limit["m1"][1] = 6e37
+    reg = DSRSDRegressor(**TINY).fit(blocks, blocks["m0"][:, 0])
+    for method in (reg.predict, reg.transform, fitted.predict_proba):
+        with pytest.raises(
+            ValueError, match=r"non-finite results for 1 row\(s\), the first row 1"
+        ):
+            method(near_limit)
 
 
 def test_tiny_inputs_and_targets_are_standardised_like_any_other(blocks_and_y):
