@@ -555,8 +555,8 @@ def test_paired_test_is_against_dsrsd_wherever_it_sits_and_json_has_no_nan():
     json.dumps(result.to_json(test_fraction=1 / 3), allow_nan=False)
 
 
-def test_ablation_options_reach_every_variant(monkeypatch):
-    # Each variant must differ from the full model in its one component only.
+def _models_compared(monkeypatch, argv):
+    """The models that the command line ``argv`` would compare (nothing is fitted)."""
     import sklearn_dsrsd._comparison as comparison
 
     class Captured(Exception):
@@ -566,10 +566,15 @@ def test_ablation_options_reach_every_variant(monkeypatch):
         raise Captured(models)
 
     monkeypatch.setattr(comparison, "compare", capture)
-    argv = ["--dataset", "breast-cancer", "--ablation", "--temporal-encoder", "gru"]
     with pytest.raises(Captured) as captured:
-        main([*argv, "--class-weight", "balanced", "--quiet"])
-    models = captured.value.args[0]
+        main([*argv, "--quiet"])
+    return captured.value.args[0]
+
+
+def test_ablation_options_reach_every_variant(monkeypatch):
+    # Each variant must differ from the full model in its one component only.
+    argv = ["--dataset", "breast-cancer", "--ablation", "--temporal-encoder", "gru"]
+    models = _models_compared(monkeypatch, [*argv, "--class-weight", "balanced"])
     assert len(models) > 2
     for name, model in models.items():
         assert model.temporal_encoder == "gru" and model.class_weight == "balanced", name
@@ -769,19 +774,8 @@ def test_resume_on_the_command_line_says_which_fits_it_kept(tmp_path, capsys):
 
 def test_model_options_reach_the_selected_models_they_apply_to(monkeypatch):
     # The seed ensemble is made of DSRSD models: selected alone, it reads DSRSD's options.
-    import sklearn_dsrsd._comparison as comparison
-
-    class Captured(Exception):
-        pass
-
-    def capture(models, *args, **kwargs):
-        raise Captured(models)
-
-    monkeypatch.setattr(comparison, "compare", capture)
     argv = ["--dataset", "breast-cancer", "--seed-ensemble", "2", "--class-weight", "balanced"]
-    with pytest.raises(Captured) as captured:
-        main([*argv, "--models", "DSRSD (2 seeds)", "--quiet"])
-    (ensemble,) = captured.value.args[0].values()
+    (ensemble,) = _models_compared(monkeypatch, [*argv, "--models", "DSRSD (2 seeds)"]).values()
     assert [member.class_weight for _, member in ensemble.estimators] == ["balanced"] * 2
 
 
