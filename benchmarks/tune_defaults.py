@@ -10,7 +10,9 @@ benchmarks' own test folds would not be fair. The ``oulad-missing`` task scores 
 models with each subset of the modalities present at test, which is what modality dropout is
 for and what the complete-data tasks cannot show. Every student of the real knowledge-tracing
 log (ASSISTments 2009) is in one of its benchmark's test folds, so the ``kt-synthetic`` task
-builds the same next-step task on a simulated log (``make_knowledge_tracing_log``) instead.
+builds the same next-step task on a simulated log (``make_knowledge_tracing_log``) instead,
+and the ``kt-oulad`` task on a real log outside every benchmark: the assessment results of
+the OULAD tuning presentations, each submitted assessment a response.
 The ``-small`` tasks cross-validate 8 random draws of 450-500 rows of the tuning data, for
 the size of the small benchmarks (breast cancer, diabetes).
 
