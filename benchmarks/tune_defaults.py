@@ -3,8 +3,8 @@
 The comparison benchmarks use the four presentations of the shipped extract (AAA 2013J,
 AAA 2014J, BBB 2013B, BBB 2013J) and the synthetic designs drawn with ``random_state=0``.
 This script scores candidate settings on every *other* presentation of the full OULAD
-(modules CCC to GGG; their click log is absent from the shared copy, so the click modality
-is left out), pass/fail at day 60, 3-fold CV grouped by student, and on the three synthetic
+(BBB 2014B and 2014J, and modules CCC to GGG; their click log is absent from the shared
+copy, so the click modality is left out), pass/fail at day 60, 3-fold CV grouped by student, and on the three synthetic
 designs drawn with another seed, under the harness's training budget. Tuning on the
 benchmarks' own test folds would not be fair. The ``oulad-missing`` task scores the OULAD
 models with each subset of the modalities present at test, which is what modality dropout is
@@ -257,7 +257,7 @@ DESCRIPTIONS = {
     "random_state=1 (the benchmark uses 0), 5-fold stratified CV; ROC-AUC",
     "kt-oulad": "next-assessment result, a real response log outside every benchmark: the "
     "assessments (TMA, CMA, exam; banked results left out) submitted by 5,000 random students "
-    "of the oulad task's presentations, each a response, correct when scored 70 or more (69% "
+    "of the oulad task's presentations, each a response, correct when scored 70 or more (70% "
     "are; ASSISTments 66%), in order of submission (days since the presentation's start, "
     "placed on one calendar: B presentations start in February, J in October); item = the "
     "assessment, skill = module and assessment type; built as the ASSISTments benchmark is "
