@@ -1,20 +1,20 @@
 """How DSRSD's defaults were chosen: candidates scored on data that no benchmark evaluates on.
 
-The comparison benchmarks use the four presentations of the shipped extract (AAA 2013J,
-AAA 2014J, BBB 2013B, BBB 2013J) and the synthetic designs drawn with ``random_state=0``.
-This script scores candidate settings on every *other* presentation of the full OULAD
-(BBB 2014B and 2014J, and modules CCC to GGG; their click log is absent from the shared
-copy, so the click modality is left out), pass/fail at day 60, 3-fold CV grouped by student, and on the three synthetic
-designs drawn with another seed, under the harness's training budget. Tuning on the
-benchmarks' own test folds would not be fair. The ``oulad-missing`` task scores the OULAD
-models with each subset of the modalities present at test, which is what modality dropout is
-for and what the complete-data tasks cannot show. Every student of the real knowledge-tracing
-log (ASSISTments 2009) is in one of its benchmark's test folds, so the ``kt-synthetic`` task
-builds the same next-step task on a simulated log (``make_knowledge_tracing_log``) instead,
-and the ``kt-oulad`` task on a real log outside every benchmark: the assessment results of
-the OULAD tuning presentations, each submitted assessment a response.
-The ``-small`` tasks cross-validate 8 random draws of 450-500 rows of the tuning data, for
-the size of the small benchmarks (breast cancer, diabetes).
+The comparison benchmarks use the four presentations of the shipped extract (AAA 2013J, AAA
+2014J, BBB 2013B, BBB 2013J) and the synthetic designs drawn with ``random_state=0``. This
+script scores candidate settings on every *other* presentation of the full OULAD (BBB 2014B
+and 2014J, and modules CCC to GGG; their click log is absent from the shared copy, so the
+click modality is left out), pass/fail at day 60, 3-fold CV grouped by student, and on the
+three synthetic designs drawn with another seed, under the harness's training budget. Tuning
+on the benchmarks' own test folds would not be fair. The ``oulad-missing`` task scores the
+OULAD models with each subset of the modalities present at test, which is what modality
+dropout is for and what the complete-data tasks cannot show. Every student of the real
+knowledge-tracing log (ASSISTments 2009) is in one of its benchmark's test folds, so the
+``kt-synthetic`` task builds the same next-step task on a simulated log
+(``make_knowledge_tracing_log``) instead, and the ``kt-oulad`` task on a real log outside
+every benchmark: the assessment results of the OULAD tuning presentations, each submitted
+assessment a response. The ``-small`` tasks cross-validate 8 random draws of 450-500 rows of
+the tuning data, for the size of the small benchmarks (breast cancer, diabetes).
 
 Each result records the commit it was measured at; rows measured with older code are marked
 in the table.
