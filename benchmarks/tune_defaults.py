@@ -439,6 +439,15 @@ def _small_draws(
     return X[stacked], y[stacked], splits
 
 
+def _assessment_results(data_dir: Path) -> Any:
+    """Every submitted OULAD assessment result with its assessment's details."""
+    import pandas as pd
+
+    assessments = pd.read_csv(data_dir / "oulad" / "assessments.csv")
+    submitted = pd.read_csv(data_dir / "oulad" / "studentAssessment.csv", na_values="?")
+    return submitted.merge(assessments, on="id_assessment")
+
+
 def _oulad_later_score_data(
     data_dir: Path, cutoff_day: int, *, exam: bool = False, small: int | None = None
 ) -> tuple:
@@ -455,9 +464,7 @@ def _oulad_later_score_data(
     everything = load_oulad(
         data_dir / "oulad", cutoff_day=cutoff_day, target="pass", clickstream="flat"
     )
-    assessments = pd.read_csv(data_dir / "oulad" / "assessments.csv")
-    submitted = pd.read_csv(data_dir / "oulad" / "studentAssessment.csv", na_values="?")
-    later = submitted.merge(assessments, on="id_assessment")
+    later = _assessment_results(data_dir)
     if exam:
         later = later[later["assessment_type"] == "Exam"]
     else:
@@ -494,9 +501,7 @@ def _oulad_assessment_log(data_dir: Path) -> Any:
     """
     import pandas as pd
 
-    assessments = pd.read_csv(data_dir / "oulad" / "assessments.csv")
-    submitted = pd.read_csv(data_dir / "oulad" / "studentAssessment.csv", na_values="?")
-    log = submitted.merge(assessments, on="id_assessment")
+    log = _assessment_results(data_dir)
     presentation = log["code_module"] + "_" + log["code_presentation"]
     log = log[
         ~presentation.isin(BENCHMARK_PRESENTATIONS)

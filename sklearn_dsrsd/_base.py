@@ -726,9 +726,10 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
     ) -> None:
         """Raise if a chunk's results overflowed: the input check lets through values that
         fit ``precision`` but not the arithmetic of the network (a NaN would be returned)."""
-        bad = ~np.isfinite(outputs[rows].reshape(len(outputs[rows]), -1)).all(axis=1)
-        for values in codes.values():
-            bad |= ~np.isfinite(values[rows].reshape(len(values[rows]), -1)).all(axis=1)
+        bad = np.zeros(len(outputs[rows]), dtype=bool)
+        for values in (outputs, *codes.values()):
+            chunk = values[rows]
+            bad |= ~np.isfinite(chunk.reshape(len(chunk), -1)).all(axis=1)
         if bad.any():
             first = int(np.flatnonzero(bad)[0]) + (rows.start or 0)
             raise ValueError(

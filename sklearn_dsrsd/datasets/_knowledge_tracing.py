@@ -306,22 +306,6 @@ def _prepare(
         new[1:] = long_row[1:] != long_row[:-1]
     elif collapse_duplicates:
         new = _split_runs(stu, itm, skill_code_s)
-        # Whether a row joins the response before it must not depend on its answer: if
-        # it did, a later row's answer would change an earlier response, and a row left
-        # apart would reveal that its answer differs from the one before it.
-        first_of_entry = np.flatnonzero(new)[np.cumsum(new) - 1]
-        differs = np.flatnonzero(cor != cor[first_of_entry])
-        if differs.size:
-            row, first_row = long_row[differs[0]], long_row[first_of_entry[differs[0]]]
-            raise ValueError(
-                f"{_source(source)}rows {_show(log.index[first_row])} and "
-                f"{_show(log.index[row])} of the log (student "
-                f"{_show(log[student].iloc[row])}) answer item "
-                f"{_show(log[item].iloc[row])} one after the other with distinct skills, "
-                "the form of one multi-skill response, but with different correctness "
-                f"({differs.size} such row(s)). One response has one answer: correct the "
-                "log, or pass collapse_duplicates=False to keep every row as a response."
-            )
     else:
         new = np.ones(n, dtype=bool)
 
@@ -329,6 +313,23 @@ def _prepare(
     n_resp = len(first)
     ptr = np.append(first, n).astype(np.int64)
     resp_of_entry = np.cumsum(new) - 1
+
+    # Whether a row joins the response before it must not depend on its answer: if it
+    # did, a later row's answer would change an earlier response, and a row left apart
+    # would reveal that its answer differs from the one before it. (Only collapsed runs
+    # can differ: the entries of a row share its answer.)
+    differs = np.flatnonzero(cor != cor[first[resp_of_entry]])
+    if differs.size:
+        row, first_row = long_row[differs[0]], long_row[first[resp_of_entry[differs[0]]]]
+        raise ValueError(
+            f"{_source(source)}rows {_show(log.index[first_row])} and "
+            f"{_show(log.index[row])} of the log (student "
+            f"{_show(log[student].iloc[row])}) answer item "
+            f"{_show(log[item].iloc[row])} one after the other with distinct skills, "
+            "the form of one multi-skill response, but with different correctness "
+            f"({differs.size} such row(s)). One response has one answer: correct the "
+            "log, or pass collapse_duplicates=False to keep every row as a response."
+        )
 
     # Two responses of one student at the same order position are ambiguous.
     ok = order_rows[long_row[first]]
