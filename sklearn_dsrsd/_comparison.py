@@ -769,6 +769,7 @@ def _load_task(args: argparse.Namespace) -> Task:
             correct=args.correct,
             n_recent=args.n_recent,
             sequence=args.sequence,
+            skill_profile=args.skill_profile,
             **columns,
         )
         folds = None
@@ -788,7 +789,10 @@ def _load_task(args: argparse.Namespace) -> Task:
     if args.dataset == "assistments2009":
         path = Path(args.data_dir or "../shared/data") / "knowledge_tracing"
         bunch = datasets.load_assistments2009(
-            path / "assist2009_pid_long.csv.gz", n_recent=args.n_recent, sequence=args.sequence
+            path / "assist2009_pid_long.csv.gz",
+            n_recent=args.n_recent,
+            sequence=args.sequence,
+            skill_profile=args.skill_profile,
         )
         return _next_step_task(
             bunch, "assistments2009" + _next_step_suffix(args), bunch.folds, seed=args.seed
@@ -828,7 +832,8 @@ def _check_fold_column(log: Any, args: argparse.Namespace) -> None:
 def _next_step_suffix(args: argparse.Namespace) -> str:
     """Name suffix of a next-step task built with non-default history options."""
     suffix = f"-recent{args.n_recent}" if args.n_recent != 10 else ""
-    return suffix + ("-sequence" if args.sequence else "")
+    suffix += "-sequence" if args.sequence else ""
+    return suffix + ("-skill_profile" if args.skill_profile else "")
 
 
 # The synthetic benchmark designs; the benchmarks draw them with random_state=0 and
@@ -1087,6 +1092,12 @@ def build_parser() -> argparse.ArgumentParser:
         "fields) for a temporal encoder instead of flat columns",
     )
     log.add_argument(
+        "--skill-profile",
+        action="store_true",
+        help="add the modality 'skills': per skill, log1p of the student's earlier "
+        "attempts and successes, and whether the response involves it (needs skills)",
+    )
+    log.add_argument(
         "--fold",
         help="column of given test-fold ids (0 = training only); "
         "default: grouped K-fold by student",
@@ -1143,6 +1154,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the model 'DSRSD (K seeds)': the average of K one-network DSRSD models "
         "(n_networks=1) trained apart with seeds --seed ... --seed+K-1 (scikit-learn's soft "
         "voting), beside DSRSD's own n_networks average",
+    )
+    protocol.add_argument(
+        "--n-networks",
+        type=_at_least(1),
+        metavar="N",
+        help="add the model 'DSRSD (n_networks=N)': DSRSD averaging N networks instead of "
+        "its default number, beside DSRSD",
     )
     protocol.add_argument(
         "--ablation",
@@ -1260,6 +1278,7 @@ def _ignored_options(args: argparse.Namespace, given: set[str]) -> list[str]:
         },
         "n_recent": ("--log or --dataset assistments2009", kt),
         "sequence": ("--log or --dataset assistments2009", kt),
+        "skill_profile": ("--log or --dataset assistments2009", kt),
         "update": ("--out-dir", bool(args.out_dir)),
     }
     errors = [
@@ -1280,10 +1299,12 @@ def _options_of_unselected_models(args: argparse.Namespace, given: set[str]) -> 
     if not args.models:
         return []
     ensemble = [f"DSRSD ({args.seed_ensemble} seeds)"] if args.seed_ensemble else []
-    applies_to = {"seed_ensemble": ensemble}
+    networks = [f"DSRSD (n_networks={args.n_networks})"] if args.n_networks else []
+    applies_to = {"seed_ensemble": ensemble, "n_networks": networks}
     if not args.ablation:  # every model of an ablation is a DSRSD model
-        # The seed ensemble is made of clones of DSRSD, with its options.
-        applies_to.update(class_weight=["DSRSD", *ensemble], temporal_encoder=["DSRSD", *ensemble])
+        # The seed ensemble and the n_networks variant are clones of DSRSD, with its options.
+        variants = ["DSRSD", *ensemble, *networks]
+        applies_to.update(class_weight=variants, temporal_encoder=variants)
     return [
         f"--{option.replace('_', '-')} applies to the model(s) {models}, none of which "
         f"--models {args.models} selects; it would be ignored here"
@@ -1371,6 +1392,11 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
     for model in models.values():
         if isinstance(model, _DSRSDBase):  # DSRSD, and every variant of an ablation
             model.set_params(**dsrsd_options)
+    if args.n_networks:
+        reference = models["DSRSD" if "DSRSD" in models else "DSRSD (full)"]
+        models[f"DSRSD (n_networks={args.n_networks})"] = clone(reference).set_params(
+            n_networks=args.n_networks
+        )
     if args.seed_ensemble:
         models[f"DSRSD ({args.seed_ensemble} seeds)"] = seed_ensemble(
             models["DSRSD" if "DSRSD" in models else "DSRSD (full)"],

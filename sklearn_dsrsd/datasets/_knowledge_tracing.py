@@ -9,7 +9,8 @@ supervised task that scikit-learn can cross-validate by student:
   it is a label leak);
 * :func:`build_next_step_features` builds, for every response, features computed *only*
   from that student's earlier responses, in three modalities (``"history"``,
-  ``"recent"``, ``"content"``);
+  ``"recent"``, ``"content"``), and optionally a fourth of per-skill counts
+  (``"skills"``);
 * :func:`load_assistments2009` reads the ASSISTments 2009-2010 skill-builder file in the
   format of the AKT paper and returns the task with its published 5-fold student split.
 
@@ -74,6 +75,11 @@ SKILL_FEATURES: frozenset[str] = frozenset(
     | {"shares_skill", "skill", "skill_set"}
 )
 
+#: Per-skill fields of the optional ``"skills"`` block; columns are field-major
+#: (``log_attempts_skill_<s>`` for every skill ``s``, then ``log_successes_skill_<s>``,
+#: then ``current_skill_<s>``).
+SKILL_PROFILE_FIELDS: tuple[str, ...] = ("log_attempts", "log_successes", "current")
+
 #: Value of ``correct_lag{k}`` when the student has fewer than ``k`` earlier responses.
 RECENT_PADDING_VALUE = 0.5
 
@@ -106,6 +112,7 @@ class _Responses:
     appearance_ptr: np.ndarray
     long_row: np.ndarray  # log row of every sorted long entry
     long_skill: np.ndarray  # raw skill value of every sorted long entry
+    skill_values: np.ndarray  # raw skill value of each skill code
 
     @property
     def n_responses(self) -> int:
@@ -280,6 +287,8 @@ def _prepare(
         item_code_rows = item_id_rows = np.arange(n_rows, dtype=np.int64)
     correct_rows = _correct_values(log[correct].to_numpy(), correct, source)
     skill_code, skill_id = _id_codes(flat)
+    skill_values = np.empty(int(skill_code.max()) + 1, dtype=object)
+    skill_values[skill_code] = flat
 
     # Sort entries (rows, or exploded (row, skill) pairs) by (student, order); np.lexsort
     # is stable, so ties keep their input order and the pairs of one row stay together.
@@ -378,6 +387,7 @@ def _prepare(
         appearance_ptr=ptr,
         long_row=long_row,
         long_skill=flat_s,
+        skill_values=skill_values,
     )
 
 
@@ -683,6 +693,36 @@ def _features(resp: _Responses, n_recent: int) -> dict[str, np.ndarray]:
     }
 
 
+def _skill_profile(resp: _Responses) -> np.ndarray:
+    """The ``"skills"`` block: per skill, the student's earlier attempts and successes.
+
+    ``log1p`` of the counts, as the per-skill counts of the "Best-LR" family of
+    knowledge-tracing models (Gervet et al. 2020); a linear layer then has a weight per
+    skill and count, and the ``current`` indicators let a network weigh a skill's counts
+    by whether the response involves that skill.
+    """
+    n = resp.n_responses
+    n_codes = len(resp.skill_values)
+    ar = np.arange(n)
+    current = np.zeros((n, n_codes), dtype=np.int32)
+    current[np.repeat(ar, resp.n_skills), resp.entry_skill_code] = 1
+    new_stu = np.ones(n, dtype=bool)
+    new_stu[1:] = resp.student_code[1:] != resp.student_code[:-1]
+    stu_start = np.maximum.accumulate(np.where(new_stu, ar, 0))
+    profile = np.empty((n, len(SKILL_PROFILE_FIELDS) * n_codes), dtype=np.float32)
+    for j, counted in enumerate((current, current * resp.correct.astype(np.int32)[:, None])):
+        before = np.cumsum(counted, axis=0, dtype=np.int64)
+        before -= counted  # responses strictly before each one, over the whole log ...
+        before -= before[stu_start]  # ... minus those of the students before
+        profile[:, j * n_codes : (j + 1) * n_codes] = np.log1p(before)
+    profile[:, 2 * n_codes :] = current
+    return profile
+
+
+def _skill_profile_names(skill_values: np.ndarray) -> list[str]:
+    return [f"{field}_skill_{value}" for field in SKILL_PROFILE_FIELDS for value in skill_values]
+
+
 def _kept(names: Sequence[str], has_item: bool, has_skill: bool) -> list[int]:
     """Positions of the names that the log's columns can give a meaning to."""
     return [
@@ -740,6 +780,7 @@ def _build(
     n_recent: int,
     collapse_duplicates: bool,
     sequence: bool = False,
+    skill_profile: bool = False,
     source: str | None = None,
 ) -> Bunch:
     import pandas as pd
@@ -748,6 +789,13 @@ def _build(
         raise ValueError(
             "build_next_step_features needs an item column or a skill column (or both); "
             "got item=None and skill=None."
+        )
+    if not isinstance(skill_profile, (bool, np.bool_)):
+        raise TypeError(f"skill_profile must be a bool; got {skill_profile!r}.")
+    if skill_profile and skill is None:
+        raise ValueError(
+            "skill_profile=True counts each skill's earlier responses and needs a skill "
+            "column; got skill=None."
         )
     n_recent = _check_n_recent(n_recent)
     resp = _prepare(
@@ -765,6 +813,10 @@ def _build(
     if sequence:
         # lag-major columns: the reshape is the (sample, lag, field) view, most recent first
         blocks["recent"] = blocks["recent"].reshape(len(resp.row), n_recent, -1)
+    feature_names = _feature_names(n_recent, has_item, has_skill)
+    if skill_profile:
+        blocks["skills"] = _skill_profile(resp)
+        feature_names["skills"] = _skill_profile_names(resp.skill_values)
     rows = resp.row
     columns = {
         "student": log[student].to_numpy()[rows],
@@ -781,7 +833,7 @@ def _build(
         data=ModalityDict(blocks),
         target=resp.correct.astype(np.int64),
         groups=responses["student"].to_numpy(),
-        feature_names=_feature_names(n_recent, has_item, has_skill),
+        feature_names=feature_names,
         responses=responses,
         n_log_rows=resp.n_log_rows,
     )
@@ -797,6 +849,7 @@ def build_next_step_features(
     correct: str = "correct",
     n_recent: int = 10,
     sequence: bool = False,
+    skill_profile: bool = False,
     collapse_duplicates: bool = True,
     return_X_y: bool = False,
 ) -> Bunch | tuple[ModalityDict, np.ndarray, np.ndarray]:
@@ -846,6 +899,18 @@ def build_next_step_features(
     *inside* a pipeline, so the encoding is fitted on the training folds only; encoding
     them here, on all rows, would leak test targets.
 
+    ``"skills"`` -- only with ``skill_profile=True``: float32, ``3 * n_skills`` columns
+    (``n_skills`` = the distinct skills of ``log``), field-major:
+    ``log_attempts_skill_<s>`` and ``log_successes_skill_<s>`` are ``log1p`` of the
+    student's earlier responses involving skill ``s`` and of how many of them were
+    correct, for *every* skill ``s`` (not only the current response's), and
+    ``current_skill_<s>`` is 1 where the current response involves ``s``. These are the
+    per-skill counts of the "Best-LR" family of knowledge-tracing models (Gervet et al.
+    2020): with them a model can learn a practice effect per skill and transfer between
+    skills, which the aggregated ``skill_*`` history columns cannot express. The block
+    holds ``n_samples * 3 * n_skills`` float32 values, so a log with thousands of
+    skills makes it large.
+
     Logs with items only or skills only (``skill=None`` or ``item=None``): the features
     that need the missing column are left out, and ``feature_names`` lists what is kept.
 
@@ -883,6 +948,9 @@ def build_next_step_features(
         Return ``"recent"`` as a 3-D sequence modality ``(n_samples, n_recent,
         n_fields)``, most recent response first, for a temporal encoder (e.g.
         ``DSRSDClassifier(temporal_encoder="gru")``), instead of flat columns.
+    skill_profile : bool, default=False
+        Add the ``"skills"`` modality (per-skill counts of the student's earlier
+        responses, see above). Needs a skill column.
     collapse_duplicates : bool, default=True
         Merge runs of consecutive rows of one student with the same item and distinct
         skills into one response; they must have the same answer (see
@@ -894,7 +962,8 @@ def build_next_step_features(
     Returns
     -------
     result : :class:`~sklearn.utils.Bunch`
-        With ``data`` (:class:`~sklearn_dsrsd.ModalityDict` of the three blocks),
+        With ``data`` (:class:`~sklearn_dsrsd.ModalityDict` of the three blocks, four
+        with ``skill_profile=True``),
         ``target`` (int64 0/1 correctness), ``groups`` (student id of each sample, for
         ``GroupKFold``), ``feature_names`` (modality -> list of column names),
         ``responses`` (a DataFrame, one row per sample: ``student``, ``order``,
@@ -909,11 +978,15 @@ def build_next_step_features(
     ------
     ValueError
         If a named column is missing from ``log`` (the message lists the available
-        columns), if both ``item`` and ``skill`` are ``None``, or if the values are
-        invalid (missing values, non-0/1 correctness, ties in ``order``).
+        columns), if both ``item`` and ``skill`` are ``None``, if ``skill_profile=True``
+        with ``skill=None``, or if the values are invalid (missing values, non-0/1
+        correctness, ties in ``order``).
+    TypeError
+        If ``skill_profile`` is not a bool.
 
     Examples
     --------
+    >>> import numpy as np
     >>> import pandas as pd
     >>> from sklearn_dsrsd.datasets import build_next_step_features
     >>> log = pd.DataFrame({
@@ -936,6 +1009,12 @@ def build_next_step_features(
     ...                                       n_recent=2)
     >>> items_only.feature_names["content"], items_only.data["history"].shape
     (['item'], (4, 7))
+    >>> # per-skill counts: before the third response, skill 1 was seen twice, once right
+    >>> profiled = build_next_step_features(log, n_recent=2, skill_profile=True)
+    >>> profiled.feature_names["skills"][:2]
+    ['log_attempts_skill_1', 'log_attempts_skill_2']
+    >>> np.expm1(profiled.data["skills"][2, :4]).round(3).tolist()
+    [2.0, 1.0, 1.0, 1.0]
     """
     task = _build(
         log,
@@ -946,6 +1025,7 @@ def build_next_step_features(
         correct=correct,
         n_recent=n_recent,
         sequence=sequence,
+        skill_profile=skill_profile,
         collapse_duplicates=collapse_duplicates,
     )
     if return_X_y:
@@ -1010,6 +1090,7 @@ def load_assistments2009(
     *,
     n_recent: int = 10,
     sequence: bool = False,
+    skill_profile: bool = False,
     collapse_duplicates: bool = True,
     return_X_y: bool = False,
 ) -> Bunch | tuple[ModalityDict, np.ndarray, np.ndarray]:
@@ -1032,6 +1113,10 @@ def load_assistments2009(
         Return ``"recent"`` as a 3-D sequence modality ``(n_samples, n_recent,
         n_fields)``, most recent response first, for a temporal encoder (e.g.
         ``DSRSDClassifier(temporal_encoder="gru")``), instead of flat columns.
+    skill_profile : bool, default=False
+        Add the ``"skills"`` modality of :func:`build_next_step_features`: per skill
+        (110 of them), ``log1p`` of the student's earlier attempts and successes, and
+        whether the current response involves it (330 columns).
     collapse_duplicates : bool, default=True
         Collapse the multi-skill duplicates (the AKT Table 6 protocol). ``False`` keeps
         them and reproduces the label leak; use it only to measure that leak.
@@ -1041,7 +1126,8 @@ def load_assistments2009(
     Returns
     -------
     dataset : :class:`~sklearn.utils.Bunch`
-        ``data`` (ModalityDict with ``"history"``, ``"recent"``, ``"content"``),
+        ``data`` (ModalityDict with ``"history"``, ``"recent"``, ``"content"``, and
+        ``"skills"`` with ``skill_profile=True``),
         ``target`` (int64 0/1), ``groups`` (student id ``orig_user_id``), ``folds``
         (int64 ``akt_fold`` of each sample: 1-5 = the test fold of its student, 0 = a
         student only ever in training), ``feature_names`` (modality -> column names),
@@ -1099,6 +1185,7 @@ def load_assistments2009(
         log,
         n_recent=n_recent,
         sequence=sequence,
+        skill_profile=skill_profile,
         collapse_duplicates=collapse_duplicates,
         source=str(path),
         **{k: v for k, v in _ASSIST2009_COLUMNS.items() if k != "fold"},
