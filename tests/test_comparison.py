@@ -198,6 +198,17 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
             "--temporal-encoder applies to the model(s) ['DSRSD'], none of which --models "
             "['EarlyFusion'] selects; it would be ignored here",
         ),
+        (["--n-networks", "0"], "argument --n-networks: must be at least 1, got 0"),
+        (
+            ["--models", "EarlyFusion", "--n-networks", "2"],
+            "--n-networks applies to the model(s) ['DSRSD (n_networks=2)'], none of which "
+            "--models ['EarlyFusion'] selects; it would be ignored here",
+        ),
+        (
+            ["--dataset", "breast-cancer", "--skill-profile"],
+            "--skill-profile applies to --log or --dataset assistments2009; it would be "
+            "ignored here",
+        ),
         (
             ["--ablation", "--models", "no alignment", "--seed-ensemble", "2"],
             "--seed-ensemble applies to the model(s) ['DSRSD (2 seeds)'], none of which "
@@ -318,6 +329,43 @@ def test_response_log_with_items_only_or_skills_only(
     assert set(result["scores"]) == {"DSRSD", "LogisticRegression"}
     assert len(result["scores"]["DSRSD"]["roc_auc"]) == 2
     assert f"modalities {modalities}" in captured.err
+
+
+def test_response_log_with_a_skill_profile_and_one_network(tmp_path, capsys):
+    kt_log(["item", "skill"]).to_csv(tmp_path / "log.csv", index=False)
+    argv = ["--log", str(tmp_path / "log.csv"), "--item", "item", "--skill", "skill", *KT]
+    argv += ["DSRSD (n_networks=1)", "--skill-profile", "--n-networks", "1"]
+    assert main([*argv, "--out-dir", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    # four skills: 12 columns of per-skill counts beside the three blocks
+    assert "content (3,), skills (12,)" in captured.err
+    result = json.loads(captured.out)
+    assert set(result["scores"]) == {"DSRSD", "DSRSD (n_networks=1)", "LogisticRegression"}
+    assert (
+        result["scores"]["DSRSD"]["roc_auc"] != result["scores"]["DSRSD (n_networks=1)"]["roc_auc"]
+    )
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        f"next-step_log.csv-skill_profile.{ext}" for ext in ("json", "md", "png")
+    ]
+    # a log without skills has nothing to count
+    kt_log(["item"]).to_csv(tmp_path / "items.csv", index=False)
+    assert (
+        main(
+            [
+                "--log",
+                str(tmp_path / "items.csv"),
+                "--item",
+                "item",
+                *KT[:-3],
+                "--skill-profile",
+                "--quiet",
+            ]
+        )
+        == 2
+    )
+    assert "skill_profile counts each skill's earlier responses and needs a skill column" in (
+        capsys.readouterr().err
+    )
 
 
 @pytest.mark.parametrize(

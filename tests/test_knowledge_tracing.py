@@ -321,6 +321,95 @@ def test_future_responses_do_not_change_past_features(seed):
     for name in ("history", "recent", "content"):
         assert_array_equal(short.data[name], task.data[name][keep], name)
 
+    # nor the per-skill counts, column by column (later rows may bring new skills, whose
+    # columns are 0 before them)
+    def profile(data):
+        built = build_next_step_features(data, n_recent=4, skill_profile=True, **COLS)
+        return dict(zip(built.feature_names["skills"], built.data["skills"].T, strict=True))
+
+    before = profile(log)
+    for after, rows in ((profile(altered), pos), (profile(log[~later]), slice(None))):
+        for name in before.keys() | after.keys():
+            old_column = before[name][keep] if name in before else 0.0
+            new_column = after[name][rows] if name in after else 0.0
+            assert_array_equal(np.broadcast_to(new_column, keep.sum()), old_column, name)
+
+
+def reference_skill_profile(responses, skills):
+    """Per response, from its student's earlier responses: attempts and successes of each
+    skill in ``skills``, and whether the response involves it (loops, no numpy tricks)."""
+    rows, earlier = [], []
+    for i, (student, _, own_skills, _) in enumerate(responses):
+        if i == 0 or responses[i - 1][0] != student:
+            earlier = []
+        attempts = [sum(s in r[2] for r in earlier) for s in skills]
+        successes = [sum(s in r[2] and r[3] for r in earlier) for s in skills]
+        rows.append(
+            [*np.log1p(attempts), *np.log1p(successes), *[s in own_skills for s in skills]]
+        )
+        earlier.append(responses[i])
+    return np.array(rows, dtype=float)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_skill_profile_matches_reference_implementation(seed):
+    log, responses = random_long_log(seed)
+    task = build_next_step_features(log, n_recent=3, skill_profile=True, **COLS)
+    skills = sorted(set(log["skill"]))
+    assert task.profile_skills.tolist() == skills
+    assert task.feature_names["skills"] == [
+        f"{field}_skill_{s}"
+        for field in ("log_attempts", "log_successes", "current")
+        for s in skills
+    ]
+    assert task.data["skills"].dtype == np.float32
+    assert_allclose(task.data["skills"], reference_skill_profile(responses, skills), rtol=1e-6)
+    # the other blocks do not change
+    plain = build_next_step_features(log, n_recent=3, **COLS)
+    assert set(plain.data) == {"history", "recent", "content"} and "profile_skills" not in plain
+    for name in plain.data:
+        assert_array_equal(task.data[name], plain.data[name], name)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_skill_profile_of_listed_skills_rebuilds_the_columns_on_another_log(seed):
+    log, responses = random_long_log(seed)
+    task = build_next_step_features(log, n_recent=2, skill_profile=True, **COLS)
+    # Another log (three of the students) and the skills of the first task in another
+    # order, one of them left out (not counted) and one the logs lack (always 0).
+    listed = [*task.profile_skills.tolist()[:0:-1], 99]
+    other = log[log["user"] < 3]
+    rebuilt = build_next_step_features(other, n_recent=2, skill_profile=listed, **COLS)
+    assert rebuilt.profile_skills.tolist() == listed
+    assert rebuilt.feature_names["skills"][len(listed) - 1] == "log_attempts_skill_99"
+    kept = [r for r in responses if r[0] < 3]
+    assert_allclose(rebuilt.data["skills"], reference_skill_profile(kept, listed), rtol=1e-6)
+    # the columns of the skills both tasks have are the first task's, for those students
+    names = task.feature_names["skills"]
+    rows = task.groups < 3
+    for j, name in enumerate(rebuilt.feature_names["skills"]):
+        if name in names:
+            assert_array_equal(
+                rebuilt.data["skills"][:, j], task.data["skills"][rows, names.index(name)]
+            )
+
+
+def test_skill_profile_errors():
+    log = hand_log()
+    with pytest.raises(ValueError, match="skill_profile counts each skill.*got skill=None"):
+        build_next_step_features(
+            log.drop(columns="skill"), skill_profile=True, **{**COLS, "skill": None}
+        )
+    with pytest.raises(TypeError, match="skill_profile must be a bool or a list of skills; "):
+        build_next_step_features(log, skill_profile="yes", **COLS)
+    with pytest.raises(ValueError, match=r"lists the skill\(s\) \[1\] more than once"):
+        build_next_step_features(log, skill_profile=[1, 2, 1], **COLS)
+    for bad in ([], [[1, 2]]):
+        with pytest.raises(ValueError, match="non-empty 1-D list of skills"):
+            build_next_step_features(log, skill_profile=bad, **COLS)
+    # False is the default: no block
+    assert "skills" not in build_next_step_features(log, skill_profile=False, **COLS).data
+
 
 def test_shuffled_rows_give_the_same_features():
     log, _ = random_long_log(7)
@@ -586,6 +675,11 @@ def test_load_assistments2009(tmp_path):
     assert len(y) == len(groups) == len(X) == 9
     leaky = load_assistments2009(path, collapse_duplicates=False)
     assert len(leaky.target) == 10
+    profiled = load_assistments2009(path, n_recent=4, skill_profile=True)
+    base = build_next_step_features(hand_log(), n_recent=4, skill_profile=True, **COLS)
+    assert_array_equal(profiled.data["skills"], base.data["skills"])
+    assert profiled.profile_skills.tolist() == [1, 2, 3, 5]
+    assert profiled.feature_names == base.feature_names
 
 
 def test_loader_missing_file_and_column(tmp_path):

@@ -693,19 +693,42 @@ def _features(resp: _Responses, n_recent: int) -> dict[str, np.ndarray]:
     }
 
 
-def _skill_profile(resp: _Responses) -> np.ndarray:
+def _profile_skills(skill_profile: Any, resp: _Responses) -> np.ndarray:
+    """The skills that get columns: the log's, or those the caller listed."""
+    if isinstance(skill_profile, (bool, np.bool_)):
+        return resp.skill_values
+    skills = np.asarray(skill_profile, dtype=object)
+    if skills.ndim != 1 or skills.size == 0:
+        raise ValueError(
+            "skill_profile must be a bool or a non-empty 1-D list of skills; got an array "
+            f"of shape {skills.shape}."
+        )
+    seen: set = set()
+    repeated = [value for value in skills.tolist() if value in seen or seen.add(value)]
+    if repeated:
+        raise ValueError(f"skill_profile lists the skill(s) {repeated[:5]} more than once.")
+    return skills
+
+
+def _skill_profile(resp: _Responses, skills: np.ndarray) -> np.ndarray:
     """The ``"skills"`` block: per skill, the student's earlier attempts and successes.
 
     ``log1p`` of the counts, as the per-skill counts of the "Best-LR" family of
     knowledge-tracing models (Gervet et al. 2020); a linear layer then has a weight per
     skill and count, and the ``current`` indicators let a network weigh a skill's counts
-    by whether the response involves that skill.
+    by whether the response involves that skill. Skills of the log that ``skills`` does
+    not list are not counted.
     """
     n = resp.n_responses
-    n_codes = len(resp.skill_values)
+    column_of = {value: j for j, value in enumerate(skills.tolist())}
+    entry_column = np.array(
+        [column_of.get(value, -1) for value in resp.skill_values.tolist()], dtype=np.int64
+    )[resp.entry_skill_code]
+    listed = entry_column >= 0
+    n_codes = len(skills)
     ar = np.arange(n)
     current = np.zeros((n, n_codes), dtype=np.int32)
-    current[np.repeat(ar, resp.n_skills), resp.entry_skill_code] = 1
+    current[np.repeat(ar, resp.n_skills)[listed], entry_column[listed]] = 1
     new_stu = np.ones(n, dtype=bool)
     new_stu[1:] = resp.student_code[1:] != resp.student_code[:-1]
     stu_start = np.maximum.accumulate(np.where(new_stu, ar, 0))
@@ -780,7 +803,7 @@ def _build(
     n_recent: int,
     collapse_duplicates: bool,
     sequence: bool = False,
-    skill_profile: bool = False,
+    skill_profile: bool | Sequence[Any] = False,
     source: str | None = None,
 ) -> Bunch:
     import pandas as pd
@@ -790,11 +813,14 @@ def _build(
             "build_next_step_features needs an item column or a skill column (or both); "
             "got item=None and skill=None."
         )
-    if not isinstance(skill_profile, (bool, np.bool_)):
-        raise TypeError(f"skill_profile must be a bool; got {skill_profile!r}.")
-    if skill_profile and skill is None:
+    if not isinstance(skill_profile, (bool, np.bool_, list, tuple, np.ndarray)):
+        raise TypeError(
+            f"skill_profile must be a bool or a list of skills; got {skill_profile!r}."
+        )
+    profiled = not isinstance(skill_profile, (bool, np.bool_)) or bool(skill_profile)
+    if profiled and skill is None:
         raise ValueError(
-            "skill_profile=True counts each skill's earlier responses and needs a skill "
+            "skill_profile counts each skill's earlier responses and needs a skill "
             "column; got skill=None."
         )
     n_recent = _check_n_recent(n_recent)
@@ -814,9 +840,12 @@ def _build(
         # lag-major columns: the reshape is the (sample, lag, field) view, most recent first
         blocks["recent"] = blocks["recent"].reshape(len(resp.row), n_recent, -1)
     feature_names = _feature_names(n_recent, has_item, has_skill)
-    if skill_profile:
-        blocks["skills"] = _skill_profile(resp)
-        feature_names["skills"] = _skill_profile_names(resp.skill_values)
+    extra = {}
+    if profiled:
+        skills = _profile_skills(skill_profile, resp)
+        blocks["skills"] = _skill_profile(resp, skills)
+        feature_names["skills"] = _skill_profile_names(skills)
+        extra["profile_skills"] = skills
     rows = resp.row
     columns = {
         "student": log[student].to_numpy()[rows],
@@ -836,6 +865,7 @@ def _build(
         feature_names=feature_names,
         responses=responses,
         n_log_rows=resp.n_log_rows,
+        **extra,
     )
 
 
@@ -849,7 +879,7 @@ def build_next_step_features(
     correct: str = "correct",
     n_recent: int = 10,
     sequence: bool = False,
-    skill_profile: bool = False,
+    skill_profile: bool | Sequence[Any] = False,
     collapse_duplicates: bool = True,
     return_X_y: bool = False,
 ) -> Bunch | tuple[ModalityDict, np.ndarray, np.ndarray]:
@@ -948,9 +978,12 @@ def build_next_step_features(
         Return ``"recent"`` as a 3-D sequence modality ``(n_samples, n_recent,
         n_fields)``, most recent response first, for a temporal encoder (e.g.
         ``DSRSDClassifier(temporal_encoder="gru")``), instead of flat columns.
-    skill_profile : bool, default=False
+    skill_profile : bool or list of skills, default=False
         Add the ``"skills"`` modality (per-skill counts of the student's earlier
-        responses, see above). Needs a skill column.
+        responses, see above). Needs a skill column. ``True`` gives a column per skill
+        of ``log``; a list gives columns for exactly those skills, in that order (skills
+        of ``log`` that it leaves out are not counted). Pass the ``profile_skills`` of
+        the task a model was fitted on to build the same columns from another log.
     collapse_duplicates : bool, default=True
         Merge runs of consecutive rows of one student with the same item and distinct
         skills into one response; they must have the same answer (see
@@ -969,8 +1002,9 @@ def build_next_step_features(
         ``responses`` (a DataFrame, one row per sample: ``student``, ``order``,
         ``item`` (unless ``item=None``), ``n_skills`` (unless ``skill=None``),
         ``correct`` and ``log_row``, the position in ``log`` of the response's first
-        row; its index holds that row's label) and ``n_log_rows``. Samples are sorted
-        by ``(student, order)``.
+        row; its index holds that row's label), ``n_log_rows`` and, with
+        ``skill_profile``, ``profile_skills`` (the skill of each column group of
+        ``"skills"``, an object array). Samples are sorted by ``(student, order)``.
     (data, target, groups) : tuple
         When ``return_X_y=True``.
 
@@ -978,11 +1012,11 @@ def build_next_step_features(
     ------
     ValueError
         If a named column is missing from ``log`` (the message lists the available
-        columns), if both ``item`` and ``skill`` are ``None``, if ``skill_profile=True``
-        with ``skill=None``, or if the values are invalid (missing values, non-0/1
-        correctness, ties in ``order``).
+        columns), if both ``item`` and ``skill`` are ``None``, if ``skill_profile`` is
+        set with ``skill=None`` or lists a skill twice, or if the values are invalid
+        (missing values, non-0/1 correctness, ties in ``order``).
     TypeError
-        If ``skill_profile`` is not a bool.
+        If ``skill_profile`` is neither a bool nor a list.
 
     Examples
     --------
@@ -1090,7 +1124,7 @@ def load_assistments2009(
     *,
     n_recent: int = 10,
     sequence: bool = False,
-    skill_profile: bool = False,
+    skill_profile: bool | Sequence[Any] = False,
     collapse_duplicates: bool = True,
     return_X_y: bool = False,
 ) -> Bunch | tuple[ModalityDict, np.ndarray, np.ndarray]:
@@ -1113,10 +1147,11 @@ def load_assistments2009(
         Return ``"recent"`` as a 3-D sequence modality ``(n_samples, n_recent,
         n_fields)``, most recent response first, for a temporal encoder (e.g.
         ``DSRSDClassifier(temporal_encoder="gru")``), instead of flat columns.
-    skill_profile : bool, default=False
+    skill_profile : bool or list of skills, default=False
         Add the ``"skills"`` modality of :func:`build_next_step_features`: per skill
         (110 of them), ``log1p`` of the student's earlier attempts and successes, and
-        whether the current response involves it (330 columns).
+        whether the current response involves it (330 columns). A list of skill ids
+        gives columns for those skills only.
     collapse_duplicates : bool, default=True
         Collapse the multi-skill duplicates (the AKT Table 6 protocol). ``False`` keeps
         them and reproduces the label leak; use it only to measure that leak.
@@ -1133,7 +1168,8 @@ def load_assistments2009(
         student only ever in training), ``feature_names`` (modality -> column names),
         ``responses`` (one row per sample, see :func:`build_next_step_features`, plus
         ``akt_fold``), ``skill_names`` (skill id -> name, when the file has
-        ``skill_name``), ``n_log_rows`` and ``DESCR``.
+        ``skill_name``), ``n_log_rows``, ``DESCR`` and, with ``skill_profile``,
+        ``profile_skills``.
     (data, target, groups) : tuple
         When ``return_X_y=True``.
 
@@ -1210,4 +1246,5 @@ def load_assistments2009(
         skill_names=skill_names,
         n_log_rows=task.n_log_rows,
         DESCR=ASSISTMENTS2009_DESCR,
+        **({"profile_skills": task.profile_skills} if "profile_skills" in task else {}),
     )
