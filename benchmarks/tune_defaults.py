@@ -209,6 +209,8 @@ TASKS = (
     "synthetic-classification",
     "kt-synthetic",
     "kt-oulad",
+    "kt-synthetic-skill_profile",
+    "kt-oulad-skill_profile",
     "oulad-small",
     "oulad-exam-small",
     "synthetic-regression-small",
@@ -268,6 +270,11 @@ DESCRIPTIONS = {
     "benchmark is (recent window of 10 as a sequence, ids target-encoded in each training "
     "fold; cross-fitted there by student from 1e97e75 on, by row in the rows measured "
     "before), 3-fold CV grouped by student; ROC-AUC",
+    "kt-oulad-skill_profile": "the kt-oulad task with the modality 'skills' of "
+    "build_next_step_features(skill_profile=True): per skill (13), log1p of the student's "
+    "earlier attempts and successes and whether the response involves it; ROC-AUC",
+    "kt-synthetic-skill_profile": "the kt-synthetic task with the modality 'skills' "
+    "(skill_profile=True; 20 skills); ROC-AUC",
 }
 
 
@@ -593,29 +600,31 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
             X, y = maker(**{**SYNTHETIC_DESIGN, "n_samples": 4000}, random_state=1)
             data = _small_draws(ModalityDict(X), y, None, kind, 500)
             fits.append((*data, {f"synthetic-{kind}-small": _score}, None, {}))
-    if "kt-oulad" in which:
-        log = _oulad_assessment_log(data_dir)
+    # As the ASSISTments benchmark builds its task (compare.py --sequence, and with
+    # --skill-profile for the "-skill_profile" tasks), on a real log outside every benchmark
+    # and on a log simulated for the purpose.
+    for name, skill_profile in (
+        ("kt-oulad", False),
+        ("kt-oulad-skill_profile", True),
+        ("kt-synthetic", False),
+        ("kt-synthetic-skill_profile", True),
+    ):
+        if name not in which:
+            continue
+        if name.startswith("kt-oulad"):
+            columns = dict(student="student", order="step", item="item", skill="skill")
+            log = _oulad_assessment_log(data_dir)
+        else:
+            columns = {}
+            log = make_knowledge_tracing_log(n_students=1000, random_state=1)
         bunch = build_next_step_features(
-            log, student="student", order="step", item="item", skill="skill", sequence=True
+            log, sequence=True, skill_profile=skill_profile, **columns
         )
-        task = _next_step_task(bunch, "kt-oulad", None, seed=0)
+        task = _next_step_task(bunch, name, None, seed=0)
         splits = make_splits(
             task.y, task="classification", n_splits=3, n_repeats=1, groups=task.groups
         )
-        fits.append((task.X, task.y, splits, {"kt-oulad": _score}, task.prepare, task.fit_params))
-    if "kt-synthetic" in which:
-        # As the ASSISTments benchmark builds its task (compare.py --sequence), on a log
-        # simulated for the purpose.
-        log = make_knowledge_tracing_log(n_students=1000, random_state=1)
-        task = _next_step_task(
-            build_next_step_features(log, sequence=True), "kt-synthetic", None, seed=0
-        )
-        splits = make_splits(
-            task.y, task="classification", n_splits=3, n_repeats=1, groups=task.groups
-        )
-        fits.append(
-            (task.X, task.y, splits, {"kt-synthetic": _score}, task.prepare, task.fit_params)
-        )
+        fits.append((task.X, task.y, splits, {name: _score}, task.prepare, task.fit_params))
     return fits
 
 
