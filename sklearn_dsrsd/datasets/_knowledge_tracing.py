@@ -713,11 +713,10 @@ def _profile_skills(skill_profile: Any, resp: _Responses) -> np.ndarray:
 def _skill_profile(resp: _Responses, skills: np.ndarray) -> np.ndarray:
     """The ``"skills"`` block: per skill, the student's earlier attempts and successes.
 
-    ``log1p`` of the counts, as the per-skill counts of the "Best-LR" family of
-    knowledge-tracing models (Gervet et al. 2020); a linear layer then has a weight per
-    skill and count, and the ``current`` indicators let a network weigh a skill's counts
-    by whether the response involves that skill. Skills of the log that ``skills`` does
-    not list are not counted.
+    ``log1p`` of the counts, as the "Best-LR" model of Gervet et al. (2020) reads them for
+    the current response's skills; every skill's counts are given here, and the
+    ``current`` indicators let a network weigh a skill's counts by whether the response
+    involves that skill. Skills of the log that ``skills`` does not list are not counted.
     """
     n = resp.n_responses
     column_of = {value: j for j, value in enumerate(skills.tolist())}
@@ -934,12 +933,14 @@ def build_next_step_features(
     ``log_attempts_skill_<s>`` and ``log_successes_skill_<s>`` are ``log1p`` of the
     student's earlier responses involving skill ``s`` and of how many of them were
     correct, for *every* skill ``s`` (not only the current response's), and
-    ``current_skill_<s>`` is 1 where the current response involves ``s``. These are the
-    per-skill counts of the "Best-LR" family of knowledge-tracing models (Gervet et al.
-    2020): with them a model can learn a practice effect per skill and transfer between
-    skills, which the aggregated ``skill_*`` history columns cannot express. The block
-    holds ``n_samples * 3 * n_skills`` float32 values, so a log with thousands of
-    skills makes it large.
+    ``current_skill_<s>`` is 1 where the current response involves ``s``. The "Best-LR"
+    logistic regression of Gervet et al. (2020) reads the same ``log1p`` counts, each skill
+    in a column of its own, for the current response's skills only; here every skill's
+    counts are given, with the current skills as indicators, so that a model can learn a
+    practice effect per skill and transfer between skills, which the aggregated
+    ``skill_*`` history columns cannot express. The block holds
+    ``n_samples * 3 * n_skills`` float32 values, so a log with thousands of skills makes
+    it large.
 
     Logs with items only or skills only (``skill=None`` or ``item=None``): the features
     that need the missing column are left out, and ``feature_names`` lists what is kept.
