@@ -409,6 +409,14 @@ def test_skill_profile_errors():
             build_next_step_features(log, skill_profile=bad, **COLS)
     # False is the default: no block
     assert "skills" not in build_next_step_features(log, skill_profile=False, **COLS).data
+    # ids of another type match nothing: said, not silently all zeros
+    with pytest.warns(
+        UserWarning,
+        match=r"none of the 2 skills that skill_profile lists \(e.g. "
+        r"\['1', '2'\]\) occurs in the log, whose skills are e.g. \[1, 2, 3\]",
+    ):
+        task = build_next_step_features(log, skill_profile=["1", "2"], **COLS)
+    assert not task.data["skills"].any()
 
 
 def test_shuffled_rows_give_the_same_features():

@@ -24,6 +24,7 @@ million responses take a few seconds and well under 2 GB of memory.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -707,6 +708,16 @@ def _profile_skills(skill_profile: Any, resp: _Responses) -> np.ndarray:
     repeated = [value for value in skills.tolist() if value in seen or seen.add(value)]
     if repeated:
         raise ValueError(f"skill_profile lists the skill(s) {repeated[:5]} more than once.")
+    if not set(skills.tolist()) & set(resp.skill_values.tolist()):
+        # Most likely ids of another type (the text "3" is not the number 3): every column
+        # would be 0 without a word.
+        warnings.warn(
+            f"none of the {len(skills)} skills that skill_profile lists (e.g. "
+            f"{skills[:3].tolist()}) occurs in the log, whose skills are e.g. "
+            f"{resp.skill_values[:3].tolist()}: every column of 'skills' is 0.",
+            UserWarning,
+            stacklevel=4,
+        )
     return skills
 
 
