@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -400,23 +402,60 @@ def test_skill_profile_errors():
         build_next_step_features(
             log.drop(columns="skill"), skill_profile=True, **{**COLS, "skill": None}
         )
-    with pytest.raises(TypeError, match="skill_profile must be a bool or a list of skills; "):
-        build_next_step_features(log, skill_profile="yes", **COLS)
+    for bad, shown in (("yes", "str 'yes'"), (3, "int 3"), ({1: 2}, "dict {1: 2}")):
+        with pytest.raises(TypeError, match=f"must be a bool or a list of skills; got {shown}"):
+            build_next_step_features(log, skill_profile=bad, **COLS)
     with pytest.raises(ValueError, match=r"lists the skill\(s\) \[1\] more than once"):
         build_next_step_features(log, skill_profile=[1, 2, 1], **COLS)
-    for bad in ([], [[1, 2]]):
-        with pytest.raises(ValueError, match="non-empty 1-D list of skills"):
+    with pytest.raises(ValueError, match="non-empty list of skills; got \\[\\]"):
+        build_next_step_features(log, skill_profile=[], **COLS)
+    # Each entry is one id: not a list of them, not a missing value, not a boolean (True
+    # would match the id 1).
+    for bad, shown in (
+        ([[1, 2], [3]], "[1, 2]"),
+        ([{1, 2}], "{1, 2}"),
+        ([1, float("nan")], "nan"),
+        ([True], "True"),
+        (np.array([[1, 2]]), "array([1, 2])"),
+    ):
+        with pytest.raises(ValueError, match=f"each an id .*; it holds {re.escape(shown)}"):
             build_next_step_features(log, skill_profile=bad, **COLS)
-    # False is the default: no block
+    # False is the default: no block; a 0-d boolean array is a boolean
     assert "skills" not in build_next_step_features(log, skill_profile=False, **COLS).data
+    assert "skills" in build_next_step_features(log, skill_profile=np.array(True), **COLS).data
     # ids of another type match nothing: said, not silently all zeros
     with pytest.warns(
         UserWarning,
-        match=r"none of the 2 skills that skill_profile lists \(e.g. "
-        r"\['1', '2'\]\) occurs in the log, whose skills are e.g. \[1, 2, 3\]",
+        match=r"none of the 2 skills that skill_profile lists \(e.g. \['1', '2'\]\) occurs "
+        r"in the log, whose skills are e.g. \[1, 2, 3\]",
     ):
         task = build_next_step_features(log, skill_profile=["1", "2"], **COLS)
     assert not task.data["skills"].any()
+
+
+def test_skill_profile_takes_any_one_dimensional_list_and_names_columns_apart():
+    log = hand_log()
+    expected = build_next_step_features(log, skill_profile=[5, 1], **COLS)
+    for listed in ((5, 1), np.array([5, 1]), pd.Series([5, 1]), pd.Index([5, 1])):
+        task = build_next_step_features(log, skill_profile=listed, **COLS)
+        assert_array_equal(task.data["skills"], expected.data["skills"])
+        assert task.profile_skills.tolist() == [5, 1]
+    # The number 1 and the text "1" are two skills, so their columns have two names.
+    mixed = log.astype({"skill": object})
+    mixed.loc[mixed["t"] == 6, "skill"] = "1"
+    names = build_next_step_features(mixed, skill_profile=True, **COLS).feature_names["skills"]
+    assert len(set(names)) == len(names) == 12  # skills 1, 2, 5 and "1" (skill 3 is gone)
+    assert "current_skill_1" in names and "current_skill_'1'" in names
+
+
+def test_skill_profile_counted_a_few_columns_at_a_time_is_the_same(monkeypatch):
+    import sklearn_dsrsd.datasets._knowledge_tracing as kt
+
+    log, _ = random_long_log(3)
+    whole = build_next_step_features(log, skill_profile=True, **COLS)
+    monkeypatch.setattr(kt, "_PROFILE_CHUNK_CELLS", 2 * whole.data["skills"].shape[0])
+    chunked = build_next_step_features(log, skill_profile=True, **COLS)
+    assert_array_equal(chunked.data["skills"], whole.data["skills"])
 
 
 def test_shuffled_rows_give_the_same_features():

@@ -18,14 +18,15 @@ The ``"content"`` ids are raw identities; target-encode them inside a pipeline w
 :class:`sklearn_dsrsd.preprocessing.ContentTargetEncoder`.
 
 Everything is vectorised with NumPy (sorting, cumulative sums, run-length tricks): one
-million responses take a few seconds and well under 2 GB of memory.
+million responses take a few seconds and well under 2 GB of memory, plus, with
+``skill_profile``, the ``12 * n_skills`` bytes per response of the ``"skills"`` block.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,9 @@ SKILL_FEATURES: frozenset[str] = frozenset(
 #: (``log_attempts_skill_<s>`` for every skill ``s``, then ``log_successes_skill_<s>``,
 #: then ``current_skill_<s>``).
 SKILL_PROFILE_FIELDS: tuple[str, ...] = ("log_attempts", "log_successes", "current")
+
+#: Cells (responses x skills) whose counts the ``"skills"`` block computes at a time.
+_PROFILE_CHUNK_CELLS = 2**22
 
 #: Value of ``correct_lag{k}`` when the student has fewer than ``k`` earlier responses.
 RECENT_PADDING_VALUE = 0.5
@@ -698,22 +702,32 @@ def _profile_skills(skill_profile: Any, resp: _Responses) -> np.ndarray:
     """The skills that get columns: the log's, or those the caller listed."""
     if isinstance(skill_profile, (bool, np.bool_)):
         return resp.skill_values
-    skills = np.asarray(skill_profile, dtype=object)
-    if skills.ndim != 1 or skills.size == 0:
-        raise ValueError(
-            "skill_profile must be a bool or a non-empty 1-D list of skills; got an array "
-            f"of shape {skills.shape}."
-        )
+    listed = list(skill_profile)  # a list, tuple, 1-D array, Series or Index
+    if not listed:
+        raise ValueError("skill_profile must be a bool or a non-empty list of skills; got [].")
+    for value in listed:
+        # A skill is one id, as a log cell holds it; booleans would match the ids 0 and 1.
+        if (
+            not isinstance(value, (str, int, float, np.integer, np.floating, np.str_))
+            or isinstance(value, (bool, np.bool_))
+            or value != value  # NaN: a log's skill is never missing
+        ):
+            raise ValueError(
+                "skill_profile must be a bool or a list of skills, each an id (a number or "
+                f"a text); it holds {value!r}."
+            )
     seen: set = set()
-    repeated = [value for value in skills.tolist() if value in seen or seen.add(value)]
+    repeated = [value for value in listed if value in seen or seen.add(value)]
     if repeated:
         raise ValueError(f"skill_profile lists the skill(s) {repeated[:5]} more than once.")
-    if not set(skills.tolist()) & set(resp.skill_values.tolist()):
+    skills = np.empty(len(listed), dtype=object)
+    skills[:] = listed
+    if not seen & set(resp.skill_values.tolist()):
         # Most likely ids of another type (the text "3" is not the number 3): every column
         # would be 0 without a word.
         warnings.warn(
             f"none of the {len(skills)} skills that skill_profile lists (e.g. "
-            f"{skills[:3].tolist()}) occurs in the log, whose skills are e.g. "
+            f"{listed[:3]}) occurs in the log, whose skills are e.g. "
             f"{resp.skill_values[:3].tolist()}: every column of 'skills' is 0.",
             UserWarning,
             stacklevel=4,
@@ -729,31 +743,40 @@ def _skill_profile(resp: _Responses, skills: np.ndarray) -> np.ndarray:
     ``current`` indicators let a network weigh a skill's counts by whether the response
     involves that skill. Skills of the log that ``skills`` does not list are not counted.
     """
-    n = resp.n_responses
+    n, n_columns = resp.n_responses, len(skills)
     column_of = {value: j for j, value in enumerate(skills.tolist())}
     entry_column = np.array(
         [column_of.get(value, -1) for value in resp.skill_values.tolist()], dtype=np.int64
     )[resp.entry_skill_code]
     listed = entry_column >= 0
-    n_codes = len(skills)
     ar = np.arange(n)
-    current = np.zeros((n, n_codes), dtype=np.int32)
+    current = np.zeros((n, n_columns), dtype=np.uint8)
     current[np.repeat(ar, resp.n_skills)[listed], entry_column[listed]] = 1
     new_stu = np.ones(n, dtype=bool)
     new_stu[1:] = resp.student_code[1:] != resp.student_code[:-1]
     stu_start = np.maximum.accumulate(np.where(new_stu, ar, 0))
-    profile = np.empty((n, len(SKILL_PROFILE_FIELDS) * n_codes), dtype=np.float32)
-    for j, counted in enumerate((current, current * resp.correct.astype(np.int32)[:, None])):
-        before = np.cumsum(counted, axis=0, dtype=np.int64)
-        before -= counted  # responses strictly before each one, over the whole log ...
-        before -= before[stu_start]  # ... minus those of the students before
-        profile[:, j * n_codes : (j + 1) * n_codes] = np.log1p(before)
-    profile[:, 2 * n_codes :] = current
+    correct = resp.correct.astype(bool)
+    profile = np.empty((n, len(SKILL_PROFILE_FIELDS) * n_columns), dtype=np.float32)
+    # A few columns at a time, so that the int64 counts add little to the block's memory.
+    step = max(1, _PROFILE_CHUNK_CELLS // max(n, 1))
+    for first in range(0, n_columns, step):
+        block = slice(first, min(first + step, n_columns))
+        for j, counted in enumerate((current[:, block], current[:, block] & correct[:, None])):
+            before = np.cumsum(counted, axis=0, dtype=np.int64)
+            before -= counted  # responses strictly before each one, over the whole log ...
+            before -= before[stu_start]  # ... minus those of the students before
+            columns = slice(j * n_columns + block.start, j * n_columns + block.stop)
+            profile[:, columns] = np.log1p(before, dtype=np.float32)
+    profile[:, 2 * n_columns :] = current
     return profile
 
 
-def _skill_profile_names(skill_values: np.ndarray) -> list[str]:
-    return [f"{field}_skill_{value}" for field in SKILL_PROFILE_FIELDS for value in skill_values]
+def _skill_profile_names(skills: np.ndarray) -> list[str]:
+    # repr tells apart ids that print alike (the number 1 and the text "1")
+    shown = [str(value) for value in skills.tolist()]
+    if len(set(shown)) < len(shown):
+        shown = [repr(value) for value in skills.tolist()]
+    return [f"{field}_skill_{value}" for field in SKILL_PROFILE_FIELDS for value in shown]
 
 
 def _kept(names: Sequence[str], has_item: bool, has_skill: bool) -> list[int]:
@@ -823,9 +846,14 @@ def _build(
             "build_next_step_features needs an item column or a skill column (or both); "
             "got item=None and skill=None."
         )
-    if not isinstance(skill_profile, (bool, np.bool_, list, tuple, np.ndarray)):
+    if isinstance(skill_profile, np.ndarray) and skill_profile.ndim == 0:
+        skill_profile = skill_profile.item()
+    if isinstance(skill_profile, (str, bytes, Mapping)) or not isinstance(
+        skill_profile, (bool, np.bool_, Iterable)
+    ):
         raise TypeError(
-            f"skill_profile must be a bool or a list of skills; got {skill_profile!r}."
+            "skill_profile must be a bool or a list of skills; got "
+            f"{type(skill_profile).__name__} {skill_profile!r:.60}."
         )
     profiled = not isinstance(skill_profile, (bool, np.bool_)) or bool(skill_profile)
     if profiled and skill is None:
@@ -950,8 +978,8 @@ def build_next_step_features(
     counts are given, with the current skills as indicators, so that a model can learn a
     practice effect per skill and transfer between skills, which the aggregated
     ``skill_*`` history columns cannot express. The block holds
-    ``n_samples * 3 * n_skills`` float32 values, so a log with thousands of skills makes
-    it large.
+    ``n_samples * 3 * n_skills`` float32 values (building it takes about a tenth more),
+    so a log with thousands of skills makes it large.
 
     Logs with items only or skills only (``skill=None`` or ``item=None``): the features
     that need the missing column are left out, and ``feature_names`` lists what is kept.
@@ -993,8 +1021,9 @@ def build_next_step_features(
     skill_profile : bool or list of skills, default=False
         Add the ``"skills"`` modality (per-skill counts of the student's earlier
         responses, see above). Needs a skill column. ``True`` gives a column per skill
-        of ``log``; a list gives columns for exactly those skills, in that order (skills
-        of ``log`` that it leaves out are not counted). Pass the ``profile_skills`` of
+        of ``log``; a list (or a tuple, 1-D array, Series or Index) gives columns for
+        exactly those skills, in that order (skills of ``log`` that it leaves out are not
+        counted; a list that matches none of them warns). Pass the ``profile_skills`` of
         the task a model was fitted on to build the same columns from another log.
     collapse_duplicates : bool, default=True
         Merge runs of consecutive rows of one student with the same item and distinct
@@ -1025,10 +1054,11 @@ def build_next_step_features(
     ValueError
         If a named column is missing from ``log`` (the message lists the available
         columns), if both ``item`` and ``skill`` are ``None``, if ``skill_profile`` is
-        set with ``skill=None`` or lists a skill twice, or if the values are invalid
+        set with ``skill=None``, is an empty list, lists a skill twice or holds an entry
+        that is not one id (a list, NaN, a boolean), or if the values are invalid
         (missing values, non-0/1 correctness, ties in ``order``).
     TypeError
-        If ``skill_profile`` is neither a bool nor a list.
+        If ``skill_profile`` is neither a bool nor a list (a text, a number, a dict).
 
     Examples
     --------
