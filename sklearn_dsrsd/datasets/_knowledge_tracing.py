@@ -766,7 +766,7 @@ def _skill_profile(resp: _Responses, skills: np.ndarray) -> np.ndarray:
             before -= counted  # responses strictly before each one, over the whole log ...
             before -= before[stu_start]  # ... minus those of the students before
             columns = slice(j * n_columns + block.start, j * n_columns + block.stop)
-            profile[:, columns] = np.log1p(before, dtype=np.float32)
+            profile[:, columns] = np.log1p(before)  # rounded once, to float32
     profile[:, 2 * n_columns :] = current
     return profile
 
