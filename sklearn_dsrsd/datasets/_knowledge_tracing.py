@@ -598,6 +598,13 @@ def _skill_set_codes(resp: _Responses) -> np.ndarray:
     return out
 
 
+def _student_starts(student_code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each response is its student's first, and the position of that first one."""
+    new_stu = np.ones(len(student_code), dtype=bool)
+    new_stu[1:] = student_code[1:] != student_code[:-1]
+    return new_stu, np.maximum.accumulate(np.where(new_stu, np.arange(len(student_code)), 0))
+
+
 def _features(resp: _Responses, n_recent: int) -> dict[str, np.ndarray]:
     n = resp.n_responses
     ar = np.arange(n, dtype=np.int64)
@@ -605,9 +612,7 @@ def _features(resp: _Responses, n_recent: int) -> dict[str, np.ndarray]:
     c = resp.correct.astype(np.int64)
 
     # Overall counts before each response.
-    new_stu = np.ones(n, dtype=bool)
-    new_stu[1:] = stu[1:] != stu[:-1]
-    stu_start = np.maximum.accumulate(np.where(new_stu, ar, 0))
+    new_stu, stu_start = _student_starts(stu)
     attempts = ar - stu_start
     cum = np.cumsum(c) - c
     successes = cum - cum[stu_start]
@@ -752,9 +757,7 @@ def _skill_profile(resp: _Responses, skills: np.ndarray) -> np.ndarray:
     ar = np.arange(n)
     current = np.zeros((n, n_columns), dtype=np.uint8)
     current[np.repeat(ar, resp.n_skills)[listed], entry_column[listed]] = 1
-    new_stu = np.ones(n, dtype=bool)
-    new_stu[1:] = resp.student_code[1:] != resp.student_code[:-1]
-    stu_start = np.maximum.accumulate(np.where(new_stu, ar, 0))
+    _, stu_start = _student_starts(resp.student_code)
     correct = resp.correct.astype(bool)
     profile = np.empty((n, len(SKILL_PROFILE_FIELDS) * n_columns), dtype=np.float32)
     # A few columns at a time, so that the int64 counts add little to the block's memory.
