@@ -49,6 +49,7 @@ from sklearn_dsrsd._comparison import (
     _next_step_task,
     _score,
     default_models,
+    groups_fit_params,
     machine_description,
     make_splits,
     seed_ensemble,
@@ -187,6 +188,13 @@ CANDIDATES = {
     "seed ensemble of 5": {"seed_ensemble": 5},
     # The same with 3 seeds (0-2), for what a cheaper average keeps of the gain.
     "seed ensemble of 3": {"seed_ensemble": 3},
+    # Not a parameter: fit's groups (the students), so that early stopping holds out whole
+    # students; rows held out at random put a student's rows on both sides of the split.
+    # Only on the tasks whose rows have students (the OULAD and kt- tasks).
+    "one network, early stopping on whole students": {
+        "n_networks": 1,
+        "grouped_early_stopping": True,
+    },
 }
 # Not candidates: the other models of the harness, for what a default has to reach. A row
 # is left out on a task whose kind the model does not fit (LogisticRegression: regression)
@@ -335,7 +343,13 @@ def _code_switches(params: dict):
         if "periodic_embedding" in params:
             embedding = partial(_modules.PeriodicEmbedding, **params["periodic_embedding"])
             patches.enter_context(patch.object(_modules, "PeriodicEmbedding", embedding))
-        switches = {*_ATTRIBUTE_SWITCHES, "periodic_embedding", "quantile_inputs", "seed_ensemble"}
+        switches = {
+            *_ATTRIBUTE_SWITCHES,
+            "periodic_embedding",
+            "quantile_inputs",
+            "seed_ensemble",
+            "grouped_early_stopping",
+        }
         yield {key: value for key, value in params.items() if key not in switches}
 
 
@@ -386,7 +400,8 @@ def _same_package_code(measured: str | None, other: str | None = None) -> bool:
 def _oulad_tuning_data(
     data_dir: Path, cutoff_day: int, target: str, small: int | None = None
 ) -> tuple:
-    """(X, y, splits) of the OULAD presentations no benchmark evaluates on, without clicks."""
+    """(X, y, splits, groups) of the OULAD presentations no benchmark evaluates on, without
+    clicks."""
     everything = load_oulad(
         data_dir / "oulad", cutoff_day=cutoff_day, target=target, clickstream="flat"
     )
@@ -403,7 +418,7 @@ def _tuning_rows(
     labelled: np.ndarray | bool = True,
     small: int | None = None,
 ) -> tuple:
-    """(X, y, splits) of ``everything``'s ``labelled`` rows outside the benchmark
+    """(X, y, splits, groups) of ``everything``'s ``labelled`` rows outside the benchmark
     presentations, without clicks; 3-fold CV grouped by student, ``n_repeats`` times.
 
     With ``small``: instead, :data:`SMALL_DRAWS` random draws of ``small`` of those rows,
@@ -416,7 +431,7 @@ def _tuning_rows(
     groups = np.asarray(everything.groups)[keep]
     if small is None:
         splits = make_splits(y[keep], task=task, n_splits=3, n_repeats=n_repeats, groups=groups)
-        return X, y[keep], splits
+        return X, y[keep], splits, groups
     return _small_draws(X, y[keep], groups, task, small)
 
 
@@ -443,7 +458,7 @@ def _small_draws(
             splits.append((train + offset, test + offset))
         rows.append(drawn)
     stacked = np.concatenate(rows)
-    return X[stacked], y[stacked], splits
+    return X[stacked], y[stacked], splits, None if groups is None else groups[stacked]
 
 
 def _assessment_results(data_dir: Path) -> Any:
@@ -535,13 +550,15 @@ def _oulad_assessment_log(data_dir: Path) -> Any:
 
 
 def _tasks(data_dir: Path, which: list[str]) -> list:
-    """(X, y, splits, scorers, prepare, fit_params) of each data set to fit on; no benchmark
-    uses them.
+    """(X, y, splits, groups, scorers, prepare, fit_params) of each data set to fit on; no
+    benchmark uses them.
 
     ``scorers`` maps each requested task on that data to its scoring function, so that
     ``oulad`` and ``oulad-missing`` score the same fitted models instead of fitting twice.
     ``prepare`` wraps a model in the steps the task needs before it (None: none), and
-    ``fit_params`` holds per-sample parameters of the prepared model's ``fit``.
+    ``fit_params`` holds per-sample parameters of the prepared model's ``fit``. ``groups``
+    (the student of each row, or None) are for the candidates whose early stopping holds
+    out whole students.
     """
     fits = []
     oulad_scorers = {
@@ -580,7 +597,7 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
         # The design of the synthetic-ablation benchmark, drawn with another seed.
         X, y = make_multimodal_classification(**SYNTHETIC_ABLATION_DESIGN, random_state=1)
         splits = make_splits(y, task="classification", n_splits=5, n_repeats=1)
-        fits.append((ModalityDict(X), y, splits, {"synthetic": _score}, None, {}))
+        fits.append((ModalityDict(X), y, splits, None, {"synthetic": _score}, None, {}))
     for kind, maker in (
         ("regression", make_multimodal_regression),
         ("classification", make_multimodal_classification),
@@ -589,7 +606,9 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
             # The design of the synthetic-classification/-regression benchmarks, another seed.
             X, y = maker(**SYNTHETIC_DESIGN, random_state=1)
             splits = make_splits(y, task=kind, n_splits=5, n_repeats=1)
-            fits.append((ModalityDict(X), y, splits, {f"synthetic-{kind}": _score}, None, {}))
+            fits.append(
+                (ModalityDict(X), y, splits, None, {f"synthetic-{kind}": _score}, None, {})
+            )
     for kind, maker in (
         ("regression", make_multimodal_regression),
         ("classification", make_multimodal_classification),
@@ -624,7 +643,9 @@ def _tasks(data_dir: Path, which: list[str]) -> list:
         splits = make_splits(
             task.y, task="classification", n_splits=3, n_repeats=1, groups=task.groups
         )
-        fits.append((task.X, task.y, splits, {name: _score}, task.prepare, task.fit_params))
+        fits.append(
+            (task.X, task.y, splits, task.groups, {name: _score}, task.prepare, task.fit_params)
+        )
     return fits
 
 
@@ -702,7 +723,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = out / "tune_defaults.json"
     scores = json.loads(previous.read_text()) if args.candidates and previous.exists() else {}
     commit = _commit()
-    for X, y, splits, scorers, prepare, fit_params in fits:
+    for X, y, splits, groups, scorers, prepare, fit_params in fits:
         kind = "regression" if set(scorers) & REGRESSION_TASKS else "classification"
         models = default_models(kind)
         for name in run:
@@ -714,7 +735,8 @@ def main(argv: list[str] | None = None) -> int:
                 for task, score in scorers.items()
                 if name not in REFERENCES or score is _score
             }
-            if base is None or not task_scorers:
+            grouped = CANDIDATES.get(name, {}).get("grouped_early_stopping", False)
+            if base is None or not task_scorers or (grouped and groups is None):
                 continue
             folds = {task: [] for task in task_scorers}
             with _code_switches(CANDIDATES.get(name, {})) as params:
@@ -724,9 +746,11 @@ def main(argv: list[str] | None = None) -> int:
                         model = make_pipeline(_ModalityQuantiles(), model)
                     if n_members := CANDIDATES.get(name, {}).get("seed_ensemble"):
                         model = seed_ensemble(model, n_members, seed=0)
-                    model = (prepare(model) if prepare else model).fit(
-                        X[train], y[train], **{k: v[train] for k, v in fit_params.items()}
-                    )
+                    model = prepare(model) if prepare else model
+                    train_params = {k: v[train] for k, v in fit_params.items()}
+                    if grouped:
+                        train_params.update(groups_fit_params(model, groups[train]))
+                    model.fit(X[train], y[train], **train_params)
                     for task, score in task_scorers.items():
                         folds[task].append(score(kind, model, X[test], y[test]))
             for task, task_folds in folds.items():

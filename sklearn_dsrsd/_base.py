@@ -23,6 +23,7 @@ import torch
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import GroupShuffleSplit
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._available_if import available_if
@@ -35,6 +36,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 from skorch import NeuralNet
 from skorch.callbacks import LRScheduler
 from skorch.dataset import ValidSplit
+from torch.utils.data import Subset
 
 from ._inputs import (
     ModalityBatch,
@@ -267,7 +269,9 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
 
     # -- fitting ------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MultimodalNetEstimator:
+    def fit(
+        self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None
+    ) -> MultimodalNetEstimator:
         """Fit the model to modality blocks ``X`` and targets ``y``.
 
         Parameters
@@ -285,6 +289,17 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
             statistics of the inputs (and of a regressor's targets). The auxiliary
             and distillation terms, statistics over a batch's codes, are not
             weighted. ``None`` weights every sample 1.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels of the samples, such as the student of each response.
+            When the fit holds out validation data for early stopping, it holds
+            out whole groups: ``validation_fraction`` of the groups, drawn by
+            :class:`~sklearn.model_selection.GroupShuffleSplit` (not
+            stratified). Early stopping then keeps the epoch that predicts best
+            for groups the network has not trained on, which is what a test set
+            of other groups asks; with rows held out at random, a group's rows on
+            both sides of the split reward memorising the groups. Ignored when
+            the fit holds out nothing (``early_stopping=False``, or ``"auto"`` on
+            too few samples or groups).
 
         Returns
         -------
@@ -297,10 +312,16 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         changed = not warm
         try:
             dataset, y_encoded = self._training_data(X, y, sample_weight, first=not warm)
-            early_stopping = self._early_stopping_for(y_encoded)
+            groups = _check_groups(groups, len(dataset))
+            early_stopping = self._early_stopping_for(y_encoded, groups)
             seed = self._draw_seed()
             n_networks = self._n_networks_for(warm=warm)
-            net = self._build_net(seed, early_stopping=early_stopping, n_networks=n_networks)
+            net = self._build_net(
+                seed,
+                early_stopping=early_stopping,
+                n_networks=n_networks,
+                validation_groups=groups if early_stopping else None,
+            )
             self._initialize_seeded(net, seed)
             if warm:
                 self._check_same_architecture(self.net_, net)
@@ -319,15 +340,20 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
                 self._prepare_training(dataset, y_encoded, seed)
                 self.net_.partial_fit(dataset, y_encoded)
             else:
-                self._gather_networks(self._fit_networks_apart(X, y, sample_weight), y_encoded)
+                self._gather_networks(
+                    self._fit_networks_apart(X, y, sample_weight, groups), y_encoded
+                )
             self._record_training(dataset)
+            self._forget_validation_groups()
         except Exception:
             if changed:
                 self._discard_fitted_state()
             raise
         return self
 
-    def _fit_networks_apart(self, X: Any, y: Any, sample_weight: Any) -> list[Any]:
+    def _fit_networks_apart(
+        self, X: Any, y: Any, sample_weight: Any, groups: np.ndarray | None
+    ) -> list[Any]:
         """One-network copies of this estimator, each fitted on its own.
 
         Network ``k`` is what ``n_networks=1`` with ``random_state + k`` trains (an int
@@ -351,8 +377,16 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         # workers' thread pools); the networks do not depend on it (a test compares them
         # with n_jobs=None's).
         return Parallel(n_jobs=self.n_jobs)(
-            delayed(network.fit)(X, y, sample_weight=sample_weight) for network in networks
+            delayed(network.fit)(X, y, sample_weight=sample_weight, groups=groups)
+            for network in networks
         )
+
+    def _forget_validation_groups(self) -> None:
+        """Drop the group labels that the trained nets' validation splits held."""
+        for name in ("net_", "teacher_net_"):
+            split = getattr(getattr(self, name, None), "train_split", None)
+            if isinstance(split, _EarlyStoppingSplit):
+                split.groups = None
 
     def _gather_networks(self, fitted: list[Any], y_encoded: np.ndarray) -> None:
         """Load the networks of ``fitted`` (one-network estimators) into ``net_``'s average.
@@ -421,7 +455,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         if "n_networks" in self._parameter_constraints:
             self.n_networks_ = n_networks
 
-    def _early_stopping_for(self, y_encoded: np.ndarray) -> bool:
+    def _early_stopping_for(self, y_encoded: np.ndarray, groups: np.ndarray | None) -> bool:
         """Whether a fit on targets ``y_encoded`` holds out validation data (resolves "auto").
 
         "auto" holds out nothing where the split cannot be made (a class with one member):
@@ -430,14 +464,15 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         """
         if self.early_stopping == "auto":
             return len(y_encoded) >= _AUTO_EARLY_STOPPING_MIN_SAMPLES and self._can_hold_out(
-                y_encoded
+                y_encoded, groups
             )
         return bool(self.early_stopping)
 
-    def _can_hold_out(self, y_encoded: np.ndarray) -> bool:
-        """Whether ``validation_fraction`` of these targets can be held out (regression:
-        always; :class:`ClassifierTask` checks its stratified split)."""
-        return True
+    def _can_hold_out(self, y_encoded: np.ndarray, groups: np.ndarray | None = None) -> bool:
+        """Whether ``validation_fraction`` of these targets (of these ``groups``, when
+        given) can be held out: regression always can without groups;
+        :class:`ClassifierTask` checks its stratified split."""
+        return groups is None or _enough_groups(groups)
 
     def _draw_seed(self) -> int:
         """The seed of one training run, drawn from ``random_state``."""
@@ -577,11 +612,14 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         early_stopping: bool,
         incremental: bool = False,
         n_networks: int | None = None,
+        validation_groups: np.ndarray | None = None,
     ) -> MultimodalNet:
         """The skorch net of this estimator's parameters (not initialised).
 
         ``n_networks`` (default: the fitted ``n_networks_``, else 1) above 1 builds a
-        :class:`~._modules.NetworkAverage` of that many networks of the module.
+        :class:`~._modules.NetworkAverage` of that many networks of the module. With
+        ``validation_groups`` (one label per training sample), early stopping holds out
+        whole groups.
         """
         shapes = [tuple(shape) for shape in self._schema.shapes.values()]
         module, module_kwargs = self._module_spec(shapes, self._n_outputs())
@@ -610,6 +648,7 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
                 stratified=self._stratify,
                 random_state=seed,
                 classes=getattr(self, "classes_", None),
+                groups=validation_groups,
             )
             if early_stopping
             else None
@@ -923,13 +962,22 @@ def _check_device(device: str) -> None:
 class _EarlyStoppingSplit(ValidSplit):
     """skorch's validation split, whose failure names ``early_stopping`` and, for a
     classifier, the labels (``classes``) of the classes too small to stratify: the split
-    itself sees only their encoded indices."""
+    itself sees only their encoded indices.
 
-    def __init__(self, cv, stratified=False, random_state=None, classes=None):
+    With ``groups`` (one label per sample of the dataset it splits), it holds out
+    ``cv`` of the groups instead of the samples (:class:`GroupShuffleSplit`). The fit
+    forgets them once it has trained (:meth:`MultimodalNetEstimator.fit`), so that a
+    fitted estimator holds no copy of its caller's group labels.
+    """
+
+    def __init__(self, cv, stratified=False, random_state=None, classes=None, groups=None):
         super().__init__(cv, stratified=stratified, random_state=random_state)
         self.classes = classes
+        self.groups = groups
 
     def __call__(self, dataset, y=None, groups=None):
+        if self.groups is not None:
+            return self._split_groups(dataset)
         try:
             return super().__call__(dataset, y, groups)
         except ValueError as exc:
@@ -947,6 +995,37 @@ class _EarlyStoppingSplit(ValidSplit):
                 "set early_stopping=False."
             ) from exc
 
+    def _split_groups(self, dataset):
+        n_groups = np.unique(self.groups).size
+        if not _enough_groups(self.groups):
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction={self.cv} of the groups "
+                f"for validation, but groups has {n_groups} distinct value; at least 2 are "
+                "needed. Pass more groups, or set early_stopping=False."
+            )
+        splitter = GroupShuffleSplit(n_splits=1, test_size=self.cv, random_state=self.random_state)
+        train, valid = next(splitter.split(self.groups, groups=self.groups))
+        return Subset(dataset, train), Subset(dataset, valid)
+
+
+def _enough_groups(groups: np.ndarray) -> bool:
+    # GroupShuffleSplit holds out ceil(fraction * n_groups) >= 1 groups and needs one left.
+    return np.unique(groups).size >= 2
+
+
+def _check_groups(groups: Any, n_samples: int) -> np.ndarray | None:
+    """``fit``'s ``groups`` as a 1-D array of ``n_samples`` labels (None stays None)."""
+    if groups is None:
+        return None
+    groups = check_array(groups, ensure_2d=False, dtype=None, input_name="groups")
+    if groups.ndim != 1:
+        raise ValueError(f"groups must be 1-D, one label per sample; got shape {groups.shape}.")
+    if groups.shape[0] != n_samples:
+        raise ValueError(
+            f"groups has {groups.shape[0]} labels, but X has {n_samples} samples; they must match."
+        )
+    return groups
+
 
 def _same(a: Any, b: Any) -> bool:
     # Element by element: array_equal is False for ragged lists such as the shapes of a
@@ -963,7 +1042,9 @@ class ClassifierTask:
 
     _stratify = True
 
-    def _can_hold_out(self, y_encoded: np.ndarray) -> bool:
+    def _can_hold_out(self, y_encoded: np.ndarray, groups: np.ndarray | None = None) -> bool:
+        if groups is not None:
+            return _enough_groups(groups)
         # The conditions of StratifiedShuffleSplit, which skorch's ValidSplit uses: two
         # members of every class, and room for every class on both sides.
         counts = np.bincount(np.asarray(y_encoded, dtype=np.int64))

@@ -46,8 +46,9 @@ from sklearn.model_selection import (
     RepeatedStratifiedKFold,
     StratifiedGroupKFold,
 )
-from sklearn.pipeline import FunctionTransformer, make_pipeline
+from sklearn.pipeline import FunctionTransformer, Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import has_fit_parameter
 
 from ._modality_dict import ModalityDict
 
@@ -457,6 +458,7 @@ def compare(
     log: Callable[..., None] | None = None,
     n_jobs: int | None = None,
     fit_params: Mapping[str, Any] | None = None,
+    groups: Any = None,
     resume_dir: str | Path | None = None,
 ) -> ComparisonResult:
     """Fit and score every model on every split; ``prepare`` wraps a model (e.g. encoders).
@@ -468,6 +470,11 @@ def compare(
     ``fit_params`` holds one value per sample for each parameter of the (prepared)
     models' ``fit``; a fit gets those of its training rows, as ``cross_validate``
     passes its ``params``.
+
+    ``groups`` (one label per sample, e.g. the student) goes, for its training rows, to
+    the ``fit`` of each model that takes a ``groups`` parameter (the model itself or a
+    pipeline's last step, see :func:`groups_fit_params`): the networks then hold out whole
+    groups for early stopping, as grouped outer folds hold out whole groups for testing.
 
     ``n_jobs`` fits that many (model, split) pairs at once in joblib worker processes,
     each with the caller's torch thread count. The scores do not depend on it (every
@@ -486,6 +493,7 @@ def compare(
     result = ComparisonResult(task=task, dataset=dataset, protocol=protocol)
     X = ModalityDict(X) if isinstance(X, Mapping) else X
     fit_params = {key: np.asarray(value) for key, value in (fit_params or {}).items()}
+    groups = None if groups is None else np.asarray(groups)
     fits = [(name, fold) for name in models for fold in range(len(splits))]
     stored: dict[tuple[str, int], Path] = {}
     if resume_dir is not None:
@@ -495,7 +503,9 @@ def compare(
             "dataset": dataset,
             "protocol": protocol,
             "threads": torch.get_num_threads(),
-            "data": _data_digest(X, y, fit_params),
+            "data": _data_digest(
+                X, y, fit_params if groups is None else {**fit_params, "(groups)": groups}
+            ),
             **_code_identity(),
         }
         stored = {
@@ -518,6 +528,7 @@ def compare(
                 task=task,
                 threads=torch.get_num_threads(),
                 fit_params=fit_params,
+                groups=groups,
                 store=stored.get((name, fold)),
             )
             for name, fold in to_fit
@@ -612,6 +623,7 @@ def _fit_and_score(
     task: str,
     threads: int,
     fit_params: Mapping[str, np.ndarray],
+    groups: np.ndarray | None = None,
     store: Path | None = None,
 ) -> dict[str, float]:
     """One timed fit and its test scores; in a worker process or in the caller's.
@@ -628,7 +640,10 @@ def _fit_and_score(
     with threadpool_limits(limits=threads):
         _warm_up()
         start = time.perf_counter()
-        estimator.fit(X[train], y[train], **{k: v[train] for k, v in fit_params.items()})
+        train_params = {k: v[train] for k, v in fit_params.items()}
+        if groups is not None:
+            train_params.update(groups_fit_params(estimator, groups[train]))
+        estimator.fit(X[train], y[train], **train_params)
         fit_time = time.perf_counter() - start
         scores = {"fit_time": fit_time, **_score(task, estimator, X[test], y[test])}
     if store is not None:
@@ -639,6 +654,21 @@ def _fit_and_score(
             os.fsync(file.fileno())  # on disk before the rename makes it count
         partial.replace(store)  # atomic: a reader never sees half a file
     return scores
+
+
+def groups_fit_params(estimator: Any, groups: np.ndarray) -> dict[str, np.ndarray]:
+    """``groups`` as a ``fit`` parameter of ``estimator``, where its model takes one.
+
+    The model is ``estimator`` or, through nested pipelines, their last step; the key is
+    ``groups`` or the pipeline's ``step__groups``. Empty where the model's ``fit`` has no
+    ``groups`` parameter (scikit-learn's estimators here; a seed ensemble's voting
+    estimator, whose members therefore hold out random rows).
+    """
+    prefix, model = "", estimator
+    while isinstance(model, Pipeline):
+        name, model = model.steps[-1]
+        prefix += f"{name}__"
+    return {f"{prefix}groups": groups} if has_fit_parameter(model, "groups") else {}
 
 
 def make_splits(
@@ -1437,6 +1467,9 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
         grouped = " grouped by student" if task.groups is not None else ""
         protocol = f"{args.repeats}x{args.cv}-fold CV{grouped}, {len(y)} samples"
         test_fraction = 1.0 / args.cv
+    if task.groups is not None:
+        # It changes the networks' scores: --update never merges rows of a row-wise split.
+        protocol += "; the networks' early stopping holds out whole students"
     # Every setting that changes the scores is named, so that --update never merges rows
     # fitted under different ones; defaults are left out, as older result files did.
     defaults = build_parser().parse_args([])
@@ -1479,6 +1512,7 @@ def _compare_and_report(args: argparse.Namespace, say: Callable[[str], None]) ->
             log=progress,
             n_jobs=args.n_jobs,
             fit_params=task.fit_params,
+            groups=task.groups,
             resume_dir=args.resume,
         )
     except ValueError:

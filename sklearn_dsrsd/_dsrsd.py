@@ -340,7 +340,12 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
             quantiles = np.linspace(0, 1, _N_TARGET_BINS + 1)[1:-1]
             self.net_.prototype_bin_edges = np.quantile(y[:, 0], quantiles).astype(np.float32)
 
-    def _build_teacher_net(self, seed: int, early_stopping: bool | None = None) -> MultimodalNet:
+    def _build_teacher_net(
+        self,
+        seed: int,
+        early_stopping: bool | None = None,
+        validation_groups: np.ndarray | None = None,
+    ) -> MultimodalNet:
         """CorrKD's teacher: the same network and DSRSD terms, no modality dropout.
 
         ``early_stopping=None`` is the student's choice (``do_early_stopping_``).
@@ -348,6 +353,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         return self._build_net(
             seed,
             early_stopping=self.do_early_stopping_ if early_stopping is None else early_stopping,
+            validation_groups=validation_groups,
             net_class=MultimodalNet,
             module_overrides={"modality_dropout": 0.0},
             loss_weights={
@@ -360,6 +366,9 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
     def _train_teacher(self, dataset: ModalityDataset, y: np.ndarray, seed: int) -> MultimodalNet:
         complete = dataset.modality_mask.all(dim=1).numpy()
         held_out = ""
+        # With fit's groups, the student's split held out whole groups; so does the
+        # teacher's, among the complete rows.
+        groups = self.net_.train_split.groups if self.do_early_stopping_ else None
         if self.do_early_stopping_:
             # The student starts from the teacher's weights: the rows that validate the
             # student (the split its own fit draws, the same again here) must not train it.
@@ -376,9 +385,14 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         # "auto" trains on everything where the complete rows cannot be split (as the
         # student's fit does on all rows); an explicit True says why it cannot.
         early_stopping = self.do_early_stopping_ and (
-            self.early_stopping != "auto" or self._can_hold_out(y[complete])
+            self.early_stopping != "auto"
+            or self._can_hold_out(y[complete], None if groups is None else groups[complete])
         )
-        teacher = self._build_teacher_net(seed, early_stopping)
+        teacher = self._build_teacher_net(
+            seed,
+            early_stopping,
+            None if groups is None or not early_stopping else groups[complete],
+        )
         self._initialize_seeded(teacher, seed)
         teacher.partial_fit(dataset.subset(complete), y[complete])
         self.teacher_net_ = teacher

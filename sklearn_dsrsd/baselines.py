@@ -121,7 +121,9 @@ class _WrappedEstimatorMixin:
     _neural_attributes = ("net_", "loss_curve_", "validation_scores_", "do_early_stopping_")
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MultimodalNetEstimator:
+    def fit(
+        self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None
+    ) -> MultimodalNetEstimator:
         """Fit the model to modality blocks ``X`` and targets ``y``.
 
         Parameters
@@ -137,6 +139,12 @@ class _WrappedEstimatorMixin:
             Non-negative weight of each sample in the input standardisation and
             in the task loss of the network, or passed to the wrapped estimator's
             ``fit``, which must accept it.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels of the samples, such as the student of each response. When
+            the network holds out validation data for early stopping, it holds out
+            whole groups (``validation_fraction`` of them), so that early stopping
+            keeps the epoch that predicts best for groups it has not trained on.
+            Not used with a wrapped ``estimator``, whose ``fit`` does not receive it.
 
         Returns
         -------
@@ -145,7 +153,7 @@ class _WrappedEstimatorMixin:
         """
         if self.estimator is None:
             self._forget(("estimator_",))
-            return super().fit(X, y, sample_weight)
+            return super().fit(X, y, sample_weight, groups)
         self._forget(self._neural_attributes)
         self._check_y_given(y)
         if sample_weight is not None and not has_fit_parameter(self.estimator, "sample_weight"):

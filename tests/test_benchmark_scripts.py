@@ -89,7 +89,9 @@ def test_tuning_small_draws_keep_every_split_inside_its_draw():
     X = ModalityDict({"a": rng.normal(size=(300, 2)), "b": rng.normal(size=(300, 1))})
     y = np.arange(300) % 2
     groups = np.arange(300) // 3
-    stacked, y_stacked, splits = tune_defaults._small_draws(X, y, groups, "classification", 60)
+    stacked, y_stacked, splits, stacked_groups = tune_defaults._small_draws(
+        X, y, groups, "classification", 60
+    )
     draws = tune_defaults.SMALL_DRAWS
     assert len(y_stacked) == 60 * draws and len(splits) == 5 * draws
     for k, (train, test) in enumerate(splits):
@@ -101,6 +103,7 @@ def test_tuning_small_draws_keep_every_split_inside_its_draw():
     assert not np.array_equal(first, second)
     rows = [int(np.flatnonzero((X["a"] == row).all(axis=1))[0]) for row in stacked["a"]]
     np.testing.assert_array_equal(y[rows], y_stacked)
+    np.testing.assert_array_equal(groups[rows], stacked_groups)
 
 
 def test_parallel_networks_refuses_no_repeats(capsys):

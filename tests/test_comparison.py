@@ -89,6 +89,7 @@ def test_response_log_with_given_folds(tmp_path, capsys):
     main(argv)
     result = json.loads(capsys.readouterr().out)
     assert "given folds [1, 2, 3]" in result["protocol"]
+    assert "the networks' early stopping holds out whole students" in result["protocol"]
     assert len(result["scores"]["DSRSD"]["roc_auc"]) == 3
     # Fits in worker processes are seeded as in the caller's: the same scores.
     main([*argv, "--n-jobs", "2"])
@@ -779,6 +780,9 @@ def test_resume_takes_finished_fits_from_the_folder_and_refits_the_rest(tmp_path
     changed = {**X, "b": X["b"] + 1.0}
     compare(models, changed, y, resume_dir=tmp_path / "kept", **options)
     assert _CountingLogisticRegression.fits == 10
+    # So are other groups: they may change the networks' early stopping.
+    compare(models, X, y, resume_dir=tmp_path / "kept", groups=np.arange(60) % 6, **options)
+    assert _CountingLogisticRegression.fits == 13
 
     # Every fit stored: no pool is started (joblib warned about cancelling no tasks), and
     # a log without a kept method gets the kept lines.
@@ -786,7 +790,7 @@ def test_resume_takes_finished_fits_from_the_folder_and_refits_the_rest(tmp_path
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         compare(models, X, y, resume_dir=tmp_path / "kept", n_jobs=2, log=plain.append, **options)
-    assert _CountingLogisticRegression.fits == 10
+    assert _CountingLogisticRegression.fits == 13
     assert len(plain) == 3 and all("(kept in" in line for line in plain)
 
     for damaged in (
@@ -940,3 +944,46 @@ def test_update_refuses_a_file_that_is_not_a_results_file(
     assert problem in err and err.endswith("; move it away or drop --update.\n")
     assert err.count("\n") == 1 and not fitted
     assert earlier.read_text() == content
+
+
+def test_groups_reach_the_models_that_take_them(monkeypatch):
+    # Grouped outer folds; each network's early stopping holds out whole groups of its
+    # training rows, and the models without a groups parameter still fit.
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_dsrsd import DSRSDClassifier, _base
+    from sklearn_dsrsd._comparison import compare, default_models, groups_fit_params
+
+    network = DSRSDClassifier()
+    groups = np.arange(6)
+    assert groups_fit_params(network, groups) == {"groups": groups}
+    nested = make_pipeline(StandardScaler(), make_pipeline(StandardScaler(), network))
+    assert list(groups_fit_params(nested, groups)) == ["pipeline__dsrsdclassifier__groups"]
+    assert groups_fit_params(make_pipeline(StandardScaler(), LogisticRegression()), groups) == {}
+    assert groups_fit_params(VotingClassifier([("n", network)]), groups) == {}
+
+    held_out = []
+    split = _base._EarlyStoppingSplit.__call__
+
+    def recording(self, dataset, y=None, groups=None):
+        train, validation = split(self, dataset, y, groups)
+        held_out.append((self.groups, train.indices, validation.indices))
+        return train, validation
+
+    monkeypatch.setattr(_base._EarlyStoppingSplit, "__call__", recording)
+    rng = np.random.RandomState(0)
+    X = {"a": rng.normal(size=(120, 3)), "b": rng.normal(size=(120, 2))}
+    y = (X["a"][:, 0] > 0).astype(int)
+    students = np.repeat(np.arange(24), 5)
+    splits = make_splits(y, task="classification", n_splits=3, n_repeats=1, groups=students)
+    models = default_models("classification", max_iter=2, batch_size=32)
+    models = {name: models[name] for name in ("DSRSD", "EarlyFusion", "LogisticRegression")}
+    models["DSRSD"].set_params(n_networks=1, hidden_size=8, code_size=4)
+    compare(models, X, y, task="classification", splits=splits, groups=students)
+    assert len(held_out) == 2 * 3  # the two networks on each fold
+    for (train_rows, _), (labels, train, validation) in zip(splits * 2, held_out, strict=True):
+        np.testing.assert_array_equal(labels, students[train_rows])
+        assert np.intersect1d(labels[train], labels[validation]).size == 0

@@ -7,7 +7,7 @@ import pytest
 import torch
 from sklearn import config_context
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -265,6 +265,143 @@ def test_sample_weight_routed_through_pipeline():
             array[:, :3], y, model__sample_weight=weights
         )
     np.testing.assert_array_equal(received[0], weights)
+
+
+# -- groups: early stopping holds out whole groups -----------------------------------------------
+
+
+def _recorded_splits(monkeypatch):
+    """Record, for each early-stopping split, the dataset's size and the split's indices."""
+    from sklearn_dsrsd import _base
+
+    splits = []
+    split = _base._EarlyStoppingSplit.__call__
+
+    def recording(self, dataset, y=None, groups=None):
+        train, validation = split(self, dataset, y, groups)
+        splits.append((len(dataset), np.asarray(train.indices), np.asarray(validation.indices)))
+        return train, validation
+
+    monkeypatch.setattr(_base._EarlyStoppingSplit, "__call__", recording)
+    return splits
+
+
+def _grouped_data(n_groups=12, per_group=10):
+    X, y = _data(n=n_groups * per_group)
+    groups = np.repeat([f"student {k}" for k in range(n_groups)], per_group)
+    return X, y, groups
+
+
+@pytest.mark.parametrize(
+    "Estimator", [DSRSDClassifier, DSRSDRegressor, EarlyFusionClassifier, LateFusionRegressor]
+)
+def test_groups_hold_out_whole_groups_for_early_stopping(Estimator, monkeypatch):
+    X, y, groups = _grouped_data()
+    splits = _recorded_splits(monkeypatch)
+    params = {k: v for k, v in SMALL.items() if k in Estimator().get_params()}
+    before = groups.copy()
+    model = Estimator(**params, early_stopping=True).fit(X, y, groups=groups)
+    ((n, train, validation),) = splits
+    assert n == len(y)
+    assert np.intersect1d(groups[train], groups[validation]).size == 0
+    # validation_fraction=0.1 of 12 groups: GroupShuffleSplit holds out ceil(1.2) = 2.
+    assert np.unique(groups[validation]).size == 2
+    assert len(train) + len(validation) == len(y)
+    np.testing.assert_array_equal(groups, before)
+    # The fitted estimator keeps no copy of the caller's labels.
+    assert model.net_.train_split.groups is None
+    # Without groups, rows are held out at random and a group lands on both sides.
+    splits.clear()
+    Estimator(**params, early_stopping=True).fit(X, y)
+    ((_, train, validation),) = splits
+    assert np.intersect1d(groups[train], groups[validation]).size > 0
+
+
+def test_groups_reach_every_network_of_an_average(monkeypatch):
+    X, y, groups = _grouped_data()
+    splits = _recorded_splits(monkeypatch)
+    params = dict(SMALL, n_networks=2, early_stopping=True)
+    DSRSDClassifier(**params).fit(X, y, groups=groups)
+    assert len(splits) == 2
+    for _, train, validation in splits:
+        assert np.intersect1d(groups[train], groups[validation]).size == 0
+    # The networks are seeded apart, so they hold out different groups.
+    assert not np.array_equal(splits[0][2], splits[1][2])
+
+
+def test_groups_hold_out_whole_groups_for_the_teacher_of_distillation(monkeypatch):
+    X, y, groups = _grouped_data(n_groups=20)
+    X["b"][:30] = np.nan  # the first 3 groups are incomplete
+    splits = _recorded_splits(monkeypatch)
+    model = DSRSDClassifier(**SMALL, missing_strategy="distill", early_stopping=True)
+    model.fit(X, y, groups=groups)
+    # The student's split is drawn twice (for the teacher, then by the student's fit): the same.
+    student_validation, again = [valid for n, _, valid in splits if n == len(y)]
+    np.testing.assert_array_equal(student_validation, again)
+    # The teacher trains on the complete rows outside the student's validation split.
+    complete = np.arange(len(y)) >= 30
+    complete[student_validation] = False
+    complete_groups = groups[complete]
+    teacher = [(train, valid) for n, train, valid in splits if n == complete.sum()]
+    assert len(teacher) == 1
+    student_validation = np.unique(groups[student_validation])
+    for train, validation in teacher:
+        taught, validated = complete_groups[train], complete_groups[validation]
+        assert np.intersect1d(taught, validated).size == 0
+        # The student's validation groups never train the teacher it starts from.
+        assert np.intersect1d(taught, student_validation).size == 0
+    assert model.teacher_net_.train_split.groups is None
+
+
+def test_groups_are_ignored_without_early_stopping():
+    X, y, groups = _grouped_data()
+    plain = DSRSDClassifier(**SMALL, early_stopping=False).fit(X, y)
+    grouped = DSRSDClassifier(**SMALL, early_stopping=False).fit(X, y, groups=groups)
+    assert grouped.loss_curve_ == plain.loss_curve_
+    np.testing.assert_array_equal(grouped.predict_proba(X), plain.predict_proba(X))
+
+
+def test_auto_early_stopping_needs_two_groups():
+    from sklearn_dsrsd._base import _AUTO_EARLY_STOPPING_MIN_SAMPLES
+
+    X, y = _data(n=_AUTO_EARLY_STOPPING_MIN_SAMPLES)
+    params = dict(SMALL, max_iter=1)
+    assert DSRSDClassifier(**params).fit(X, y, groups=np.arange(len(y)) % 2).do_early_stopping_
+    one_group = DSRSDClassifier(**params).fit(X, y, groups=np.zeros(len(y)))
+    assert not one_group.do_early_stopping_
+
+
+@pytest.mark.parametrize(
+    "groups, params, match",
+    [
+        (np.zeros(5), {}, "groups has 5 labels, but X has 120 samples"),
+        (np.zeros((120, 2)), {}, r"groups must be 1-D, one label per sample; got shape"),
+        (
+            np.zeros(120),
+            {"early_stopping": True},
+            "validation_fraction=0.1 of the groups for validation, but groups has 1 distinct",
+        ),
+    ],
+)
+def test_bad_groups(groups, params, match):
+    X, y, _ = _grouped_data()
+    with pytest.raises(ValueError, match=match):
+        DSRSDClassifier(**SMALL, **params).fit(X, y, groups=groups)
+
+
+def test_groups_routed_through_grid_search(monkeypatch):
+    # Under metadata routing the search's groups split its folds and, requested, reach fit.
+    X, y, groups = _grouped_data()
+    splits = _recorded_splits(monkeypatch)
+    with config_context(enable_metadata_routing=True):
+        estimator = DSRSDClassifier(**SMALL, early_stopping=True).set_fit_request(groups=True)
+        search = GridSearchCV(estimator, {"alpha": [1e-4]}, cv=GroupKFold(2))
+        search.fit(ModalityDict(X), y, groups=groups)
+    assert len(splits) == 3  # two folds, then the refit
+    for _, train, validation in splits[:2]:
+        assert len(train) + len(validation) == len(y) // 2
+    _, train, validation = splits[2]
+    assert np.intersect1d(groups[train], groups[validation]).size == 0
 
 
 # -- partial_fit ------------------------------------------------------------------------------
