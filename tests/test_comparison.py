@@ -680,6 +680,8 @@ def test_protocol_names_the_presentations_and_the_official_files(capsys):
     assert main([*argv, "--presentations", "AAA_2013J", "--quiet"]) == 0
     protocol = json.loads(capsys.readouterr().out)["protocol"]
     assert protocol.endswith("; presentations AAA_2013J")
+    # Grouped folds, but OULAD's networks hold out random rows for early stopping.
+    assert "grouped by student" in protocol and "whole students" not in protocol
     assert main([*argv, "--quiet"]) == 0
     assert "presentations" not in json.loads(capsys.readouterr().out)["protocol"]
 
