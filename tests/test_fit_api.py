@@ -361,6 +361,13 @@ def test_groups_are_ignored_without_early_stopping():
     np.testing.assert_array_equal(grouped.predict_proba(X), plain.predict_proba(X))
 
 
+def test_groups_are_not_used_by_a_wrapped_estimator():
+    X, y, groups = _grouped_data()
+    wrapped = EarlyFusionClassifier(estimator=LogisticRegression())
+    plain = wrapped.fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(wrapped.fit(X, y, groups=groups).predict_proba(X), plain)
+
+
 def test_auto_early_stopping_needs_two_groups():
     from sklearn_dsrsd._base import _AUTO_EARLY_STOPPING_MIN_SAMPLES
 
