@@ -150,6 +150,11 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
     ``_parameter_constraints`` below.
     """
 
+    # Under metadata routing, fit's groups are not requested unless the user asks
+    # (set_fit_request(groups=True)): a pipeline or search that routes groups to its
+    # splitter or to an encoder keeps running as before, with rows held out at random.
+    __metadata_request__fit = {"groups": False}
+
     _parameter_constraints: dict = {
         "modalities": [dict, None],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],

@@ -396,6 +396,20 @@ def test_bad_groups(groups, params, match):
         DSRSDClassifier(**SMALL, **params).fit(X, y, groups=groups)
 
 
+def test_groups_not_requested_by_default_under_routing(monkeypatch):
+    # A search that routes groups to its splitter (and an encoder) runs as before fit had
+    # groups: not requested, they do not reach fit, and early stopping holds out rows.
+    X, y, groups = _grouped_data()
+    splits = _recorded_splits(monkeypatch)
+    with config_context(enable_metadata_routing=True):
+        estimator = DSRSDClassifier(**SMALL, early_stopping=True)
+        assert estimator.get_metadata_routing().fit.requests["groups"] is False
+        search = GridSearchCV(estimator, {"alpha": [1e-4]}, cv=GroupKFold(2))
+        search.fit(ModalityDict(X), y, groups=groups)
+    _, train, validation = splits[-1]
+    assert np.intersect1d(groups[train], groups[validation]).size > 0
+
+
 def test_groups_routed_through_grid_search(monkeypatch):
     # Under metadata routing the search's groups split its folds and, requested, reach fit.
     X, y, groups = _grouped_data()
