@@ -474,10 +474,16 @@ class MultimodalNetEstimator(BaseEstimator, metaclass=ABCMeta):
         return bool(self.early_stopping)
 
     def _can_hold_out(self, y_encoded: np.ndarray, groups: np.ndarray | None = None) -> bool:
-        """Whether ``validation_fraction`` of these targets (of these ``groups``, when
-        given) can be held out: regression always can without groups;
-        :class:`ClassifierTask` checks its stratified split."""
-        return groups is None or _enough_groups(groups)
+        """Whether ``validation_fraction`` of these groups (when given, at least 2) or
+        else of these targets' rows (:meth:`_can_hold_out_rows`) can be held out."""
+        if groups is not None:
+            return _enough_groups(groups)
+        return self._can_hold_out_rows(y_encoded)
+
+    def _can_hold_out_rows(self, y_encoded: np.ndarray) -> bool:
+        """Regression can always hold out rows; :class:`ClassifierTask` checks its
+        stratified split."""
+        return True
 
     def _draw_seed(self) -> int:
         """The seed of one training run, drawn from ``random_state``."""
@@ -1001,8 +1007,8 @@ class _EarlyStoppingSplit(ValidSplit):
             ) from exc
 
     def _split_groups(self, dataset):
-        n_groups = np.unique(self.groups).size
         if not _enough_groups(self.groups):
+            n_groups = np.unique(self.groups).size
             raise ValueError(
                 f"early_stopping=True holds out validation_fraction={self.cv} of the groups "
                 f"for validation, but groups has {n_groups} distinct value; at least 2 are "
@@ -1047,9 +1053,7 @@ class ClassifierTask:
 
     _stratify = True
 
-    def _can_hold_out(self, y_encoded: np.ndarray, groups: np.ndarray | None = None) -> bool:
-        if groups is not None:
-            return _enough_groups(groups)
+    def _can_hold_out_rows(self, y_encoded: np.ndarray) -> bool:
         # The conditions of StratifiedShuffleSplit, which skorch's ValidSplit uses: two
         # members of every class, and room for every class on both sides.
         counts = np.bincount(np.asarray(y_encoded, dtype=np.int64))
