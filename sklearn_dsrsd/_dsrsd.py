@@ -41,7 +41,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         "dual_stream": ["boolean"],
         "fusion": [StrOptions({"auto", "gated", "gated_concat", "concat"})],
         "temporal_encoder": [StrOptions(set(TEMPORAL_ENCODERS))],
-        "numerical_embedding": [StrOptions(set(NUMERICAL_EMBEDDINGS))],
+        "numerical_embedding": [StrOptions(set(NUMERICAL_EMBEDDINGS)), dict],
         "linear_path": ["boolean"],
         "n_networks": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_jobs": [Integral, None],
@@ -68,7 +68,7 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         dual_stream: bool = True,
         fusion: str = "auto",
         temporal_encoder: str = "conv",
-        numerical_embedding: str = "periodic",
+        numerical_embedding: str | dict = "periodic",
         linear_path: bool = False,
         n_networks: int | str = "auto",
         representation: str = "codes",
@@ -252,9 +252,27 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
             "fusion": self._resolved_fusion(),
             "modality_dropout": 0.0 if self.missing_strategy == "none" else self.missing_rate,
             "temporal_encoder": self.temporal_encoder,
-            "numerical_embedding": self.numerical_embedding,
+            "numerical_embedding": self._numerical_embeddings(),
             "linear_path": self.linear_path,
         }
+
+    def _numerical_embeddings(self) -> str | list[str]:
+        """``numerical_embedding`` for the module: a str as is, a dict as a list by modality."""
+        if isinstance(self.numerical_embedding, str):
+            return self.numerical_embedding
+        names = self._schema.names
+        unknown = [name for name in self.numerical_embedding if name not in names]
+        if unknown:
+            raise ValueError(
+                f"numerical_embedding names {unknown}, which are not modalities of X: {names}."
+            )
+        for name, embedding in self.numerical_embedding.items():
+            if embedding not in NUMERICAL_EMBEDDINGS:
+                raise ValueError(
+                    f"numerical_embedding[{name!r}] must be one of {NUMERICAL_EMBEDDINGS}; "
+                    f"got {embedding!r}."
+                )
+        return [self.numerical_embedding.get(name, "periodic") for name in names]
 
     def _resolved_fusion(self) -> str:
         """The fusion the network is built with: ``fusion``, "auto" replaced by the task's."""
@@ -444,15 +462,18 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         (fast, a few steps of context), a GRU (its last and mean states), or one
         Transformer encoder layer with learned step positions. 2-D blocks always
         use an MLP.
-    numerical_embedding : {"periodic", "none"}, default="periodic"
+    numerical_embedding : {"periodic", "none"} or dict, default="periodic"
         ``"periodic"``: each feature of a 2-D modality enters its MLP as itself
         and as a learned periodic embedding (16 trainable frequencies initialised
         from ``N(0, 0.01^2)``, their cosines and sines mapped to 8 ReLU outputs;
         Gorishniy et al., 2022). It lets the network fit sharp, non-monotone
         effects of single features, where gradient-boosted trees often beat
         plain MLPs. ``"none"``: the raw features only, several times faster to
-        fit and to predict (the cosines and sines dominate the cost). Sequence
-        (3-D) modalities are never embedded.
+        fit and to predict (the cosines and sines dominate the cost). A dict
+        maps modality names to ``"periodic"`` or ``"none"``; modalities it does
+        not name get ``"periodic"``. Sequence (3-D) modalities are never
+        embedded. A wide block of sparse counts can do better without the
+        embedding: see the user guide.
     linear_path : bool, default=False
         Add a linear map of each present 2-D modality's standardised input to
         the network's output: a "wide" path beside the deep one, without bias,
@@ -652,7 +673,7 @@ class DSRSDClassifier(ClassifierTask, ClassifierMixin, _DSRSDBase):
         dual_stream: bool = True,
         fusion: str = "auto",
         temporal_encoder: str = "conv",
-        numerical_embedding: str = "periodic",
+        numerical_embedding: str | dict = "periodic",
         linear_path: bool = False,
         n_networks: int | str = "auto",
         representation: str = "codes",
@@ -770,15 +791,18 @@ class DSRSDRegressor(RegressorTask, RegressorMixin, _DSRSDBase):
         (fast, a few steps of context), a GRU (its last and mean states), or one
         Transformer encoder layer with learned step positions. 2-D blocks always
         use an MLP.
-    numerical_embedding : {"periodic", "none"}, default="periodic"
+    numerical_embedding : {"periodic", "none"} or dict, default="periodic"
         ``"periodic"``: each feature of a 2-D modality enters its MLP as itself
         and as a learned periodic embedding (16 trainable frequencies initialised
         from ``N(0, 0.01^2)``, their cosines and sines mapped to 8 ReLU outputs;
         Gorishniy et al., 2022). It lets the network fit sharp, non-monotone
         effects of single features, where gradient-boosted trees often beat
         plain MLPs. ``"none"``: the raw features only, several times faster to
-        fit and to predict (the cosines and sines dominate the cost). Sequence
-        (3-D) modalities are never embedded.
+        fit and to predict (the cosines and sines dominate the cost). A dict
+        maps modality names to ``"periodic"`` or ``"none"``; modalities it does
+        not name get ``"periodic"``. Sequence (3-D) modalities are never
+        embedded. A wide block of sparse counts can do better without the
+        embedding: see the user guide.
     linear_path : bool, default=False
         Add a linear map of each present 2-D modality's standardised input to
         the network's output: a "wide" path beside the deep one, without bias,

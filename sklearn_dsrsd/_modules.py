@@ -388,8 +388,9 @@ class DSRSDModule(RandomDraws, nn.Module):
         Training-time probability of hiding each present modality of a sample.
     temporal_encoder : {"conv", "gru", "attention"}
         Encoder of the 3-D (sequence) modalities; see :class:`ModalityEncoder`.
-    numerical_embedding : {"none", "periodic"}
-        ``"periodic"``: a :class:`PeriodicEmbedding` before the MLP of each 2-D modality.
+    numerical_embedding : {"none", "periodic"} or sequence of them
+        ``"periodic"``: a :class:`PeriodicEmbedding` before the MLP of each 2-D modality;
+        a sequence gives each modality's, in the order of ``modality_shapes``.
     linear_path : bool
         Add a linear map of each present 2-D modality's standardised input (no bias, zero
         at initialisation) to the task output, beside the network.
@@ -422,16 +423,18 @@ class DSRSDModule(RandomDraws, nn.Module):
         fusion: str = "gated_concat",
         modality_dropout: float = 0.0,
         temporal_encoder: str = "conv",
-        numerical_embedding: str = "none",
+        numerical_embedding: str | Sequence[str] = "none",
         linear_path: bool = False,
     ):
         super().__init__()
         self.n_modalities = len(modality_shapes)
+        if isinstance(numerical_embedding, str):
+            numerical_embedding = [numerical_embedding] * self.n_modalities
         self.fusion = fusion
         self.modality_dropout = modality_dropout
         self.encoders = nn.ModuleList(
-            ModalityEncoder(shape, hidden_size, dropout, temporal_encoder, numerical_embedding)
-            for shape in modality_shapes
+            ModalityEncoder(shape, hidden_size, dropout, temporal_encoder, embedding)
+            for shape, embedding in zip(modality_shapes, numerical_embedding, strict=True)
         )
         n_modalities = self.n_modalities
         self.streams = DualStream(n_modalities, hidden_size, code_size, dual_stream)

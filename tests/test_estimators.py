@@ -1352,6 +1352,34 @@ def test_numerical_embedding_reaches_2d_modalities_only(blocks_and_y):
         clf.set_params(warm_start=True, numerical_embedding="none").fit(X, y)
 
 
+def test_numerical_embedding_per_modality(blocks_and_y, tmp_path):
+    import sklearn_dsrsd
+    from sklearn_dsrsd._modules import PeriodicEmbedding
+
+    blocks, y = blocks_and_y
+    names = list(blocks)
+    choice = {names[1]: "none", names[2]: "periodic"}
+    clf = DSRSDClassifier(**TINY, numerical_embedding=choice).fit(blocks, y)
+    embedded = [
+        any(isinstance(part, PeriodicEmbedding) for part in encoder.modules())
+        for encoder in clf.net_.module_.encoders
+    ]
+    assert embedded == [True, False, True]  # a modality the dict does not name: "periodic"
+    assert clf.get_params()["numerical_embedding"] is choice  # kept as given, not rewritten
+    assert choice == {names[1]: "none", names[2]: "periodic"}
+    clone(clf).fit(blocks, y)
+    clf.save(tmp_path / "model.dsrsd")
+    restored = sklearn_dsrsd.load(tmp_path / "model.dsrsd")
+    assert restored.get_params()["numerical_embedding"] == choice
+    assert_allclose(restored.predict_proba(blocks), clf.predict_proba(blocks))
+    with pytest.raises(ValueError, match=r"numerical_embedding names \['nope'\], which are not"):
+        DSRSDClassifier(**TINY, numerical_embedding={"nope": "none"}).fit(blocks, y)
+    with pytest.raises(ValueError, match=rf"numerical_embedding\['{names[0]}'\] must be one of"):
+        DSRSDClassifier(**TINY, numerical_embedding={names[0]: "fourier"}).fit(blocks, y)
+    with pytest.raises(ValueError, match="numerical_embedding"):
+        DSRSDClassifier(**TINY, numerical_embedding=3).fit(blocks, y)
+
+
 def test_pd_na_in_an_object_column_is_a_missing_value():
     # pd.NA marks a missing value as None does; NumPy cannot convert it to float, so the input
     # handling does (on a copy: the caller's frame keeps its pd.NA).
