@@ -257,7 +257,11 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
         }
 
     def _numerical_embeddings(self) -> str | list[str]:
-        """``numerical_embedding`` for the module: a str as is, a dict as a list by modality."""
+        """``numerical_embedding`` for the module: a str as is, a dict as a list by modality.
+
+        A dict that gives every modality the same value is that value, so that the network,
+        its random draws and a warm start from the str are those of the str.
+        """
         if isinstance(self.numerical_embedding, str):
             return self.numerical_embedding
         names = self._schema.names
@@ -272,7 +276,8 @@ class _DSRSDBase(TransformerMixin, MultimodalNetEstimator):
                     f"numerical_embedding[{name!r}] must be one of {NUMERICAL_EMBEDDINGS}; "
                     f"got {embedding!r}."
                 )
-        return [self.numerical_embedding.get(name, "periodic") for name in names]
+        by_modality = [self.numerical_embedding.get(name, "periodic") for name in names]
+        return by_modality[0] if len(set(by_modality)) == 1 else by_modality
 
     def _resolved_fusion(self) -> str:
         """The fusion the network is built with: ``fusion``, "auto" replaced by the task's."""

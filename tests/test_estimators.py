@@ -1372,6 +1372,17 @@ def test_numerical_embedding_per_modality(blocks_and_y, tmp_path):
     restored = sklearn_dsrsd.load(tmp_path / "model.dsrsd")
     assert restored.get_params()["numerical_embedding"] == choice
     assert_allclose(restored.predict_proba(blocks), clf.predict_proba(blocks))
+    # A dict that gives every modality one value builds that value's network: same
+    # predictions, and a warm start from the str takes it as no change of architecture.
+    every = {name: "none" for name in names}
+    same = DSRSDClassifier(**TINY, numerical_embedding="none").fit(blocks, y)
+    assert_allclose(
+        DSRSDClassifier(**TINY, numerical_embedding=every).fit(blocks, y).predict_proba(blocks),
+        same.predict_proba(blocks),
+    )
+    same.set_params(warm_start=True, numerical_embedding=every).fit(blocks, y)
+    with pytest.raises(ValueError, match="numerical_embedding 'none' -> "):
+        same.set_params(numerical_embedding=choice).fit(blocks, y)
     with pytest.raises(ValueError, match=r"numerical_embedding names \['nope'\], which are not"):
         DSRSDClassifier(**TINY, numerical_embedding={"nope": "none"}).fit(blocks, y)
     with pytest.raises(ValueError, match=rf"numerical_embedding\['{names[0]}'\] must be one of"):
