@@ -234,6 +234,10 @@ CANDIDATES = {
         "orthogonality_weight": 0.0,
         "grouped_early_stopping": True,
     },
+    "five networks, counts without periodic embedding, early stopping on whole students": {
+        "numerical_embedding": {"skills": "none"},
+        "grouped_early_stopping": True,
+    },
     "five networks, counts without periodic embedding, no auxiliary terms, "
     "early stopping on whole students": {
         "numerical_embedding": {"skills": "none"},
