@@ -66,6 +66,14 @@ from sklearn_dsrsd.datasets import (
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARK_PRESENTATIONS = {"AAA_2013J", "AAA_2014J", "BBB_2013B", "BBB_2013J"}
+# Settings that several candidates combine: the three auxiliary weights 0, and the per-skill
+# counts (the "skills" modality of the next-step tasks) left out of the periodic embedding.
+NO_AUXILIARY_TERMS = {
+    "alignment_weight": 0.0,
+    "decorrelation_weight": 0.0,
+    "orthogonality_weight": 0.0,
+}
+COUNTS_NOT_EMBEDDED = {"numerical_embedding": {"skills": "none"}}
 CANDIDATES = {
     # The reference of the table of differences: one network, what the defaults trained
     # before n_networks existed (e61963f); those rows were measured as "current defaults".
@@ -122,11 +130,7 @@ CANDIDATES = {
     "learning_rate_init 3e-3": {"learning_rate_init": 3e-3},
     "alpha 1e-2": {"alpha": 1e-2},
     "hidden_size 128": {"hidden_size": 128},
-    "no auxiliary terms": {
-        "alignment_weight": 0.0,
-        "decorrelation_weight": 0.0,
-        "orthogonality_weight": 0.0,
-    },
+    "no auxiliary terms": NO_AUXILIARY_TERMS,
     "no decorrelation": {"decorrelation_weight": 0.0},
     "no orthogonality": {"orthogonality_weight": 0.0},
     "no modality dropout": {"missing_strategy": "none"},
@@ -212,15 +216,13 @@ CANDIDATES = {
         "grouped_early_stopping": True,
     },
     "counts without periodic embedding, one network, early stopping on whole students": {
-        "numerical_embedding": {"skills": "none"},
+        **COUNTS_NOT_EMBEDDED,
         "n_networks": 1,
         "grouped_early_stopping": True,
     },
     # The same diagnostic scored this one network higher without the auxiliary terms.
     "no auxiliary terms, one network, early stopping on whole students": {
-        "alignment_weight": 0.0,
-        "decorrelation_weight": 0.0,
-        "orthogonality_weight": 0.0,
+        **NO_AUXILIARY_TERMS,
         "n_networks": 1,
         "grouped_early_stopping": True,
     },
@@ -229,21 +231,17 @@ CANDIDATES = {
     # on the benchmark's folds 1-2): a default rule for such a block needs them to win here.
     "five networks, early stopping on whole students": {"grouped_early_stopping": True},
     "five networks, no auxiliary terms, early stopping on whole students": {
-        "alignment_weight": 0.0,
-        "decorrelation_weight": 0.0,
-        "orthogonality_weight": 0.0,
+        **NO_AUXILIARY_TERMS,
         "grouped_early_stopping": True,
     },
     "five networks, counts without periodic embedding, early stopping on whole students": {
-        "numerical_embedding": {"skills": "none"},
+        **COUNTS_NOT_EMBEDDED,
         "grouped_early_stopping": True,
     },
     "five networks, counts without periodic embedding, no auxiliary terms, "
     "early stopping on whole students": {
-        "numerical_embedding": {"skills": "none"},
-        "alignment_weight": 0.0,
-        "decorrelation_weight": 0.0,
-        "orthogonality_weight": 0.0,
+        **COUNTS_NOT_EMBEDDED,
+        **NO_AUXILIARY_TERMS,
         "grouped_early_stopping": True,
     },
 }
